@@ -1,0 +1,72 @@
+/**
+ * The storage interface under the CacheManager. A backend stores opaque encoded bytes (the
+ * manager's marker byte + payload) with per-entry TTL and metadata, and keeps LRU order and
+ * byte counts so that the RL eviction controls work on every backend. A custom backend
+ * implements this interface and is passed to the manager as `backend` (see README).
+ *
+ * Methods may answer synchronously (the in-memory backend) or with a Promise (Redis); the
+ * manager awaits either.
+ */
+export type MaybePromise<T> = T | Promise<T>;
+
+export interface BackendEntry {
+  /** Encoded bytes exactly as given to `set`. */
+  value: Uint8Array;
+  /** Metadata given to `set`, if any (JSON-compatible). */
+  metadata?: Record<string, unknown>;
+  /**
+   * True on the first read of an entry stored with `prefetched: true`; the backend clears the
+   * flag on that read, so a prefetch hit is counted once.
+   */
+  prefetched: boolean;
+}
+
+export interface BackendSetOptions {
+  /** Time to live in milliseconds; undefined or 0 means no expiry. */
+  ttlMs?: number;
+  metadata?: Record<string, unknown>;
+  /** Stored by the prefetch worker rather than on demand. */
+  prefetched?: boolean;
+}
+
+export interface BackendStats {
+  /** Live entries (expired entries not yet reclaimed may be excluded or reclaimed first). */
+  entries: number;
+  /** Sum of the stored value sizes in bytes (encoded bytes; metadata excluded). */
+  sizeBytes: number;
+  /** Entries removed to respect capacity or by evictLru / evictKeys. */
+  evictions: number;
+  /** Entries removed because their TTL passed. */
+  expirations: number;
+  /** Prefetched entries removed (evicted, expired, deleted or overwritten) before any read. */
+  wastedPrefetches: number;
+  /** Capacity limits, when the backend has them. */
+  maxEntries?: number;
+  maxBytes?: number;
+}
+
+export interface CacheBackend {
+  readonly name: string;
+  /** Connects / allocates. Resolves false (never rejects) when the backend cannot start. */
+  start(): Promise<boolean>;
+  stop(): Promise<void>;
+  /** The entry, or undefined when absent or expired. Marks the entry most recently used. */
+  get(key: string): MaybePromise<BackendEntry | undefined>;
+  /** Stores an entry (most recently used). False when refused (e.g. larger than capacity). */
+  set(key: string, value: Uint8Array, options?: BackendSetOptions): MaybePromise<boolean>;
+  /** True when the key existed. */
+  delete(key: string): MaybePromise<boolean>;
+  getMany(keys: readonly string[]): MaybePromise<(BackendEntry | undefined)[]>;
+  setMany(
+    entries: readonly { key: string; value: Uint8Array; options?: BackendSetOptions }[],
+  ): MaybePromise<boolean[]>;
+  /** Evicts up to `count` least-recently-used entries; returns how many. */
+  evictLru(count: number): MaybePromise<number>;
+  /** Evicts the given keys (counted as evictions, not deletes); returns how many existed. */
+  evictKeys(keys: readonly string[]): MaybePromise<number>;
+  /** Live keys from least to most recently used. */
+  keys(): MaybePromise<string[]>;
+  stats(): MaybePromise<BackendStats>;
+  /** Removes every entry this backend owns (and only those). */
+  clear(): MaybePromise<void>;
+}

@@ -1,0 +1,6 @@
+export * from './errors.js';
+export * from './traces/index.js';
+export * from './policies/index.js';
+export * from './sim/index.js';
+export * from './backends/index.js';
+export * from './manager/index.js';

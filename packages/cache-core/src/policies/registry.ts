@@ -1,0 +1,54 @@
+/**
+ * Names → policy factories. Adding a policy is one file plus one line in policies/index.ts.
+ * Other packages add policies at import time (`markov`) or resolve parametric names
+ * (`dqn:DIR` from @cachelab/rl-agent) through registerPolicyResolver.
+ */
+import { CachelabError } from '../errors.js';
+import type { EvictionPolicy, PolicyInfo, PolicyOptions } from './policy.js';
+
+export class UnknownPolicyError extends CachelabError {
+  constructor(
+    readonly policy: string,
+    readonly known: readonly string[],
+  ) {
+    super('UNKNOWN_POLICY', `unknown policy "${policy}"; known policies: ${known.join(', ')}`);
+  }
+}
+
+/** Builds a policy for a parametric name `prefix:argument` (e.g. `dqn:runs/model`). */
+export type PolicyResolver = (argument: string, options: PolicyOptions) => EvictionPolicy;
+
+const policies = new Map<string, PolicyInfo>();
+const resolvers = new Map<string, { resolver: PolicyResolver; summary: string }>();
+
+export function registerPolicy(info: PolicyInfo): void {
+  policies.set(info.name, info);
+}
+
+export function registerPolicyResolver(prefix: string, resolver: PolicyResolver, summary: string): void {
+  resolvers.set(prefix, { resolver, summary });
+}
+
+export function getPolicyInfo(name: string): PolicyInfo | undefined {
+  return policies.get(name);
+}
+
+/** Registered policy names, then `prefix:` forms. */
+export function knownPolicyNames(): string[] {
+  return [...policies.keys(), ...[...resolvers.keys()].map((p) => `${p}:<arg>`)];
+}
+
+export function listPolicies(): PolicyInfo[] {
+  return [...policies.values()];
+}
+
+export function createPolicy(name: string, options: PolicyOptions): EvictionPolicy {
+  const info = policies.get(name);
+  if (info) return info.factory(options);
+  const colon = name.indexOf(':');
+  if (colon > 0) {
+    const entry = resolvers.get(name.slice(0, colon));
+    if (entry) return entry.resolver(name.slice(colon + 1), options);
+  }
+  throw new UnknownPolicyError(name, knownPolicyNames());
+}

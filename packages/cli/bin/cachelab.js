@@ -3,4 +3,6 @@
 import { register } from 'tsx/esm/api';
 register();
 const { main } = await import('../src/main.ts');
+const { installInterruptHandler } = await import('../src/util/interrupt.ts');
+installInterruptHandler();
 process.exitCode = await main(process.argv.slice(2));

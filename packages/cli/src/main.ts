@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /**
- * `cachelab` entry point. Exit codes: 0 success, 1 failure (one line saying what to do),
- * 2 usage error (commander's own).
+ * `cachelab` entry point. Exit codes: 0 success; 1 failure, with one line saying what to do (a
+ * bad file, a bad option value, an unknown policy with the list of known ones, an interrupted
+ * run); 2 usage error found by commander (unknown command or option, missing argument).
+ * Ctrl-C: long commands stop handing out work, keep finished results and exit with 1.
  */
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.js';
 import { reportFailure } from './util/cli-error.js';
+import { installInterruptHandler } from './util/interrupt.js';
 
 export function buildProgram(): Command {
   const program = new Command('cachelab')
@@ -32,6 +35,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 // Run when executed directly (tsx packages/cli/src/main.ts, or bin/cachelab.js).
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  installInterruptHandler();
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

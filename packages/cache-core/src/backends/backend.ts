@@ -40,6 +40,16 @@ export interface BackendStats {
   expirations: number;
   /** Prefetched entries removed (evicted, expired, deleted or overwritten) before any read. */
   wastedPrefetches: number;
+  /**
+   * Operations that failed in the backend itself (server unreachable, command timeout) and were
+   * settled as a miss / refused set. Only remote backends report it.
+   */
+  backendErrors?: number;
+  /**
+   * Stored entries the backend refused to return (bad signature, foreign value of the wrong
+   * type, unreadable metadata); each read was a miss. Only remote backends report it.
+   */
+  rejectedEntries?: number;
   /** Capacity limits, when the backend has them. */
   maxEntries?: number;
   maxBytes?: number;

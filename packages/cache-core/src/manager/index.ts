@@ -1,1 +1,11 @@
-export {};
+export * from './clock.js';
+export * from './logger.js';
+export * from './errors.js';
+export * from './config.js';
+export * from './codec.js';
+export * from './keys.js';
+export * from './metrics.js';
+export * from './prefetch-queue.js';
+export * from './prefetch-worker.js';
+export * from './cache-manager.js';
+export * from './validate.js';

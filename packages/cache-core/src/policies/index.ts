@@ -1,2 +1,55 @@
 export * from './policy.js';
 export * from './registry.js';
+export * from './lru.js';
+export * from './fifo.js';
+export * from './clock.js';
+export * from './lfu.js';
+export * from './sieve.js';
+export * from './arc.js';
+export * from './s3fifo.js';
+export * from './lirs.js';
+export * from './wtinylfu.js';
+export * from './slru.js';
+export * from './two-q.js';
+export * from './lecar.js';
+export * from './cacheus.js';
+export * from './random.js';
+export * from './belady.js';
+
+import { arcInfo } from './arc.js';
+import { beladyInfo } from './belady.js';
+import { cacheusInfo } from './cacheus.js';
+import { clockInfo } from './clock.js';
+import { fifoInfo } from './fifo.js';
+import { lecarInfo } from './lecar.js';
+import { lfuInfo } from './lfu.js';
+import { lirsInfo } from './lirs.js';
+import { lruInfo } from './lru.js';
+import { randomInfo } from './random.js';
+import { registerPolicy } from './registry.js';
+import { s3fifoInfo } from './s3fifo.js';
+import { sieveInfo } from './sieve.js';
+import { slruInfo } from './slru.js';
+import { twoQInfo } from './two-q.js';
+import { wtinylfuInfo } from './wtinylfu.js';
+
+/** Every built-in policy, in the order `cachelab` lists them. Adding a policy: one file + one entry here. */
+export const builtinPolicies = [
+  lruInfo,
+  fifoInfo,
+  clockInfo,
+  lfuInfo,
+  sieveInfo,
+  arcInfo,
+  s3fifoInfo,
+  lirsInfo,
+  wtinylfuInfo,
+  slruInfo,
+  twoQInfo,
+  lecarInfo,
+  cacheusInfo,
+  randomInfo,
+  beladyInfo,
+] as const;
+
+for (const info of builtinPolicies) registerPolicy(info);

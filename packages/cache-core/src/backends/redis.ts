@@ -1,0 +1,488 @@
+/**
+ * The Redis backend: a `CacheBackend` on ioredis, for a single server or a Redis Cluster.
+ *
+ * Design (see redis-scripts.ts for the exact layout):
+ * - Every entry is a Redis hash `<prefix>{<prefix><n>}:e:<key>` (value, metadata JSON) with PX = TTL.
+ * - Each of `shards` index shards keeps an LRU sorted set, a size hash, an expiry sorted set, a
+ *   set of unread prefetches and a counter hash, all under the hash tag `{<prefix><n>}`, so one
+ *   Lua script updates an entry and its index atomically on one cluster slot, in O(log n).
+ * - A key's shard is FNV-1a(key) mod shards. With one shard, LRU order is exact; with several,
+ *   evictLru and keys() merge the shards by recency score (server time in µs).
+ * - Only keys starting with `keyPrefix` are touched; clear() finds them with SCAN MATCH on
+ *   every master. Never FLUSHDB, FLUSHALL or KEYS.
+ * - Gets and sets issued in the same event-loop turn are coalesced into one Lua call per shard
+ *   (redis-batcher.ts); getMany / setMany go the same way, so a batch of 100 is one call.
+ *
+ * Faults: calls fail fast instead of queueing (no offline queue, no per-command retries, a
+ * command timeout) and settle as a miss / refused set, counted in `backendErrors`; the client
+ * reconnects in the background and one warning is logged per outage.
+ */
+import { Cluster, Redis } from 'ioredis';
+import type { BackendEntry, BackendSetOptions, BackendStats, CacheBackend } from './backend.js';
+import {
+  clusterOptions,
+  resolveRedisConfig,
+  standaloneOptions,
+  type RedisConfig,
+  type ResolvedRedisConfig,
+} from './redis-config.js';
+import { INDEX_KEY_COUNT, SCRIPTS } from './redis-scripts.js';
+import { EntrySigner } from './redis-signing.js';
+import { ShardBatcher, type QueuedItem, type RunKind, type ScriptArg } from './redis-batcher.js';
+
+export type { RedisConfig, RedisClusterNode } from './redis-config.js';
+
+/** The logging the backend needs; the manager's logger fits. */
+export interface RedisBackendLogger {
+  warn(message: string, ...details: unknown[]): void;
+  info?(message: string, ...details: unknown[]): void;
+}
+
+export interface RedisBackendOptions {
+  /**
+   * Accepted for symmetry with the in-memory backend but not used: Redis expires entries by the
+   * server's own clock (PX), so an injected clock cannot move Redis TTLs.
+   */
+  clock?: unknown;
+  logger?: RedisBackendLogger;
+}
+
+type ScriptCall = (...args: ScriptArg[]) => Promise<unknown>;
+/** ioredis adds one method per defineCommand, plus a `…Buffer` variant that returns Buffers. */
+interface ScriptClient {
+  cachelabGetManyBuffer: ScriptCall;
+  cachelabSetMany: ScriptCall;
+  cachelabDeleteMany: ScriptCall;
+  cachelabEvictOldest: ScriptCall;
+  cachelabStats: ScriptCall;
+  cachelabRange: ScriptCall;
+}
+type Client = (Redis | Cluster) & ScriptClient;
+
+interface Shard {
+  /** KEYS of every script: lru, sz, exp, pf, st. */
+  indexKeys: string[];
+  /** Entry key prefix, ARGV[1] of every script. */
+  entryPrefix: string;
+}
+
+const GLOB_SPECIAL = /[*?[\]\\]/g;
+
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const consoleLogger: RedisBackendLogger = { warn: (message) => console.warn(message) };
+
+export class RedisBackend implements CacheBackend {
+  readonly name = 'redis';
+  readonly config: ResolvedRedisConfig;
+  private readonly logger: RedisBackendLogger;
+  private readonly shards: Shard[];
+  private readonly signer: EntrySigner | undefined;
+  private client: Client | undefined;
+  private readonly batcher: ShardBatcher;
+  private backendErrors = 0;
+  private rejectedEntries = 0;
+  private inOutage = false;
+  private lastStats: BackendStats = { entries: 0, sizeBytes: 0, evictions: 0, expirations: 0, wastedPrefetches: 0 };
+
+  constructor(config: RedisConfig = {}, options: RedisBackendOptions = {}) {
+    this.config = resolveRedisConfig(config);
+    this.logger = options.logger ?? consoleLogger;
+    this.signer = this.config.signingSecret ? new EntrySigner(this.config.signingSecret) : undefined;
+    this.batcher = new ShardBatcher(this.config.batchSize, (shard, kind, items) => this.sendRun(shard, kind, items));
+    const prefix = this.config.keyPrefix;
+    this.shards = Array.from({ length: this.config.shards }, (_, n) => {
+      const base = `${prefix}{${prefix}${n}}:`;
+      return {
+        indexKeys: ['lru', 'sz', 'exp', 'pf', 'st'].map((name) => base + name),
+        entryPrefix: `${base}e:`,
+      };
+    });
+  }
+
+  /** Where the server is, for log messages. */
+  private get target(): string {
+    const c = this.config;
+    if (c.clusterNodes) return `cluster ${c.clusterNodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
+    return c.url !== undefined ? c.url.replace(/\/\/[^@/]*@/, '//***@') : `${c.host}:${c.port}`;
+  }
+
+  async start(): Promise<boolean> {
+    if (this.client) return true;
+    const c = this.config;
+    const client = (
+      c.clusterNodes
+        ? new Cluster(c.clusterNodes, clusterOptions(c))
+        : c.url !== undefined
+          ? new Redis(c.url, standaloneOptions(c))
+          : new Redis(standaloneOptions(c))
+    ) as Client;
+    for (const [name, lua] of Object.entries(SCRIPTS)) client.defineCommand(name, { numberOfKeys: INDEX_KEY_COUNT, lua });
+    // Without an 'error' listener ioredis prints every reconnection failure.
+    client.on('error', (error: unknown) => {
+      if (this.client === client) this.noteFailure('connection', error);
+    });
+    client.on('ready', () => {
+      if (this.client === client) this.noteRecovery();
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const connected = await Promise.race([
+      client.connect().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), c.connectTimeout))),
+    ]);
+    clearTimeout(timer);
+    if (!connected) {
+      client.disconnect();
+      this.logger.warn(
+        `redis backend: cannot connect to ${this.target} within ${c.connectTimeout} ms; the cache is not started`,
+      );
+      return false;
+    }
+    this.client = client;
+    this.inOutage = false;
+    this.logger.info?.(`redis backend: connected to ${this.target} (prefix "${c.keyPrefix}", ${c.shards} shard(s))`);
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    this.batcher.flush();
+    const client = this.client;
+    if (!client) return;
+    this.client = undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([client.quit(), new Promise((resolve) => (timer = setTimeout(resolve, this.config.commandTimeout)))]);
+    } catch {
+      // quit fails at once while disconnected; disconnect below closes everything anyway.
+    } finally {
+      clearTimeout(timer);
+      client.disconnect();
+    }
+  }
+
+  // --- fault handling ------------------------------------------------------------------------
+
+  private noteFailure(operation: string, error: unknown): void {
+    if (this.inOutage) return;
+    this.inOutage = true;
+    this.logger.warn(
+      `redis backend: ${operation} failed against ${this.target} (${errorMessage(error)}); ` +
+        'serving misses and refusing sets until it answers again (further errors are counted, not logged)',
+    );
+  }
+
+  private noteRecovery(): void {
+    if (!this.inOutage) return;
+    this.inOutage = false;
+    this.logger.info?.(`redis backend: ${this.target} answers again`);
+  }
+
+  /** Runs one server call; a failure becomes `fallback`, counted once per call. */
+  private async guarded<T>(operation: string, fallback: T, call: (client: Client) => Promise<T>): Promise<T> {
+    const client = this.client;
+    if (!client) return fallback;
+    try {
+      const result = await call(client);
+      if (this.inOutage) this.noteRecovery();
+      return result;
+    } catch (error) {
+      this.backendErrors++;
+      this.noteFailure(operation, error);
+      return fallback;
+    }
+  }
+
+  // --- keys and shards -----------------------------------------------------------------------
+
+  private shardIndex(key: string): number {
+    return this.shards.length === 1 ? 0 : fnv1a(key) % this.shards.length;
+  }
+
+  /** Positions of `keys` grouped by shard and cut into chunks of at most batchSize. */
+  private groupByShard(keys: readonly string[]): { shard: Shard; positions: number[] }[] {
+    const byShard = new Map<number, number[]>();
+    for (let i = 0; i < keys.length; i++) {
+      const n = this.shardIndex(keys[i]!);
+      let positions = byShard.get(n);
+      if (!positions) byShard.set(n, (positions = []));
+      positions.push(i);
+    }
+    const groups: { shard: Shard; positions: number[] }[] = [];
+    const size = this.config.batchSize;
+    for (const [n, positions] of byShard) {
+      for (let start = 0; start < positions.length; start += size) {
+        groups.push({ shard: this.shards[n]!, positions: positions.slice(start, start + size) });
+      }
+    }
+    return groups;
+  }
+
+  // --- entries -------------------------------------------------------------------------------
+
+  /** Turns 3 reply items (code, value, metadata) into an entry; counts rejected ones. */
+  private readEntry(key: string, reply: unknown[], at: number): BackendEntry | undefined {
+    const code = reply[at] as number;
+    if (code === 0) return undefined;
+    if (code < 0) {
+      this.rejectedEntries++;
+      return undefined;
+    }
+    const stored = reply[at + 1];
+    const metaBytes = reply[at + 2];
+    if (!Buffer.isBuffer(stored) || !Buffer.isBuffer(metaBytes)) {
+      this.rejectedEntries++;
+      return undefined;
+    }
+    const metaText = metaBytes.length > 0 ? metaBytes.toString('utf8') : '';
+    const value = this.signer ? this.signer.verify(key, metaText, stored) : stored;
+    if (!value) {
+      this.rejectedEntries++;
+      return undefined;
+    }
+    const entry: BackendEntry = { value, prefetched: code === 2 };
+    if (metaText !== '') {
+      let metadata: unknown;
+      try {
+        metadata = JSON.parse(metaText);
+      } catch {
+        metadata = undefined;
+      }
+      if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+        this.rejectedEntries++;
+        return undefined;
+      }
+      entry.metadata = metadata as Record<string, unknown>;
+    }
+    return entry;
+  }
+
+  /** The 6 script arguments of one entry, or undefined when the metadata cannot be stored. */
+  private entryArgs(key: string, value: Uint8Array, options: BackendSetOptions | undefined): ScriptArg[] | undefined {
+    let meta = '';
+    if (options?.metadata !== undefined) {
+      try {
+        meta = JSON.stringify(options.metadata);
+      } catch {
+        return undefined;
+      }
+    }
+    const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    const stored = this.signer ? this.signer.sign(key, meta, bytes) : bytes;
+    const ttl = options?.ttlMs !== undefined && options.ttlMs > 0 ? Math.ceil(options.ttlMs) : 0;
+    return [key, stored, meta, value.byteLength, ttl, options?.prefetched ? '1' : '0'];
+  }
+
+  /** Sends one run of queued gets or sets as a single script call. */
+  private sendRun(shardIndex: number, kind: RunKind, items: QueuedItem[]): void {
+    const client = this.client;
+    const shard = this.shards[shardIndex]!;
+    const args: ScriptArg[] = [...shard.indexKeys, shard.entryPrefix];
+    if (kind === 'set') args.push(this.config.maxEntries, this.config.maxBytes);
+    for (const item of items) for (const arg of item.args) args.push(arg);
+    const call = !client
+      ? Promise.resolve(undefined)
+      : ((kind === 'get' ? client.cachelabGetManyBuffer(...args) : client.cachelabSetMany(...args)) as Promise<unknown[]>);
+    call.then(
+      (reply) => {
+        if (this.inOutage) this.noteRecovery();
+        for (let i = 0; i < items.length; i++) items[i]!.settle(reply, i);
+      },
+      (error: unknown) => {
+        this.backendErrors += items.length;
+        this.noteFailure(kind, error);
+        for (let i = 0; i < items.length; i++) items[i]!.settle(undefined, i);
+      },
+    );
+  }
+
+  /** Marks the entry most recently used; coalesced with the other gets and sets of this turn. */
+  get(key: string): Promise<BackendEntry | undefined> {
+    if (!this.client) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      this.batcher.enqueue(this.shardIndex(key), 'get', {
+        args: [key],
+        settle: (reply, index) => resolve(reply ? this.readEntry(key, reply, index * 3) : undefined),
+      });
+    });
+  }
+
+  /** One Lua call per shard (up to batchSize keys each), sent together in one pipeline. */
+  getMany(keys: readonly string[]): Promise<(BackendEntry | undefined)[]> {
+    return Promise.all(keys.map((key) => this.get(key)));
+  }
+
+  set(key: string, value: Uint8Array, options?: BackendSetOptions): Promise<boolean> {
+    if (!this.client) return Promise.resolve(false);
+    const args = this.entryArgs(key, value, options);
+    if (!args) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      this.batcher.enqueue(this.shardIndex(key), 'set', {
+        args,
+        settle: (reply, index) => resolve(reply?.[index] === 1),
+      });
+    });
+  }
+
+  setMany(entries: readonly { key: string; value: Uint8Array; options?: BackendSetOptions }[]): Promise<boolean[]> {
+    return Promise.all(entries.map((entry) => this.set(entry.key, entry.value, entry.options)));
+  }
+
+  private async deleteMany(keys: readonly string[], counter: '' | 'evictions'): Promise<number> {
+    this.batcher.flush();
+    const counts = await Promise.all(
+      this.groupByShard(keys).map(({ shard, positions }) =>
+        this.guarded(counter === '' ? 'delete' : 'evictKeys', 0, (client) =>
+          client.cachelabDeleteMany(...shard.indexKeys, shard.entryPrefix, counter, ...positions.map((p) => keys[p]!)) as Promise<number>,
+        ),
+      ),
+    );
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return (await this.deleteMany([key], '')) === 1;
+  }
+
+  async evictKeys(keys: readonly string[]): Promise<number> {
+    return this.deleteMany(keys, 'evictions');
+  }
+
+  // --- LRU order -----------------------------------------------------------------------------
+
+  /** Up to `limit` (-1 = all) least recently used keys of every shard with their recency scores. */
+  private async ranges(limit: number): Promise<{ shard: number; key: string; score: number }[] | undefined> {
+    this.batcher.flush();
+    const perShard = await Promise.all(
+      this.shards.map(async (shard, n) => {
+        for (;;) {
+          const reply = await this.guarded('keys', undefined, (client) =>
+            client.cachelabRange(...shard.indexKeys, shard.entryPrefix, limit) as Promise<(string | number)[]>,
+          );
+          if (!reply) return undefined;
+          // More expired entries to reclaim first: ask again.
+          if (reply[0] === 1) continue;
+          const rows: { shard: number; key: string; score: number }[] = [];
+          for (let i = 1; i < reply.length; i += 2) rows.push({ shard: n, key: String(reply[i]), score: Number(reply[i + 1]) });
+          return rows;
+        }
+      }),
+    );
+    if (perShard.some((rows) => rows === undefined)) return undefined;
+    const all = perShard.flat() as { shard: number; key: string; score: number }[];
+    if (this.shards.length > 1) all.sort((a, b) => a.score - b.score);
+    return all;
+  }
+
+  async keys(): Promise<string[]> {
+    return ((await this.ranges(-1)) ?? []).map((row) => row.key);
+  }
+
+  async evictLru(count: number): Promise<number> {
+    if (!(count > 0)) return 0;
+    this.batcher.flush();
+    if (this.shards.length === 1) {
+      const shard = this.shards[0]!;
+      // Expired entries first, so that they count as expirations rather than evictions.
+      if (!(await this.reclaimShard(shard, 'evictLru'))) return 0;
+      return this.guarded('evictLru', 0, (client) =>
+        client.cachelabEvictOldest(...shard.indexKeys, shard.entryPrefix, Math.floor(count), '+inf') as Promise<number>,
+      );
+    }
+    // Several shards: take the globally oldest candidates, then evict per shard those still no
+    // newer than what was seen (an entry touched meanwhile survives; a later round replaces it).
+    let evicted = 0;
+    for (let round = 0; round < 4 && evicted < count; round++) {
+      const want = Math.floor(count) - evicted;
+      const candidates = (await this.ranges(want))?.slice(0, want);
+      if (!candidates || candidates.length === 0) break;
+      const plan = new Map<number, { n: number; maxScore: number }>();
+      for (const c of candidates) {
+        const p = plan.get(c.shard) ?? { n: 0, maxScore: -Infinity };
+        p.n++;
+        p.maxScore = Math.max(p.maxScore, c.score);
+        plan.set(c.shard, p);
+      }
+      const counts = await Promise.all(
+        [...plan].map(([n, p]) => {
+          const shard = this.shards[n]!;
+          return this.guarded('evictLru', 0, (client) =>
+            client.cachelabEvictOldest(...shard.indexKeys, shard.entryPrefix, p.n, String(p.maxScore)) as Promise<number>,
+          );
+        }),
+      );
+      const round_ = counts.reduce((a, b) => a + b, 0);
+      evicted += round_;
+      if (round_ === 0) break;
+    }
+    return evicted;
+  }
+
+  // --- stats and clear -----------------------------------------------------------------------
+
+  /** Reclaims every expired entry of a shard (1000 per call) and returns its counters; undefined on failure. */
+  private async reclaimShard(shard: Shard, operation = 'stats'): Promise<number[] | undefined> {
+    for (;;) {
+      const reply = await this.guarded(operation, undefined, (client) =>
+        client.cachelabStats(...shard.indexKeys, shard.entryPrefix) as Promise<number[]>,
+      );
+      if (!reply || reply[0] === 0) return reply;
+    }
+  }
+
+  async stats(): Promise<BackendStats> {
+    this.batcher.flush();
+    const perShard = await Promise.all(this.shards.map((shard) => this.reclaimShard(shard)));
+    if (perShard.every((reply) => reply !== undefined)) {
+      const sum = (i: number) => perShard.reduce((total, reply) => total + Number(reply![i]), 0);
+      this.lastStats = { entries: sum(1), sizeBytes: sum(2), evictions: sum(3), expirations: sum(4), wastedPrefetches: sum(5) };
+    }
+    // During an outage: the last figures read, with the error counters up to date.
+    const stats: BackendStats = { ...this.lastStats, backendErrors: this.backendErrors, rejectedEntries: this.rejectedEntries };
+    if (this.config.maxEntries > 0) stats.maxEntries = this.config.maxEntries;
+    if (this.config.maxBytes > 0) stats.maxBytes = this.config.maxBytes;
+    return stats;
+  }
+
+  /** Deletes every key under keyPrefix (entries, indexes and counters), found by SCAN MATCH on every master. */
+  async clear(): Promise<void> {
+    this.batcher.flush();
+    const client = this.client;
+    if (!client) return;
+    const pattern = `${this.config.keyPrefix.replace(GLOB_SPECIAL, '\\$&')}*`;
+    const nodes: Redis[] = client instanceof Cluster ? client.nodes('master') : [client as Redis];
+    await this.guarded('clear', undefined, async () => {
+      await Promise.all(nodes.map((node) => clearNode(node, pattern)));
+      return undefined;
+    });
+  }
+}
+
+async function clearNode(node: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) {
+      // One UNLINK per key: in a cluster the keys of one node may span several slots.
+      const pipeline = node.pipeline();
+      for (const key of keys) pipeline.unlink(key);
+      const results = await pipeline.exec();
+      const failed = results?.find(([error]) => error);
+      if (failed) throw failed[0];
+    }
+  } while (cursor !== '0');
+}

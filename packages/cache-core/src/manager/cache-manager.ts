@@ -1,0 +1,495 @@
+/**
+ * `CacheManager`: application-level caching on top of a `CacheBackend`. It turns values into
+ * bytes (codec.ts: v8 or json, zlib when it pays, one marker byte), applies TTLs, protects
+ * `getOrSet` against stampedes, coordinates prefetching (a bounded priority queue drained by a
+ * worker through your fetcher), exposes eviction controls for RL agents, and counts everything
+ * (`getMetrics()`).
+ *
+ * Failure model: the cache never breaks the application. A backend that cannot start puts the
+ * manager in no-cache mode (reads miss, writes return false); corrupt stored bytes and backend
+ * errors are misses, counted and logged. Only caller mistakes throw: a value the format cannot
+ * represent (`SerializationError`) and invalid arguments (`InvalidArgumentError`).
+ */
+import type { BackendEntry, BackendStats, CacheBackend, MaybePromise } from '../backends/backend.js';
+import { MemoryBackend } from '../backends/memory.js';
+import type { RedisConfig } from '../backends/redis-config.js';
+import { Codec, DECODE_FAILED } from './codec.js';
+import { resolveCacheManagerConfig, type CacheManagerConfig, type ResolvedCacheManagerConfig } from './config.js';
+import { BackendUnavailableError, InvalidArgumentError, SerializationError } from './errors.js';
+import type { CacheKeyParams } from './keys.js';
+import type { CacheLogger } from './logger.js';
+import { buildMetrics, ManagerCounters, type CacheMetrics } from './metrics.js';
+import { PrefetchQueue, type EnqueueOutcome, type PrefetchItem, type PrefetchRequest } from './prefetch-queue.js';
+import { PrefetchWorker, type PrefetchFetcher } from './prefetch-worker.js';
+
+export interface SetOptions {
+  /** Time to live in seconds; 0 = never expires. Default: the config's `defaultTtl`. */
+  ttl?: number;
+  /** JSON-compatible data stored with the entry (read back with `getEntry`). */
+  metadata?: Record<string, unknown>;
+}
+
+export interface GetOrSetOptions {
+  /** Time to live in seconds for the value the factory produces. Default: `defaultTtl`. */
+  ttl?: number;
+}
+
+export interface CachedEntry<T> {
+  value: T;
+  metadata: Record<string, unknown> | undefined;
+  /** Stored by the prefetch worker and not read before. */
+  prefetched: boolean;
+}
+
+/** Read from `getPrefetchQueue()`: the queue from the next item to be fetched to the last. */
+export interface PrefetchQueueItem {
+  key: string;
+  endpoint: string;
+  params: CacheKeyParams | undefined;
+  priority: number;
+}
+
+/** Key → probability of access soon, as a Map or a plain object. */
+export type AccessPredictions = ReadonlyMap<string, number> | Readonly<Record<string, number>>;
+
+const MISS: unique symbol = Symbol('cachelab.miss');
+type Lookup = unknown;
+
+function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
+  return typeof (value as Promise<T> | undefined)?.then === 'function';
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class CacheManager {
+  readonly config: ResolvedCacheManagerConfig;
+  private readonly codec: Codec;
+  private readonly counters = new ManagerCounters();
+  private readonly logger: CacheLogger;
+  private readonly queue: PrefetchQueue;
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private backend: CacheBackend | undefined;
+  private worker: PrefetchWorker | undefined;
+  private running = false;
+  private readonly defaultTtlMs: number;
+
+  /** Validates `config` (throws `ConfigError` naming the field); connects nothing until `start()`. */
+  constructor(config: CacheManagerConfig = {}) {
+    this.config = resolveCacheManagerConfig(config);
+    const c = this.config;
+    this.logger = c.logger;
+    this.defaultTtlMs = c.defaultTtl * 1000;
+    this.codec = new Codec({
+      format: c.serializationFormat,
+      compressionEnabled: c.compressionEnabled,
+      compressionThreshold: c.compressionThreshold,
+      compressionLevel: c.compressionLevel,
+      maxEntrySize: c.maxEntrySize,
+    });
+    this.queue = new PrefetchQueue(c.prefetchQueueSize);
+    if (c.backendType === 'memory' && c.backend === undefined) {
+      this.backend = new MemoryBackend(c.backendConfig, { clock: c.clock });
+    }
+  }
+
+  /** True between a successful `start()` and `stop()`. When false, the manager answers in no-cache mode. */
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** The backend in use (undefined before `start()` for lazily loaded backends). */
+  get currentBackend(): CacheBackend | undefined {
+    return this.backend;
+  }
+
+  /**
+   * Creates / connects the backend. Resolves false when it cannot start: the manager then runs
+   * in no-cache mode. Rejects only when the backend module itself cannot be loaded.
+   */
+  async start(): Promise<boolean> {
+    if (this.running) return true;
+    const backend = this.backend ?? (this.backend = await this.createBackend());
+    let started = false;
+    try {
+      started = await backend.start();
+    } catch (error) {
+      this.counters.backendErrors++;
+      this.logger.error(`cache manager: backend "${backend.name}" failed to start: ${errorText(error)}`);
+    }
+    if (!started) {
+      this.logger.warn(`cache manager: backend "${backend.name}" did not start; running in no-cache mode (reads miss, writes are refused)`);
+      return false;
+    }
+    this.running = true;
+    if (this.config.prefetchFetcher) this.startPrefetchWorker(this.config.prefetchFetcher);
+    this.logger.info(`cache manager: started on "${backend.name}" (${this.config.serializationFormat}, compression ${this.config.compressionEnabled ? 'on' : 'off'})`);
+    return true;
+  }
+
+  /** Stops the prefetch worker (waiting for fetches in flight) and the backend. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    if (this.worker) await this.worker.stop();
+    this.worker = undefined;
+    try {
+      await this.backend?.stop();
+    } catch (error) {
+      this.counters.backendErrors++;
+      this.logger.error(`cache manager: backend "${this.backend?.name}" failed to stop: ${errorText(error)}`);
+    }
+    this.logger.info('cache manager: stopped');
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  /** The cached value, or `defaultValue` on a miss (absent, expired, corrupt, no-cache mode). */
+  get<T = unknown>(key: string, defaultValue?: T): Promise<T | undefined> {
+    this.counters.cacheOperations++;
+    const found = this.lookup(key, false);
+    if (isPromise(found)) return found.then((v) => (v === MISS ? defaultValue : (v as T)));
+    return Promise.resolve(found === MISS ? defaultValue : (found as T));
+  }
+
+  /** The cached value with its metadata, or undefined on a miss. */
+  async getEntry<T = unknown>(key: string): Promise<CachedEntry<T> | undefined> {
+    this.counters.cacheOperations++;
+    const found = await this.lookup(key, true);
+    return found === MISS ? undefined : (found as CachedEntry<T>);
+  }
+
+  /**
+   * The cached value; on a miss, calls `factory` (sync or async), caches and returns its result.
+   * Concurrent calls for one key share one factory run. A factory error propagates to every
+   * waiting caller and nothing is cached. A result that cannot be cached (unserializable,
+   * oversized) is still returned; the refusal is counted and logged.
+   */
+  getOrSet<T>(key: string, factory: () => T | Promise<T>, options?: GetOrSetOptions): Promise<T> {
+    this.counters.cacheOperations++;
+    const ttlMs = this.ttlMs(options?.ttl);
+    const found = this.lookup(key, false);
+    if (isPromise(found)) return found.then((v) => (v === MISS ? this.produce(key, factory, ttlMs) : (v as T)));
+    return found === MISS ? this.produce(key, factory, ttlMs) : Promise.resolve(found as T);
+  }
+
+  // ---- writes ------------------------------------------------------------------------------
+
+  /**
+   * Stores `value`. Resolves true when stored; false in no-cache mode, when the encoded entry is
+   * larger than `maxEntrySize`, or when the backend refuses it (all counted). Rejects with
+   * `SerializationError` when the format cannot represent the value.
+   */
+  async set(key: string, value: unknown, options?: SetOptions): Promise<boolean> {
+    this.counters.cacheOperations++;
+    const ttlMs = this.ttlMs(options?.ttl);
+    return this.store(key, value, ttlMs, options?.metadata, false);
+  }
+
+  /** Removes `key`; true when it was cached. */
+  async delete(key: string): Promise<boolean> {
+    this.counters.cacheOperations++;
+    const backend = this.backend;
+    if (!this.running || !backend) return false;
+    let removed = false;
+    try {
+      removed = await backend.delete(key);
+    } catch (error) {
+      this.backendFailure('delete', error);
+    }
+    if (removed) this.counters.deletes++;
+    return removed;
+  }
+
+  // ---- prefetch ----------------------------------------------------------------------------
+
+  /**
+   * Queues a prefetch of `endpoint` with `params` (stored under generateCacheKey(endpoint,
+   * params)); higher priority is fetched first. Returns what happened: queued, merged into the
+   * same key already queued (higher priority kept), or dropped because the queue is full of
+   * higher priorities.
+   */
+  prefetch(endpoint: string, params?: CacheKeyParams | null, priority?: number): EnqueueOutcome {
+    const outcome = this.queue.enqueue(endpoint, params, priority);
+    if (outcome === 'queued') this.counters.prefetchRequests++;
+    this.counters.prefetchDropped = this.queue.dropped;
+    if (outcome !== 'dropped') this.worker?.notify();
+    return outcome;
+  }
+
+  /** Queues many prefetches: `[endpoint, params, priority]` tuples or objects. Returns how many were queued or merged. */
+  prefetchMany(items: Iterable<PrefetchRequest>): number {
+    let accepted = 0;
+    for (const item of items) {
+      const outcome = Array.isArray(item)
+        ? this.prefetch(item[0] as string, item[1] as CacheKeyParams | null | undefined, item[2] as number | undefined)
+        : this.prefetch(
+            (item as { endpoint: string }).endpoint,
+            (item as { params?: CacheKeyParams | null }).params,
+            (item as { priority?: number }).priority,
+          );
+      if (outcome !== 'dropped') accepted++;
+    }
+    return accepted;
+  }
+
+  /** The queued prefetches, next to be fetched first (priority descending, first-in first-out among equals). */
+  getPrefetchQueue(): PrefetchQueueItem[] {
+    return this.queue.snapshot().map(({ key, endpoint, params, priority }) => ({ key, endpoint, params, priority }));
+  }
+
+  /** Empties the prefetch queue; returns how many items were removed. */
+  clearPrefetchQueue(): number {
+    const size = this.queue.size;
+    this.queue.clear();
+    return size;
+  }
+
+  /**
+   * Starts the worker that drains the prefetch queue through `fetcher` (at most
+   * `prefetchConcurrency` fetches at once) while the manager runs. Started by `start()` when the
+   * config has a `prefetchFetcher`.
+   */
+  startPrefetchWorker(fetcher: PrefetchFetcher, concurrency = this.config.prefetchConcurrency): void {
+    if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError('concurrency', `must be an integer >= 1, got ${concurrency}`);
+    if (this.worker?.isRunning) throw new InvalidArgumentError('fetcher', 'a prefetch worker is already running; stop the manager first');
+    this.worker = new PrefetchWorker(this.queue, fetcher, concurrency, {
+      store: (item, value) => this.storePrefetched(item, value),
+      failed: (item, error) => {
+        this.counters.prefetchFailures++;
+        this.logger.warn(`cache manager: prefetch of "${item.key}" failed: ${errorText(error)}`);
+      },
+    });
+    if (this.running) this.worker.start();
+  }
+
+  /** Resolves when the prefetch worker has emptied the queue and finished its fetches. */
+  drainPrefetchQueue(): Promise<void> {
+    return this.worker ? this.worker.drain() : Promise.resolve();
+  }
+
+  // ---- eviction control (for RL) -----------------------------------------------------------
+
+  /** Evicts up to `count` least-recently-used entries; returns how many. */
+  async evictLru(count = 10): Promise<number> {
+    checkCount(count);
+    const backend = this.backend;
+    if (!this.running || !backend || count === 0) return 0;
+    try {
+      const evicted = await backend.evictLru(count);
+      if (evicted > 0) this.logger.info(`cache manager: evicted ${evicted} least-recently-used entries`);
+      return evicted;
+    } catch (error) {
+      this.backendFailure('evictLru', error);
+      return 0;
+    }
+  }
+
+  /**
+   * Evicts up to `count` cached entries with the lowest predicted access probability; returns
+   * how many. Cached keys absent from `predictions` count as probability 0 (nothing predicts
+   * they will be needed), so they go first; ties, including all unpredicted keys, are broken by
+   * LRU order (least recently used first). Predicted keys that are not cached are ignored.
+   */
+  async evictLowProbability(predictions: AccessPredictions, count = 10): Promise<number> {
+    checkCount(count);
+    const backend = this.backend;
+    if (!this.running || !backend || count === 0) return 0;
+    const probabilityOf =
+      predictions instanceof Map
+        ? (key: string) => (predictions as ReadonlyMap<string, number>).get(key)
+        : (key: string) => (Object.hasOwn(predictions, key) ? (predictions as Record<string, number>)[key] : undefined);
+    try {
+      const keys = await backend.keys(); // least → most recently used
+      const ranked = keys.map((key, lruRank) => {
+        const p = probabilityOf(key) ?? 0;
+        if (typeof p !== 'number' || Number.isNaN(p)) throw new InvalidArgumentError(`predictions["${key}"]`, `must be a number, got ${String(p)}`);
+        return { key, p, lruRank };
+      });
+      ranked.sort((a, b) => a.p - b.p || a.lruRank - b.lruRank);
+      const victims = ranked.slice(0, count).map((r) => r.key);
+      const evicted = victims.length > 0 ? await backend.evictKeys(victims) : 0;
+      if (evicted > 0) this.logger.info(`cache manager: evicted ${evicted} low-probability entries`);
+      return evicted;
+    } catch (error) {
+      if (error instanceof InvalidArgumentError) throw error;
+      this.backendFailure('evictLowProbability', error);
+      return 0;
+    }
+  }
+
+  // ---- metrics -----------------------------------------------------------------------------
+
+  /** A snapshot of every counter (see `CacheMetrics` for each key's meaning). */
+  async getMetrics(): Promise<CacheMetrics> {
+    let stats: BackendStats | undefined;
+    const backend = this.backend;
+    if (backend && this.running) {
+      try {
+        stats = await backend.stats();
+      } catch (error) {
+        this.backendFailure('stats', error);
+      }
+    }
+    this.counters.prefetchDropped = this.queue.dropped;
+    return buildMetrics(this.counters, this.codec.stats, stats, this.queue.size);
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private ttlMs(ttl: number | undefined): number {
+    if (ttl === undefined) return this.defaultTtlMs;
+    if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) {
+      throw new InvalidArgumentError('ttl', `must be a number of seconds >= 0 (0 = never expires), got ${String(ttl)}`);
+    }
+    return ttl * 1000;
+  }
+
+  /** The decoded value (or a CachedEntry when `withEntry`), or MISS. Counts the hit or miss. */
+  private lookup(key: string, withEntry: boolean): MaybePromise<Lookup> {
+    const backend = this.backend;
+    if (!this.running || !backend) {
+      this.counters.misses++;
+      return MISS;
+    }
+    let entry: MaybePromise<BackendEntry | undefined>;
+    try {
+      entry = backend.get(key);
+    } catch (error) {
+      this.backendFailure('get', error);
+      this.counters.misses++;
+      return MISS;
+    }
+    if (isPromise(entry)) {
+      return entry.then(
+        (e) => this.readEntry(key, e, withEntry),
+        (error: unknown) => {
+          this.backendFailure('get', error);
+          this.counters.misses++;
+          return MISS;
+        },
+      );
+    }
+    return this.readEntry(key, entry, withEntry);
+  }
+
+  private readEntry(key: string, entry: BackendEntry | undefined, withEntry: boolean): Lookup {
+    if (entry === undefined) {
+      this.counters.misses++;
+      this.logger.debug('cache miss', key);
+      return MISS;
+    }
+    const value = this.codec.decode(entry.value);
+    if (value === DECODE_FAILED) {
+      this.counters.misses++;
+      this.counters.decodeErrors++;
+      this.logger.warn(`cache manager: entry "${key}" is corrupt (${this.codec.lastDecodeError?.message}); treated as a miss and deleted`);
+      this.discard(key);
+      return MISS;
+    }
+    this.counters.hits++;
+    if (entry.prefetched) this.counters.prefetchHits++;
+    this.logger.debug('cache hit', key);
+    return withEntry ? { value, metadata: entry.metadata, prefetched: entry.prefetched } : value;
+  }
+
+  /** Deletes a corrupt entry so it is not read again; failures only counted. */
+  private discard(key: string): void {
+    try {
+      const done = this.backend?.delete(key);
+      if (isPromise(done)) done.catch((error: unknown) => this.backendFailure('delete', error));
+    } catch (error) {
+      this.backendFailure('delete', error);
+    }
+  }
+
+  private produce<T>(key: string, factory: () => T | Promise<T>, ttlMs: number): Promise<T> {
+    const pending = this.inFlight.get(key);
+    if (pending) return pending as Promise<T>;
+    const run = (async () => {
+      try {
+        const value = await factory();
+        try {
+          await this.store(key, value, ttlMs, undefined, false);
+        } catch (error) {
+          // The caller still gets its value; the refusal is already counted.
+          this.logger.warn(`cache manager: getOrSet could not cache "${key}": ${errorText(error)}`);
+        }
+        return value;
+      } finally {
+        this.inFlight.delete(key);
+      }
+    })();
+    this.inFlight.set(key, run);
+    return run;
+  }
+
+  private async store(key: string, value: unknown, ttlMs: number, metadata: Record<string, unknown> | undefined, prefetched: boolean): Promise<boolean> {
+    const backend = this.backend;
+    if (!this.running || !backend) {
+      this.counters.rejectedSets++;
+      return false;
+    }
+    let bytes: Uint8Array;
+    try {
+      const encoded = this.codec.encode(value, key);
+      bytes = encoded.bytes;
+      if (encoded.bytes.length > this.config.maxEntrySize) {
+        this.counters.oversizedEntries++;
+        this.logger.warn(
+          `cache manager: "${key}" not cached: ${encoded.bytes.length} encoded bytes exceed maxEntrySize ${this.config.maxEntrySize}` +
+            (encoded.serializedSize > encoded.bytes.length ? '' : '; raise maxEntrySize or enable compression'),
+        );
+        return false;
+      }
+    } catch (error) {
+      if (error instanceof SerializationError) {
+        this.counters.serializationErrors++;
+        this.logger.warn(error.message);
+      }
+      throw error;
+    }
+    let stored = false;
+    try {
+      const options = metadata === undefined ? { ttlMs, prefetched } : { ttlMs, metadata, prefetched };
+      stored = await backend.set(key, bytes, options);
+    } catch (error) {
+      this.backendFailure('set', error);
+    }
+    if (stored) this.counters.sets++;
+    else this.counters.rejectedSets++;
+    return stored;
+  }
+
+  private async storePrefetched(item: PrefetchItem, value: unknown): Promise<boolean> {
+    const stored = await this.store(item.key, value, this.defaultTtlMs, undefined, true);
+    if (stored) this.counters.prefetchesStored++;
+    return stored;
+  }
+
+  private backendFailure(operation: string, error: unknown): void {
+    this.counters.backendErrors++;
+    this.logger.warn(`cache manager: backend ${operation} failed: ${errorText(error)}`);
+  }
+
+  private async createBackend(): Promise<CacheBackend> {
+    const c = this.config;
+    if (c.backend) return c.backend;
+    if (c.backendType === 'memory') return new MemoryBackend(c.backendConfig, { clock: c.clock });
+    let module: { RedisBackend?: new (config: RedisConfig, options: { clock: unknown; logger: CacheLogger }) => CacheBackend };
+    try {
+      module = (await import('../backends/redis.js')) as typeof module;
+    } catch (error) {
+      throw new BackendUnavailableError('redis', `cannot load the Redis backend module (${errorText(error)}); use backendType "memory" or pass your own backend`, { cause: error });
+    }
+    if (typeof module.RedisBackend !== 'function') {
+      throw new BackendUnavailableError('redis', 'the Redis backend module does not export RedisBackend');
+    }
+    return new module.RedisBackend(c.backendConfig as RedisConfig, { clock: c.clock, logger: this.logger });
+  }
+}
+
+function checkCount(count: number): void {
+  if (!Number.isSafeInteger(count) || count < 0) throw new InvalidArgumentError('count', `must be an integer >= 0, got ${String(count)}`);
+}

@@ -1,0 +1,71 @@
+/**
+ * `generateCacheKey(endpoint, params)`: one deterministic cache key per request.
+ *
+ * - No params (or none defined): the endpoint itself: `/api/users/123`.
+ * - Otherwise `endpoint|name=value&name=value` with names sorted: `/api/users|filter=active&id=123`.
+ *   Strings, numbers and booleans are written as they are (so `id: 123` and `id: '123'` share a
+ *   key, as in a query string); `null` as `null`; undefined params are left out; nested objects and
+ *   arrays as JSON with object keys sorted at every depth (stable whatever the insertion order);
+ *   Dates as ISO strings; BigInts as digits. `%`, `&`, `=` and `|` inside names and values are
+ *   percent-encoded, so different params never produce the same key.
+ * - A key longer than `MAX_CACHE_KEY_LENGTH` (250 characters, memcached's limit) becomes
+ *   `endpoint|hash:<sha256 hex of the parameter part>` (endpoint + 70 characters).
+ */
+import { createHash } from 'node:crypto';
+import { InvalidArgumentError } from './errors.js';
+
+export const MAX_CACHE_KEY_LENGTH = 250;
+
+export type CacheKeyParams = Readonly<Record<string, unknown>>;
+
+const SPECIAL = /[%&=|]/g;
+const escapePart = (text: string) => text.replace(SPECIAL, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+function stableJson(value: unknown, path: string): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map((v, i) => (v === undefined ? null : stableJson(v, `${path}[${i}]`)));
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const name of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[name];
+      if (v !== undefined) out[name] = stableJson(v, `${path}.${name}`);
+    }
+    return out;
+  }
+  throw new InvalidArgumentError(path, `a ${typeof value} cannot be part of a cache key; pass data (strings, numbers, objects)`);
+}
+
+function encodeValue(value: unknown, name: string): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value === null) return 'null';
+  if (value instanceof Date) return value.toISOString();
+  return JSON.stringify(stableJson(value, `params.${name}`));
+}
+
+export function generateCacheKey(endpoint: string, params?: CacheKeyParams | null): string {
+  if (typeof endpoint !== 'string') throw new InvalidArgumentError('endpoint', `must be a string, got ${typeof endpoint}`);
+  let query = '';
+  if (params) {
+    for (const name of Object.keys(params).sort()) {
+      const value = params[name];
+      if (value === undefined) continue;
+      const part = `${escapePart(name)}=${escapePart(encodeValue(value, name))}`;
+      query = query === '' ? part : `${query}&${part}`;
+    }
+  }
+  if (query === '') {
+    return endpoint.length > MAX_CACHE_KEY_LENGTH ? `hash:${sha256(endpoint)}` : endpoint;
+  }
+  const key = `${endpoint}|${query}`;
+  if (key.length <= MAX_CACHE_KEY_LENGTH) return key;
+  const hashed = `${endpoint}|hash:${sha256(query)}`;
+  return hashed.length <= MAX_CACHE_KEY_LENGTH ? hashed : `hash:${sha256(key)}`;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

@@ -1,0 +1,89 @@
+/**
+ * The prefetch worker: takes items from the queue, highest priority first, calls the user's
+ * fetcher with at most `concurrency` fetches in flight, and hands each result to `store` (the
+ * manager stores it under the item's key, marked as prefetched). It runs while started and wakes
+ * up whenever `notify()` says something was queued; `drain()` resolves once the queue is empty
+ * and nothing is in flight.
+ */
+import type { CacheKeyParams } from './keys.js';
+import type { PrefetchItem, PrefetchQueue } from './prefetch-queue.js';
+
+/** Fetches the data for one prefetch; its result is cached under generateCacheKey(endpoint, params). */
+export type PrefetchFetcher = (endpoint: string, params: CacheKeyParams | undefined) => unknown;
+
+export interface PrefetchWorkerHooks {
+  /** Stores a fetched value; resolves true when stored. */
+  store(item: PrefetchItem, value: unknown): Promise<boolean>;
+  /** Called when the fetcher throws or the value cannot be stored. */
+  failed(item: PrefetchItem, error: unknown): void;
+}
+
+export class PrefetchWorker {
+  private running = false;
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly queue: PrefetchQueue,
+    private readonly fetcher: PrefetchFetcher,
+    private readonly concurrency: number,
+    private readonly hooks: PrefetchWorkerHooks,
+  ) {}
+
+  get active(): number {
+    return this.inFlight;
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  start(): void {
+    this.running = true;
+    this.pump();
+  }
+
+  /** Stops taking new items and waits for the fetches in flight. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Something was queued. */
+  notify(): void {
+    if (this.running) this.pump();
+  }
+
+  /** Resolves when the queue is empty and no fetch is in flight (at once when stopped and idle). */
+  drain(): Promise<void> {
+    if (this.inFlight === 0 && (this.queue.size === 0 || !this.running)) return Promise.resolve();
+    return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private pump(): void {
+    while (this.running && this.inFlight < this.concurrency) {
+      const item = this.queue.take();
+      if (!item) break;
+      this.inFlight++;
+      void this.run(item);
+    }
+    if (this.inFlight === 0 && (this.queue.size === 0 || !this.running)) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  private async run(item: PrefetchItem): Promise<void> {
+    try {
+      const value = await this.fetcher(item.endpoint, item.params);
+      const stored = await this.hooks.store(item, value);
+      if (!stored) this.hooks.failed(item, new Error('the backend refused the value'));
+    } catch (error) {
+      this.hooks.failed(item, error);
+    } finally {
+      this.inFlight--;
+      this.pump();
+    }
+  }
+}

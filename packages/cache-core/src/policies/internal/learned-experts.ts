@@ -1,0 +1,128 @@
+/**
+ * The regret machinery shared by LeCaR and CACHEUS: two experts each propose a victim; one is
+ * chosen at random with probability proportional to its weight; the evicted key is remembered in
+ * that expert's history (a FIFO ghost list bounded to the cache's capacity, in its unit) with the
+ * request time of the eviction. A later request for a remembered key means the expert was wrong:
+ * its weight is multiplied by exp(-learningRate × discount^age) and the weights renormalised.
+ */
+import { growFloat64, growUint32, growUint8 } from './arrays.js';
+import { KeyList, LinkStore } from './key-list.js';
+
+export class ExpertHistories {
+  private readonly links: LinkStore;
+  private readonly lists: [KeyList, KeyList];
+  private readonly used = [0, 0];
+  /** 0 = in no history, 1 + expert otherwise. */
+  private where: Uint8Array;
+  private evictedAt: Float64Array;
+  private sizes: Float64Array;
+  /** A value remembered with the key (LeCaR: its frequency at eviction). */
+  private memo: Uint32Array;
+
+  constructor(
+    keySpace: number,
+    private readonly capacity: number,
+  ) {
+    this.links = new LinkStore(keySpace);
+    this.lists = [new KeyList(this.links), new KeyList(this.links)];
+    const n = this.links.size;
+    this.where = new Uint8Array(n);
+    this.evictedAt = new Float64Array(n);
+    this.sizes = new Float64Array(n);
+    this.memo = new Uint32Array(n);
+  }
+
+  growKeys(n: number): void {
+    this.links.grow(n);
+    const m = this.links.size;
+    if (this.where.length < m) {
+      this.where = growUint8(this.where, m);
+      this.evictedAt = growFloat64(this.evictedAt, m, 0);
+      this.sizes = growFloat64(this.sizes, m, 0);
+      this.memo = growUint32(this.memo, m);
+    }
+  }
+
+  bytes(): number {
+    return this.links.bytes() + this.where.byteLength + this.evictedAt.byteLength + this.sizes.byteLength + this.memo.byteLength;
+  }
+
+  /** Remembers `key`, evicted by `expert` at request time `time`. */
+  add(expert: 0 | 1, key: number, size: number, time: number, memo: number): void {
+    if (size > this.capacity) return;
+    const list = this.lists[expert];
+    while (this.used[expert]! + size > this.capacity) {
+      const old = list.popTail();
+      this.used[expert]! -= this.sizes[old]!;
+      this.where[old] = 0;
+    }
+    list.pushHead(key);
+    this.where[key] = expert + 1;
+    this.evictedAt[key] = time;
+    this.sizes[key] = size;
+    this.memo[key] = memo;
+    this.used[expert]! += size;
+  }
+
+  /** The expert whose history holds `key` (0 or 1), or -1. */
+  expertOf(key: number): number {
+    return (this.where[key] ?? 0) - 1;
+  }
+
+  evictedTime(key: number): number {
+    return this.evictedAt[key]!;
+  }
+
+  memoOf(key: number): number {
+    return this.memo[key]!;
+  }
+
+  /** Forgets `key` (after a request found it). */
+  take(key: number): void {
+    const e = this.where[key]! - 1;
+    if (e < 0) return;
+    this.lists[e]!.remove(key);
+    this.used[e]! -= this.sizes[key]!;
+    this.where[key] = 0;
+  }
+
+  verify(label: string): void {
+    for (const e of [0, 1] as const) {
+      let total = 0;
+      this.lists[e].walk(`${label} history ${e}`, (k) => {
+        if (this.where[k] !== e + 1) throw new Error(`${label}: key ${k} in history ${e} is marked ${this.where[k]}`);
+        total += this.sizes[k]!;
+      });
+      if (total !== this.used[e]) throw new Error(`${label}: history ${e} holds ${total}, counter ${this.used[e]}`);
+      if (total > this.capacity) throw new Error(`${label}: history ${e} exceeds the capacity`);
+    }
+  }
+}
+
+/** Two expert weights summing to 1. */
+export class ExpertWeights {
+  w0 = 0.5;
+
+  /** Penalises `expert` for a regretted eviction of the given age (in requests). */
+  penalise(expert: number, learningRate: number, discount: number, age: number): void {
+    const factor = Math.exp(-learningRate * Math.pow(discount, age));
+    let w0 = this.w0;
+    let w1 = 1 - w0;
+    if (expert === 0) w0 *= factor;
+    else w1 *= factor;
+    this.w0 = w0 / (w0 + w1);
+    // Keep both experts alive (the LeCaR/CACHEUS implementations clamp weights similarly).
+    if (this.w0 < 0.01) this.w0 = 0.01;
+    else if (this.w0 > 0.99) this.w0 = 0.99;
+  }
+
+  /** Picks an expert with probability proportional to its weight; `u` uniform in [0, 1). */
+  choose(u: number): 0 | 1 {
+    return u < this.w0 ? 0 : 1;
+  }
+}
+
+/** LeCaR's discount rate for a cache of `n` objects: 0.005^(1/n). */
+export function discountFor(n: number): number {
+  return Math.pow(0.005, 1 / Math.max(1, n));
+}

@@ -1,0 +1,45 @@
+/**
+ * Policy parameter validation: every policy declares its parameters (name → default and doc, the
+ * same object its PolicyInfo shows); `readParams` merges the caller's values over the defaults and
+ * rejects unknown names and values of the wrong type with a ConfigError naming the field.
+ */
+import { ConfigError } from '../../errors.js';
+import type { PolicyInfo, PolicyOptions } from '../policy.js';
+
+export type ParamSpec = PolicyInfo['params'];
+type Value<T> = T extends { default: infer D } ? (D extends number ? number : D extends boolean ? boolean : string) : never;
+export type ParamValues<S extends ParamSpec> = { [K in keyof S]: Value<S[K]> };
+
+export function readParams<S extends ParamSpec>(policy: string, spec: S, given: PolicyOptions['params']): ParamValues<S> {
+  const out: Record<string, number | string | boolean> = {};
+  for (const [name, entry] of Object.entries(spec)) out[name] = entry.default;
+  for (const [name, value] of Object.entries(given ?? {})) {
+    const entry = spec[name];
+    if (!entry) {
+      const known = Object.keys(spec);
+      throw new ConfigError(
+        `${policy}.${name}`,
+        `unknown parameter for policy "${policy}"; ${known.length ? `known parameters: ${known.join(', ')}` : 'it takes no parameters'}`,
+      );
+    }
+    if (typeof value !== typeof entry.default || (typeof value === 'number' && !Number.isFinite(value))) {
+      throw new ConfigError(`${policy}.${name}`, `expected a ${typeof entry.default}, got ${JSON.stringify(value)}`);
+    }
+    out[name] = value;
+  }
+  return out as ParamValues<S>;
+}
+
+/** Throws a ConfigError unless `lo <= value <= hi`. */
+export function checkRange(policy: string, name: string, value: number, lo: number, hi: number): void {
+  if (!(value >= lo && value <= hi)) {
+    throw new ConfigError(`${policy}.${name}`, `must be between ${lo} and ${hi}, got ${value}`);
+  }
+}
+
+/** Validates the capacity every policy receives. */
+export function checkCapacity(policy: string, capacity: number): void {
+  if (!(Number.isFinite(capacity) && capacity >= 0)) {
+    throw new ConfigError('capacity', `policy "${policy}" needs a finite capacity >= 0, got ${capacity}`);
+  }
+}

@@ -1,0 +1,28 @@
+/** Next-access positions for traces without oracle information (Belady needs them). */
+import { NO_NEXT_ACCESS, UNKNOWN_NEXT_ACCESS, type RequestBatch } from './request.js';
+
+/**
+ * Fills `batch.nextAccess[i]` with the 0-based position of the next request for the same key,
+ * or NO_NEXT_ACCESS, in one backward pass. Returns the batch. O(n) time, O(keys) memory.
+ */
+export function computeNextAccess(batch: RequestBatch, keyCount?: number): RequestBatch {
+  const n = batch.length;
+  const keys = batch.key;
+  let maxKey = keyCount ?? 0;
+  if (keyCount === undefined) for (let i = 0; i < n; i++) if (keys[i]! >= maxKey) maxKey = keys[i]! + 1;
+  const following = new Float64Array(maxKey).fill(NO_NEXT_ACCESS);
+  const next = batch.nextAccess;
+  for (let i = n - 1; i >= 0; i--) {
+    const key = keys[i]!;
+    next[i] = following[key]!;
+    following[key] = i;
+  }
+  return batch;
+}
+
+/** Whether every request of the batch carries next-access information. */
+export function hasNextAccess(batch: RequestBatch): boolean {
+  const next = batch.nextAccess;
+  for (let i = 0; i < batch.length; i++) if (next[i] === UNKNOWN_NEXT_ACCESS) return false;
+  return batch.length > 0;
+}

@@ -1,0 +1,176 @@
+/**
+ * Opening traces: `readTrace` streams a file of any format as reused RequestBatch chunks;
+ * `loadTrace` reads a whole trace into one batch. Both intern keys (and sessions, ops) to
+ * dense ids once, in order of first appearance.
+ */
+import { stat } from 'node:fs/promises';
+import { TraceAccumulator } from './batch-builder.js';
+import { TraceFormatError } from './errors.js';
+import { resolveFormat, type TraceFormat, type TraceReadOptions } from './format.js';
+import { KeyInterner } from './interner.js';
+import { computeNextAccess } from './next-access.js';
+import type { ReaderContext } from './readers/context.js';
+import { readCsv } from './readers/csv.js';
+import { readLog } from './readers/log.js';
+import { ORACLE_GENERAL_RECORD_BYTES, readOracleGeneral } from './readers/oracle-general.js';
+import { readTxt } from './readers/txt.js';
+import { UNKNOWN_NEXT_ACCESS, type RequestBatch } from './request.js';
+
+const DEFAULT_BATCH_SIZE = 1 << 16;
+
+/**
+ * A streaming trace reader. Iterate it once (`for await (const batch of reader)`); each batch is
+ * the same reused object, valid until the next iteration step. Afterwards `keyCount`,
+ * `sessionCount`, `skipped` and `keyLabel` describe what was read.
+ */
+export class TraceReader implements AsyncIterable<RequestBatch> {
+  readonly format: TraceFormat;
+  /** Requests handed out so far. */
+  requests = 0;
+  /** Malformed records skipped (only with skipInvalid). */
+  skipped = 0;
+  private readonly keys = new KeyInterner();
+  private readonly sessions = new KeyInterner();
+  private readonly ops = new KeyInterner();
+  private started = false;
+
+  constructor(
+    readonly path: string,
+    private readonly options: TraceReadOptions = {},
+  ) {
+    this.format = resolveFormat(path, options.format);
+  }
+
+  /** Distinct keys so far; ids are 0 .. keyCount-1. */
+  get keyCount(): number {
+    return this.keys.size;
+  }
+
+  /** Distinct sessions (clients) so far; 0 when the format has none. */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Distinct operations so far (HTTP methods, SCSI opcodes); 0 when the format has none. */
+  get opCount(): number {
+    return this.ops.size;
+  }
+
+  /** The original key of an id, as text. */
+  keyLabel = (id: number): string => this.keys.label(id);
+  /** The original client/session of a session id. */
+  sessionLabel = (id: number): string => this.sessions.label(id);
+  /** The original operation of an op id (e.g. `GET`, `2a`). */
+  opLabel = (id: number): string => this.ops.label(id);
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<RequestBatch> {
+    if (this.started) throw new Error(`trace reader for ${this.path} can be iterated only once; open a new one`);
+    this.started = true;
+    const limit = this.options.limit ?? Infinity;
+    for await (const batch of this.formatBatches()) {
+      if (this.requests + batch.length >= limit) {
+        batch.length = limit - this.requests;
+        this.requests = limit;
+        if (batch.length > 0) yield batch;
+        return;
+      }
+      this.requests += batch.length;
+      yield batch;
+    }
+    if (this.requests === 0) {
+      const why = this.skipped > 0 ? `all ${this.skipped} records were invalid and skipped` : 'the file holds no requests';
+      throw new TraceFormatError(this.path, null, `empty trace: ${why}`);
+    }
+  }
+
+  private formatBatches(): AsyncGenerator<RequestBatch> {
+    const path = this.path;
+    const skipInvalid = this.options.skipInvalid ?? false;
+    const context: ReaderContext = {
+      path,
+      keys: this.keys,
+      sessions: this.sessions,
+      ops: this.ops,
+      batchSize: Math.max(1, this.options.batchSize ?? DEFAULT_BATCH_SIZE),
+      limit: this.options.limit ?? Infinity,
+      invalid: (location, problem) => {
+        if (!skipInvalid) throw new TraceFormatError(path, location, `${problem} (use --skip-invalid to skip such records)`);
+        this.skipped++;
+      },
+    };
+    switch (this.format) {
+      case 'oracleGeneral':
+        return readOracleGeneral(context);
+      case 'txt':
+        return readTxt(context);
+      case 'log':
+        return readLog(context);
+      case 'csv':
+        return readCsv(context, {
+          header: this.options.header ?? false,
+          delimiter: this.options.delimiter ?? ',',
+          ...(this.options.csv !== undefined ? { columns: this.options.csv } : {}),
+        });
+    }
+  }
+}
+
+/** Opens a trace for streaming (see TraceReader). Nothing is read until it is iterated. */
+export function readTrace(path: string, options: TraceReadOptions = {}): TraceReader {
+  return new TraceReader(path, options);
+}
+
+/** A whole trace in memory. */
+export interface LoadedTrace {
+  path: string;
+  format: TraceFormat;
+  /** Every request; `batch.length` is the request count and the columns have exactly that length. */
+  batch: RequestBatch;
+  /** Distinct keys; ids are 0 .. keyCount-1 in order of first appearance. */
+  keyCount: number;
+  /** Distinct sessions (clients); 0 when the format has none. */
+  sessionCount: number;
+  /** Malformed records skipped (only with skipInvalid). */
+  skipped: number;
+  /** The original key of an id, as text. */
+  keyLabel(id: number): string;
+  sessionLabel(id: number): string;
+  opLabel(id: number): string;
+}
+
+/**
+ * Reads a whole trace into one batch. oracleGeneral traces keep their next-access column
+ * (recomputed if records were skipped, since positions shift); other formats have
+ * UNKNOWN_NEXT_ACCESS until `computeNextAccess` runs (see `withNextAccess`).
+ */
+export async function loadTrace(path: string, options: TraceReadOptions = {}): Promise<LoadedTrace> {
+  const reader = readTrace(path, options);
+  let expected = 1 << 16;
+  if (reader.format === 'oracleGeneral') {
+    expected = Math.max(1, Math.floor((await stat(path)).size / ORACLE_GENERAL_RECORD_BYTES));
+    if (options.limit !== undefined) expected = Math.min(expected, Math.max(1, options.limit));
+  }
+  const all = new TraceAccumulator(expected);
+  for await (const batch of reader) all.append(batch);
+  const batch = all.finish();
+  if (reader.format === 'oracleGeneral' && (reader.skipped > 0 || options.limit !== undefined)) {
+    computeNextAccess(batch, reader.keyCount);
+  }
+  return {
+    path,
+    format: reader.format,
+    batch,
+    keyCount: reader.keyCount,
+    sessionCount: reader.sessionCount,
+    skipped: reader.skipped,
+    keyLabel: reader.keyLabel,
+    sessionLabel: reader.sessionLabel,
+    opLabel: reader.opLabel,
+  };
+}
+
+/** Fills next-access positions when the trace lacks them (for policies with needsOracle). */
+export function withNextAccess(trace: LoadedTrace): LoadedTrace {
+  if (trace.batch.length > 0 && trace.batch.nextAccess[0] === UNKNOWN_NEXT_ACCESS) computeNextAccess(trace.batch, trace.keyCount);
+  return trace;
+}

@@ -1,0 +1,15 @@
+/** State shared by the format readers of one trace: interners, error policy, counters. */
+import { TraceFormatError } from '../errors.js';
+import type { KeyInterner } from '../interner.js';
+
+export interface ReaderContext {
+  readonly path: string;
+  readonly keys: KeyInterner;
+  readonly sessions: KeyInterner;
+  readonly ops: KeyInterner;
+  readonly batchSize: number;
+  /** Stop after this many requests (Infinity: read all). */
+  readonly limit: number;
+  /** Throws TraceFormatError, or counts the record as skipped with skipInvalid. */
+  invalid(location: TraceFormatError['location'], problem: string): void;
+}

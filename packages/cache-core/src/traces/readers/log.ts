@@ -1,0 +1,71 @@
+/**
+ * Common and Combined Log Format (Apache, nginx):
+ * `client ident user [10/Oct/2000:13:55:36 -0700] "GET /path HTTP/1.1" status bytes ["referer" "agent"]`.
+ * client → session, request path → key, bytes → size (`-` → 0), method → op, time → epoch seconds.
+ */
+import { BatchBuilder } from '../batch-builder.js';
+import type { RequestBatch } from '../request.js';
+import type { ReaderContext } from './context.js';
+import { lineChunks } from './lines.js';
+import { clip } from './txt.js';
+
+const LINE =
+  /^(\S+) \S+ (?:\S+|"[^"]*") \[([^\]]+)\] "((?:[^"\\]|\\.)*)" (\d{3}|-) (\d+|-)(?: "(?:[^"\\]|\\.)*" "(?:[^"\\]|\\.)*")?.*$/;
+const TIME = /^(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?: ([+-])(\d{2})(\d{2}))?$/;
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+export async function* readLog(ctx: ReaderContext): AsyncGenerator<RequestBatch> {
+  const builder = new BatchBuilder(ctx.batchSize, ctx.limit);
+  let lineNumber = 1;
+  for await (const text of lineChunks(ctx.path)) {
+    let start = 0;
+    while (start < text.length) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+      const line = text.slice(start, stop);
+      const number = lineNumber++;
+      start = end + 1;
+      if (line.trim() === '') continue;
+      const match = LINE.exec(line);
+      if (!match) {
+        ctx.invalid({ line: number }, `not a Common/Combined Log Format line: "${clip(line)}"`);
+        continue;
+      }
+      const [, client, stamp, request, , bytes] = match as unknown as [string, string, string, string, string, string];
+      const time = parseLogTime(stamp);
+      if (Number.isNaN(time)) {
+        ctx.invalid({ line: number }, `bad timestamp [${stamp}]; expected e.g. [10/Oct/2000:13:55:36 -0700]`);
+        continue;
+      }
+      const parts = request.split(' ');
+      if (parts.length < 2 || parts[0] === '' || parts[1] === '') {
+        ctx.invalid({ line: number }, `request "${clip(request)}" has no method and path`);
+        continue;
+      }
+      builder.push(
+        time,
+        ctx.keys.internString(parts[1]!),
+        bytes === '-' ? 0 : Number(bytes),
+        ctx.sessions.internString(client),
+        ctx.ops.internString(parts[0]!),
+      );
+      if (builder.full) {
+        yield builder.batch;
+        builder.reset();
+      }
+    }
+  }
+  if (builder.batch.length > 0) yield builder.batch;
+}
+
+/** `10/Oct/2000:13:55:36 -0700` → seconds since the epoch (UTC), NaN when malformed. */
+export function parseLogTime(stamp: string): number {
+  const m = TIME.exec(stamp);
+  if (!m) return NaN;
+  const month = MONTHS.indexOf(m[2]!.toLowerCase());
+  if (month < 0) return NaN;
+  const utc = Date.UTC(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6])) / 1000;
+  const offset = m[7] ? (m[7] === '-' ? -1 : 1) * (Number(m[8]) * 3600 + Number(m[9]) * 60) : 0;
+  return utc - offset;
+}

@@ -1,0 +1,151 @@
+/**
+ * Trace writers for oracleGeneral, csv and txt (the formats `trace convert` and
+ * `trace generate` produce). Writers take batches, so a converted trace streams through;
+ * oracleGeneral needs next-access positions, which callers compute on the whole trace first.
+ */
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { ConfigError } from '../errors.js';
+import { canonicalInteger } from './interner.js';
+import { ORACLE_GENERAL_RECORD_BYTES } from './readers/oracle-general.js';
+import { ABSENT, UNKNOWN_NEXT_ACCESS, type RequestBatch } from './request.js';
+
+export const WRITABLE_FORMATS = ['oracleGeneral', 'csv', 'txt'] as const;
+export type WritableFormat = (typeof WRITABLE_FORMATS)[number];
+
+/** What a writer needs besides the requests: the original key (and op, session) labels. */
+export interface TraceLabels {
+  keyLabel(id: number): string;
+  opLabel?(id: number): string;
+  sessionLabel?(id: number): string;
+}
+
+export interface TraceWriter {
+  write(batch: RequestBatch): Promise<void>;
+  /** Flushes and closes the file; returns the number of requests written. */
+  close(): Promise<number>;
+}
+
+const TWO_32 = 4294967296;
+const MAX_UINT32 = 0xffffffff;
+
+export function createTraceWriter(path: string, format: WritableFormat, labels: TraceLabels): TraceWriter {
+  const out = createWriteStream(path);
+  const failed = new Promise<never>((_, reject) => out.once('error', reject));
+  failed.catch(() => undefined);
+  let written = 0;
+  let columns: CsvExtras | null = null;
+  const push = async (chunk: string | Buffer): Promise<void> => {
+    if (!out.write(chunk)) await Promise.race([once(out, 'drain'), failed]);
+  };
+  const encode = encoders[format];
+  return {
+    async write(batch) {
+      if (columns === null) {
+        // Optional csv columns are decided once, from the first batch, and kept for the whole file.
+        columns = {
+          op: batch.length > 0 && batch.op[0] !== ABSENT && labels.opLabel !== undefined,
+          session: batch.length > 0 && batch.session[0] !== ABSENT && labels.sessionLabel !== undefined,
+        };
+        if (format === 'csv') await push(`time,key,size${columns.op ? ',op' : ''}${columns.session ? ',session' : ''}\n`);
+      }
+      await push(encode(batch, labels, written, path, columns));
+      written += batch.length;
+    },
+    async close() {
+      out.end();
+      await Promise.race([once(out, 'finish'), failed]);
+      return written;
+    },
+  };
+}
+
+/** Writes a whole trace; returns the number of requests written. */
+export async function writeTrace(path: string, format: WritableFormat, batch: RequestBatch, labels: TraceLabels): Promise<number> {
+  const writer = createTraceWriter(path, format, labels);
+  const chunk = 1 << 16;
+  for (let at = 0; at < batch.length; at += chunk) await writer.write(sliceBatch(batch, at, Math.min(batch.length, at + chunk)));
+  return writer.close();
+}
+
+/** A view of requests [start, end) of a batch (no copy). */
+export function sliceBatch(batch: RequestBatch, start: number, end: number): RequestBatch {
+  return {
+    length: end - start,
+    time: batch.time.subarray(start, end),
+    key: batch.key.subarray(start, end),
+    size: batch.size.subarray(start, end),
+    session: batch.session.subarray(start, end),
+    op: batch.op.subarray(start, end),
+    nextAccess: batch.nextAccess.subarray(start, end),
+  };
+}
+
+interface CsvExtras {
+  op: boolean;
+  session: boolean;
+}
+
+type Encoder = (batch: RequestBatch, labels: TraceLabels, before: number, path: string, columns: CsvExtras) => string | Buffer;
+
+const encoders: Record<WritableFormat, Encoder> = {
+  txt(batch, labels, _before, path) {
+    let text = '';
+    for (let i = 0; i < batch.length; i++) {
+      const label = labels.keyLabel(batch.key[i]!);
+      if (/\s/.test(label) || label === '') {
+        throw new ConfigError('to', `${path}: key "${label}" cannot be written as txt (one key per line, no whitespace); use csv`);
+      }
+      text += `${label}\n`;
+    }
+    return text;
+  },
+
+  csv(batch, labels, _before, _path, columns) {
+    const withOp = columns.op;
+    const withSession = columns.session;
+    let text = '';
+    for (let i = 0; i < batch.length; i++) {
+      text += `${batch.time[i]},${csvField(labels.keyLabel(batch.key[i]!))},${batch.size[i]}`;
+      if (withOp) text += `,${csvField(optional(batch.op[i]!, labels.opLabel!))}`;
+      if (withSession) text += `,${csvField(optional(batch.session[i]!, labels.sessionLabel!))}`;
+      text += '\n';
+    }
+    return text;
+  },
+
+  oracleGeneral(batch, labels, before, path) {
+    const buffer = Buffer.alloc(batch.length * ORACLE_GENERAL_RECORD_BYTES);
+    for (let i = 0; i < batch.length; i++) {
+      const at = i * ORACLE_GENERAL_RECORD_BYTES;
+      const time = batch.time[i]!;
+      const size = batch.size[i]!;
+      const next = batch.nextAccess[i]!;
+      if (next === UNKNOWN_NEXT_ACCESS) throw new Error('oracleGeneral writer: next-access positions are unknown; run computeNextAccess on the trace first');
+      const position = before + i + 1;
+      if (!(time >= 0 && time <= MAX_UINT32)) throw new ConfigError('to', `${path}: request ${position} has time ${time}, outside oracleGeneral's uint32`);
+      if (!(size >= 0 && size <= MAX_UINT32)) throw new ConfigError('to', `${path}: request ${position} has size ${size}, outside oracleGeneral's uint32`);
+      const id = objectId(batch.key[i]!, labels);
+      buffer.writeUInt32LE(Math.floor(time), at);
+      buffer.writeUInt32LE(id % TWO_32, at + 4);
+      buffer.writeUInt32LE(Math.floor(id / TWO_32), at + 8);
+      buffer.writeUInt32LE(Math.round(size), at + 12);
+      buffer.writeBigInt64LE(BigInt(next < 0 ? -1 : next + 1), at + 16);
+    }
+    return buffer;
+  },
+};
+
+/** obj_id: the original key when it is an integer, else the dense id offset past 2^52 so it cannot collide. */
+function objectId(key: number, labels: TraceLabels): number {
+  const value = canonicalInteger(labels.keyLabel(key));
+  return value >= 0 ? value : 2 ** 52 + key;
+}
+
+function optional(id: number, label: (id: number) => string): string {
+  return id === ABSENT ? '' : label(id);
+}
+
+function csvField(text: string): string {
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}

@@ -1,0 +1,249 @@
+/**
+ * Redis-specific behaviour against a real redis-server: the key layout stays under the prefix,
+ * foreign and tampered values are rejected and counted, connection options (url, ACL user, db)
+ * work, and invalid configuration fails with a ConfigError naming the field.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
+import { RedisBackend, type RedisConfig } from '../../src/backends/redis.js';
+import { resolveRedisConfig } from '../../src/backends/redis-config.js';
+import { RedisServer } from '../helpers/redis-server.js';
+import { RecordingLogger, redisSubject, sleep, uniquePrefix } from './redis-subject.js';
+
+let server: RedisServer;
+let raw: Redis;
+beforeAll(async () => {
+  server = await RedisServer.start();
+  raw = new Redis({ host: server.host, port: server.port, lazyConnect: true });
+  await raw.connect();
+});
+afterAll(async () => {
+  raw?.disconnect();
+  await server?.dispose();
+});
+
+const disposers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(disposers.splice(0).map((dispose) => dispose()));
+});
+
+async function started(config: RedisConfig = {}) {
+  const subject = redisSubject({ host: server.host, port: server.port, ...config });
+  disposers.push(subject.dispose);
+  expect(await subject.backend.start()).toBe(true);
+  return subject.backend;
+}
+
+async function keysUnder(prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await raw.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
+    cursor = next;
+    found.push(...keys);
+  } while (cursor !== '0');
+  return found.sort();
+}
+
+describe('key layout', () => {
+  it('stores each entry as a hash with PX and keeps the index under the same hash tag', async () => {
+    const prefix = uniquePrefix('layout');
+    const backend = await started({ keyPrefix: prefix });
+    await backend.set('user:1', Uint8Array.of(0, 42), { ttlMs: 60_000, metadata: { a: 1 } });
+    const base = `${prefix}{${prefix}0}:`;
+    expect(await keysUnder(prefix)).toEqual([`${base}e:user:1`, `${base}exp`, `${base}lru`, `${base}st`, `${base}sz`]);
+    const entry = await raw.hgetallBuffer(`${base}e:user:1`);
+    expect(Array.from(entry.v!)).toEqual([0, 42]);
+    expect(entry.m!.toString()).toBe('{"a":1}');
+    const pttl = await raw.pttl(`${base}e:user:1`);
+    expect(pttl).toBeGreaterThan(59_000);
+    expect(pttl).toBeLessThanOrEqual(60_000);
+    expect(await raw.hget(`${base}sz`, 'user:1')).toBe('2');
+  });
+
+  it('clear() removes only its own prefix, even when the prefix holds glob characters', async () => {
+    const prefix = `${uniquePrefix('glob')}[*?]\\:`;
+    const backend = await started({ keyPrefix: prefix });
+    const neighbour = await started({ keyPrefix: `${prefix.slice(0, -1)}x:` });
+    const foreign = `${prefix.replace('[*?]', 'a')}foreign`;
+    await raw.set(foreign, 'keep me');
+    await raw.set('unrelated', 'keep me too');
+    for (let i = 0; i < 50; i++) await backend.set(`k${i}`, Uint8Array.of(i));
+    await neighbour.set('n', Uint8Array.of(1));
+    await backend.clear();
+    expect(await keysUnder(prefix)).toEqual([]);
+    expect(await raw.get(foreign)).toBe('keep me');
+    expect(await raw.get('unrelated')).toBe('keep me too');
+    expect((await neighbour.get('n'))?.value[0]).toBe(1);
+    await raw.del(foreign, 'unrelated');
+  });
+
+  it('writes into the configured db only', async () => {
+    const prefix = uniquePrefix('db');
+    const backend = await started({ keyPrefix: prefix, db: 3 });
+    await backend.set('k', Uint8Array.of(1));
+    expect(await keysUnder(prefix)).toEqual([]);
+    const db3 = new Redis({ host: server.host, port: server.port, db: 3 });
+    try {
+      expect((await db3.keys(`${prefix}*`)).length).toBeGreaterThan(0);
+    } finally {
+      db3.disconnect();
+    }
+  });
+});
+
+describe('values the backend did not write', () => {
+  it('returns foreign bytes in the value field as they are (the manager decoder judges them)', async () => {
+    const prefix = uniquePrefix('foreign');
+    const backend = await started({ keyPrefix: prefix });
+    await backend.set('k', Uint8Array.of(0, 1));
+    await raw.hset(`${prefix}{${prefix}0}:e:k`, 'v', Buffer.from([0xff, 0xfe, 0x00]));
+    expect(Array.from((await backend.get('k'))!.value)).toEqual([0xff, 0xfe, 0x00]);
+  });
+
+  it('a value of the wrong Redis type or unreadable metadata is a miss plus a counted rejection', async () => {
+    const prefix = uniquePrefix('wrongtype');
+    const backend = await started({ keyPrefix: prefix });
+    await backend.set('string', Uint8Array.of(1));
+    await backend.set('meta', Uint8Array.of(2), { metadata: { ok: true } });
+    await raw.del(`${prefix}{${prefix}0}:e:string`);
+    await raw.set(`${prefix}{${prefix}0}:e:string`, 'someone else wrote this');
+    await raw.hset(`${prefix}{${prefix}0}:e:meta`, 'm', '{not json');
+    expect(await backend.get('string')).toBeUndefined();
+    expect(await backend.get('meta')).toBeUndefined();
+    const stats = await backend.stats();
+    expect(stats).toMatchObject({ rejectedEntries: 2, entries: 1, backendErrors: 0 });
+    // The wrong-type key under our prefix was removed from the index and from Redis.
+    expect(await raw.exists(`${prefix}{${prefix}0}:e:string`)).toBe(0);
+  });
+
+  it('an entry removed behind the backend (DEL, maxmemory) is a miss, counted as an eviction', async () => {
+    const prefix = uniquePrefix('external');
+    const backend = await started({ keyPrefix: prefix });
+    await backend.set('a', Uint8Array.of(1, 2, 3));
+    await backend.set('b', Uint8Array.of(4));
+    await raw.del(`${prefix}{${prefix}0}:e:a`);
+    expect(await backend.get('a')).toBeUndefined();
+    expect(await backend.stats()).toMatchObject({ entries: 1, sizeBytes: 1, evictions: 1 });
+  });
+});
+
+describe('HMAC signing', () => {
+  const secret = 'a secret of at least sixteen bytes';
+
+  it('round-trips signed entries and stores tag + value', async () => {
+    const prefix = uniquePrefix('signed');
+    const backend = await started({ keyPrefix: prefix, signingSecret: secret });
+    await backend.set('k', Uint8Array.of(0, 9, 9), { metadata: { v: 2 } });
+    const entry = await backend.get('k');
+    expect(Array.from(entry!.value)).toEqual([0, 9, 9]);
+    expect(entry!.metadata).toEqual({ v: 2 });
+    expect((await raw.hgetBuffer(`${prefix}{${prefix}0}:e:k`, 'v'))!.length).toBe(32 + 3);
+    expect(await backend.stats()).toMatchObject({ sizeBytes: 3, rejectedEntries: 0 });
+  });
+
+  it('rejects tampered values, tampered metadata, copied entries, unsigned entries and another secret', async () => {
+    const prefix = uniquePrefix('tamper');
+    const base = `${prefix}{${prefix}0}:e:`;
+    const backend = await started({ keyPrefix: prefix, signingSecret: secret });
+    for (const key of ['value', 'meta', 'source', 'copy']) await backend.set(key, Uint8Array.of(0, 1, 2), { metadata: { k: key } });
+
+    const stored = (await raw.hgetBuffer(`${base}value`, 'v'))!;
+    stored.writeUInt8(stored.readUInt8(stored.length - 1) ^ 1, stored.length - 1);
+    await raw.hset(`${base}value`, 'v', stored);
+    await raw.hset(`${base}meta`, 'm', '{"k":"other"}');
+    // A valid entry of another key, copied over: the tag covers the key.
+    await raw.hset(`${base}copy`, 'v', (await raw.hgetBuffer(`${base}source`, 'v'))!, 'm', '{"k":"source"}');
+
+    expect(await backend.get('value')).toBeUndefined();
+    expect(await backend.get('meta')).toBeUndefined();
+    expect(await backend.get('copy')).toBeUndefined();
+    expect((await backend.get('source'))?.metadata).toEqual({ k: 'source' });
+
+    const unsigned = await started({ keyPrefix: prefix });
+    await unsigned.set('plain', Uint8Array.of(0, 5));
+    expect(await backend.get('plain')).toBeUndefined();
+    const otherSecret = await started({ keyPrefix: prefix, signingSecret: 'another secret, also long enough' });
+    expect(await otherSecret.get('source')).toBeUndefined();
+
+    expect((await backend.stats()).rejectedEntries).toBe(4);
+    expect((await otherSecret.stats()).rejectedEntries).toBe(1);
+  });
+});
+
+describe('connection options', () => {
+  it('connects with a url naming an ACL user, password and db; a wrong password does not start', async () => {
+    await raw.call('ACL', 'SETUSER', 'cachelab', 'on', '>s3cret-pass', '~*', '+@all');
+    const prefix = uniquePrefix('acl');
+    const backend = await started({ host: undefined, port: undefined, url: `redis://cachelab:s3cret-pass@127.0.0.1:${server.port}/2`, keyPrefix: prefix });
+    await backend.set('k', Uint8Array.of(3));
+    expect((await backend.get('k'))?.value[0]).toBe(3);
+    const whoami = new Redis({ host: server.host, port: server.port, db: 2 });
+    try {
+      expect((await whoami.keys(`${prefix}*`)).length).toBeGreaterThan(0);
+    } finally {
+      whoami.disconnect();
+    }
+
+    const logger = new RecordingLogger();
+    const wrong = new RedisBackend(
+      { host: server.host, port: server.port, username: 'cachelab', password: 'wrong', keyPrefix: uniquePrefix('acl') },
+      { logger },
+    );
+    expect(await wrong.start()).toBe(false);
+    expect(logger.warnings).toHaveLength(1);
+    await wrong.stop();
+    await sleep(10);
+  });
+});
+
+describe('configuration', () => {
+  const cases: [RedisConfig, string][] = [
+    [{ port: 70_000 }, 'port'],
+    [{ db: -1 }, 'db'],
+    [{ keyPrefix: '' }, 'keyPrefix'],
+    [{ keyPrefix: 'app{1}:' }, 'keyPrefix'],
+    [{ url: 'redis://h:1', host: 'h' }, 'url'],
+    [{ url: 'http://h:1' }, 'url'],
+    [{ clusterNodes: [] }, 'clusterNodes'],
+    [{ clusterNodes: ['nohost'] }, 'clusterNodes[0]'],
+    [{ clusterNodes: ['h:1'], db: 1 }, 'db'],
+    [{ commandTimeout: 0 }, 'commandTimeout'],
+    [{ connectTimeout: 1.5 }, 'connectTimeout'],
+    [{ shards: 2000 }, 'shards'],
+    [{ maxBytes: -1 }, 'maxBytes'],
+    [{ signingSecret: 'short' }, 'signingSecret'],
+  ];
+  it.each(cases)('%j fails with a ConfigError on %s', (config, field) => {
+    let caught: unknown;
+    try {
+      new RedisBackend(config);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).field).toBe(field);
+  });
+
+  it('defaults: loopback, 2 s connect, 250 ms commands, one shard standalone and 16 in a cluster', () => {
+    expect(resolveRedisConfig({})).toMatchObject({
+      host: '127.0.0.1',
+      port: 6379,
+      db: 0,
+      keyPrefix: 'cachelab:',
+      connectTimeout: 2000,
+      commandTimeout: 250,
+      shards: 1,
+      maxEntries: 0,
+      maxBytes: 0,
+    });
+    expect(resolveRedisConfig({ clusterNodes: ['127.0.0.1:7000', { host: 'h', port: 7001 }] })).toMatchObject({
+      shards: 16,
+      clusterNodes: [
+        { host: '127.0.0.1', port: 7000 },
+        { host: 'h', port: 7001 },
+      ],
+    });
+  });
+});

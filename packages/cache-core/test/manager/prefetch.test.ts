@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../../src/manager/errors.js';
+import { generateCacheKey } from '../../src/manager/keys.js';
+import { PrefetchQueue } from '../../src/manager/prefetch-queue.js';
+import { startedManager } from './helpers.js';
+
+const order = (queue: PrefetchQueue) => queue.snapshot().map((i) => `${i.key}:${i.priority}`);
+
+describe('PrefetchQueue', () => {
+  it('orders by priority, first in first out among equals', () => {
+    const queue = new PrefetchQueue(10);
+    queue.enqueue('/a', null, 0.5);
+    queue.enqueue('/b', null, 0.9);
+    queue.enqueue('/c', null, 0.5);
+    queue.enqueue('/d', null, 0.1);
+    queue.enqueue('/e', null, 0.5);
+    expect(order(queue)).toEqual(['/b:0.9', '/a:0.5', '/c:0.5', '/e:0.5', '/d:0.1']);
+    expect([queue.take()?.key, queue.take()?.key, queue.take()?.key]).toEqual(['/b', '/a', '/c']);
+    expect(queue.size).toBe(2);
+  });
+
+  it('merges duplicates (same endpoint and params in any order): the higher priority wins', () => {
+    const queue = new PrefetchQueue(10);
+    expect(queue.enqueue('/p', { b: 2, a: 1 }, 0.4)).toBe('queued');
+    expect(queue.enqueue('/q', null, 0.6)).toBe('queued');
+    expect(queue.enqueue('/p', { a: 1, b: 2 }, 0.3)).toBe('merged'); // lower: ignored
+    expect(order(queue)).toEqual(['/q:0.6', '/p|a=1&b=2:0.4']);
+    expect(queue.enqueue('/p', { a: 1, b: 2 }, 0.8)).toBe('merged'); // higher: raised
+    expect(order(queue)).toEqual(['/p|a=1&b=2:0.8', '/q:0.6']);
+    expect(queue.size).toBe(2);
+  });
+
+  it('a merged item keeps its arrival place among equal priorities', () => {
+    const queue = new PrefetchQueue(10);
+    queue.enqueue('/first', null, 0.2);
+    queue.enqueue('/second', null, 0.7);
+    queue.enqueue('/first', null, 0.7);
+    expect(order(queue)).toEqual(['/first:0.7', '/second:0.7']);
+  });
+
+  it('is bounded: a full queue drops its lowest priority for a higher one, or refuses the newcomer', () => {
+    const queue = new PrefetchQueue(3);
+    queue.enqueue('/a', null, 0.5);
+    queue.enqueue('/b', null, 0.2);
+    queue.enqueue('/c', null, 0.2);
+    expect(queue.enqueue('/d', null, 0.2)).toBe('dropped'); // not better than the lowest
+    expect(queue.enqueue('/e', null, 0.9)).toBe('queued'); // pushes out /c (lowest, newest among equals)
+    expect(order(queue)).toEqual(['/e:0.9', '/a:0.5', '/b:0.2']);
+    expect(queue.dropped).toBe(2);
+    expect(queue.size).toBe(3);
+  });
+
+  it('rejects a non-finite priority', () => {
+    const queue = new PrefetchQueue(3);
+    expect(() => queue.enqueue('/a', null, Number.NaN)).toThrow(InvalidArgumentError);
+    expect(() => new PrefetchQueue(0)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('CacheManager: prefetch API', () => {
+  it('prefetch / prefetchMany / getPrefetchQueue as in the spec', async () => {
+    const { manager } = await startedManager();
+    manager.prefetch('/api/users/123/orders', null, 0.8);
+    manager.prefetch('/api/products', { category: 'electronics' }, 0.6);
+    manager.prefetchMany([
+      ['/api/users/1', null, 0.7],
+      ['/api/users/2', null, 0.6],
+      ['/api/products/42', { details: 'full' }, 0.9],
+      { endpoint: '/api/users/3' },
+    ]);
+    expect(manager.getPrefetchQueue()).toEqual([
+      { key: '/api/products/42|details=full', endpoint: '/api/products/42', params: { details: 'full' }, priority: 0.9 },
+      { key: '/api/users/123/orders', endpoint: '/api/users/123/orders', params: undefined, priority: 0.8 },
+      { key: '/api/users/1', endpoint: '/api/users/1', params: undefined, priority: 0.7 },
+      { key: '/api/products|category=electronics', endpoint: '/api/products', params: { category: 'electronics' }, priority: 0.6 },
+      { key: '/api/users/2', endpoint: '/api/users/2', params: undefined, priority: 0.6 },
+      { key: '/api/users/3', endpoint: '/api/users/3', params: undefined, priority: 0.5 },
+    ]);
+    expect(await manager.getMetrics()).toMatchObject({ prefetchRequests: 6, prefetchQueueSize: 6 });
+    expect(manager.clearPrefetchQueue()).toBe(6);
+    expect(manager.getPrefetchQueue()).toEqual([]);
+  });
+
+  it('the worker drains the queue through the fetcher, stores under generateCacheKey marked prefetched', async () => {
+    const calls: string[] = [];
+    const { manager } = await startedManager({
+      prefetchConcurrency: 2,
+      prefetchFetcher: async (endpoint, params) => {
+        calls.push(generateCacheKey(endpoint, params));
+        return { from: endpoint, params: params ?? null };
+      },
+    });
+    manager.prefetchMany([['/x', { id: 1 }, 0.5], ['/y', null, 0.9], ['/z', null, 0.1]]);
+    await manager.drainPrefetchQueue();
+    expect(calls).toEqual(['/x|id=1', '/y', '/z']); // two start at once (x, then y); z after
+    expect(await manager.getEntry('/x|id=1')).toEqual({ value: { from: '/x', params: { id: 1 } }, metadata: undefined, prefetched: true });
+    expect(await manager.getEntry('/x|id=1')).toEqual({ value: { from: '/x', params: { id: 1 } }, metadata: undefined, prefetched: false });
+    expect(await manager.get('/y')).toEqual({ from: '/y', params: null });
+    const m = await manager.getMetrics();
+    expect(m).toMatchObject({ prefetchRequests: 3, prefetchesStored: 3, prefetchHits: 2, prefetchQueueSize: 0, wastedPrefetches: 0 });
+    expect(m.prefetchHitRate).toBeCloseTo(2 / 3, 12);
+  });
+
+  it('never runs more than prefetchConcurrency fetches at once, highest priority first', async () => {
+    let active = 0;
+    let peak = 0;
+    const started: string[] = [];
+    const { manager } = await startedManager({
+      prefetchConcurrency: 3,
+      prefetchFetcher: async (endpoint) => {
+        started.push(endpoint);
+        active++;
+        peak = Math.max(peak, active);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        active--;
+        return endpoint;
+      },
+    });
+    await manager.stop(); // queue while stopped, so the worker sees the whole queue at once
+    manager.prefetchMany(Array.from({ length: 20 }, (_, i) => [`/e${i}`, null, i / 20] as const));
+    await manager.start();
+    await manager.drainPrefetchQueue();
+    expect(peak).toBe(3);
+    expect(started).toEqual(Array.from({ length: 20 }, (_, i) => `/e${19 - i}`));
+    expect((await manager.getMetrics()).prefetchesStored).toBe(20);
+  });
+
+  it('counts fetcher failures, keeps going, and logs them', async () => {
+    const { manager, logger } = await startedManager({
+      prefetchFetcher: async (endpoint) => {
+        if (endpoint === '/bad') throw new Error('upstream 503');
+        return 1;
+      },
+    });
+    manager.prefetchMany([['/bad'], ['/good']]);
+    await manager.drainPrefetchQueue();
+    expect(await manager.getMetrics()).toMatchObject({ prefetchFailures: 1, prefetchesStored: 1 });
+    expect(logger.at('warn')).toEqual(['cache manager: prefetch of "/bad" failed: upstream 503']);
+    expect(await manager.get('/good')).toBe(1);
+  });
+
+  it('a prefetched entry overwritten or expiring unread is a wasted prefetch', async () => {
+    const { manager, clock } = await startedManager({ defaultTtl: 10, prefetchFetcher: () => 'p' });
+    manager.prefetchMany([['/a'], ['/b']]);
+    await manager.drainPrefetchQueue();
+    await manager.set('/a', 'demand');
+    clock.advance(10_000);
+    expect(await manager.getMetrics()).toMatchObject({ wastedPrefetches: 2, expirations: 2, prefetchHits: 0 });
+  });
+
+  it('without a fetcher the queue just accumulates; startPrefetchWorker drains it later', async () => {
+    const { manager } = await startedManager();
+    manager.prefetch('/later', null, 0.4);
+    await manager.drainPrefetchQueue();
+    expect(manager.getPrefetchQueue().map((i) => i.key)).toEqual(['/later']);
+    manager.startPrefetchWorker(async () => 'fetched', 1);
+    await manager.drainPrefetchQueue();
+    expect(manager.getPrefetchQueue()).toEqual([]);
+    expect(await manager.get('/later')).toBe('fetched');
+  });
+});

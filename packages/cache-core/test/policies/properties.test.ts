@@ -1,0 +1,77 @@
+/**
+ * Property tests (fast-check) for every registered policy: random traces, random capacities, both
+ * units. After every request: verify() holds, used <= capacity, count and used match the resident
+ * set (via has()), has() agrees with lookup, an evicted key is gone. In object mode no policy hits
+ * more often than Belady, and Belady equals the brute-force optimum on tiny traces.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { builtinPolicies, createPolicy } from '../../src/policies/index.js';
+import { replay } from '../../src/sim/replay.js';
+import { CheckedPolicy, batchOf, bruteForceMinMisses, checkedReplay } from './helpers.js';
+
+const KEYS = 24;
+
+/** A trace over KEYS keys with one size per key (so admitted sizes are well defined). */
+const traceArb = fc.record({
+  keys: fc.array(fc.oneof(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: KEYS - 1 })), { minLength: 1, maxLength: 160 }),
+  sizeOfKey: fc.array(fc.integer({ min: 1, max: 9 }), { minLength: KEYS, maxLength: KEYS }),
+  capacity: fc.integer({ min: 1, max: 30 }),
+  seed: fc.integer({ min: 0, max: 1000 }),
+});
+
+describe('policy invariants under random traces', () => {
+  for (const info of builtinPolicies) {
+    for (const unit of ['objects', 'bytes'] as const) {
+      it(`${info.name} (${unit}): verify(), used <= capacity, count = resident set, has = lookup`, () => {
+        fc.assert(
+          fc.property(traceArb, ({ keys, sizeOfKey, capacity, seed }) => {
+            const batch = batchOf(keys, keys.map((k) => sizeOfKey[k]!));
+            const policy = new CheckedPolicy(createPolicy(info.name, { capacity, keySpace: 4, seed }), KEYS);
+            const stats = checkedReplay(policy, batch, unit);
+            expect(stats.hits + stats.misses).toBe(keys.length);
+            if (unit === 'objects') {
+              const optimum = replay(createPolicy('belady', { capacity }), batch, { unit });
+              expect(stats.hits).toBeLessThanOrEqual(optimum.hits);
+            }
+          }),
+          { numRuns: 60, seed: 4242 },
+        );
+      });
+    }
+  }
+
+  it('capacity >= distinct keys: every policy misses only the first request of each key', () => {
+    fc.assert(
+      fc.property(traceArb, ({ keys }) => {
+        const batch = batchOf(keys);
+        const distinct = new Set(keys).size;
+        for (const info of builtinPolicies) {
+          // S3-FIFO's small FIFO must hold an object: give it a capacity of at least 10 / 0.1 objects.
+          const capacity = Math.max(distinct, 20);
+          expect({ policy: info.name, misses: replay(createPolicy(info.name, { capacity }), batch, { unit: 'objects' }).misses }).toEqual({
+            policy: info.name,
+            misses: distinct,
+          });
+        }
+      }),
+      { numRuns: 30, seed: 7 },
+    );
+  });
+});
+
+describe("Belady's optimality", () => {
+  it('equals the brute-force minimum number of misses on tiny traces (unit sizes)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 1, max: 3 }),
+        (keys, capacity) => {
+          const misses = replay(createPolicy('belady', { capacity }), batchOf(keys), { unit: 'objects' }).misses;
+          expect(misses).toBe(bruteForceMinMisses(keys, capacity));
+        },
+      ),
+      { numRuns: 200, seed: 99 },
+    );
+  });
+});

@@ -1,0 +1,262 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ABSENT,
+  NO_NEXT_ACCESS,
+  TraceFormatError,
+  UNKNOWN_NEXT_ACCESS,
+  loadTrace,
+  readTrace,
+  requestAt,
+  type LoadedTrace,
+  type TraceReadOptions,
+} from '../../src/index.js';
+import { oracleGeneralBytes, tempFolder } from './fixtures.js';
+
+const file = tempFolder('readers');
+
+function keys(trace: LoadedTrace): number[] {
+  return Array.from(trace.batch.key);
+}
+
+async function failure(path: string, options: TraceReadOptions = {}): Promise<TraceFormatError> {
+  try {
+    await loadTrace(path, options);
+  } catch (error) {
+    if (error instanceof TraceFormatError) return error;
+    throw error;
+  }
+  throw new Error(`expected ${path} to fail`);
+}
+
+describe('txt reader', () => {
+  it('interns keys densely in order of first appearance, keeps labels, time = index, size 1', async () => {
+    const path = file('keys.txt', 'a\n7\nb\n7\n a \n\n007\r\n12345678901234567890\n');
+    const trace = await loadTrace(path);
+    expect(trace.format).toBe('txt');
+    expect(keys(trace)).toEqual([0, 1, 2, 1, 0, 3, 4]);
+    expect(trace.keyCount).toBe(5);
+    expect([0, 1, 2, 3, 4].map((id) => trace.keyLabel(id))).toEqual(['a', '7', 'b', '007', '12345678901234567890']);
+    expect(Array.from(trace.batch.time)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(Array.from(trace.batch.size)).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    expect(requestAt(trace.batch, 3)).toEqual({ time: 3, key: 1, size: 1, session: ABSENT, op: ABSENT, nextAccess: UNKNOWN_NEXT_ACCESS });
+    expect(trace.sessionCount).toBe(0);
+    expect(() => trace.keyLabel(5)).toThrow(RangeError);
+  });
+
+  it('names file and line of a malformed line, and counts it with skipInvalid', async () => {
+    const path = file('bad.txt', '1\n2\nthree words\n4\n');
+    const error = await failure(path);
+    expect(error.message).toBe(`${path}:3: expected one key per line, got "three words" (use --skip-invalid to skip such records)`);
+    expect(error.line).toBe(3);
+    expect(error.file).toBe(path);
+    const skipped = await loadTrace(path, { skipInvalid: true });
+    expect(skipped.skipped).toBe(1);
+    expect(skipped.keyCount).toBe(3);
+    expect(skipped.batch.length).toBe(3);
+  });
+});
+
+describe('oracleGeneral reader', () => {
+  const records = [
+    { time: 10, id: 5n, size: 4096, next: 3n },
+    { time: 11, id: 0x1_0000_0000_0000n * 0x10n + 1n, size: 512, next: -1n }, // id above 2^53
+    { time: 11, id: 5n, size: 8192, next: -1n },
+    { time: 12, id: 9n, size: 1, next: -1n },
+  ];
+
+  it('reads 24-byte records; next_access_vtime (1-based, -1) becomes 0-based nextAccess', async () => {
+    const path = file('tiny.oracleGeneral.bin', oracleGeneralBytes(records));
+    const trace = await loadTrace(path);
+    expect(trace.format).toBe('oracleGeneral');
+    expect(keys(trace)).toEqual([0, 1, 0, 2]);
+    expect(trace.keyCount).toBe(3);
+    expect(trace.keyLabel(0)).toBe('5');
+    expect(trace.keyLabel(1)).toBe((0x1_0000_0000_0000n * 0x10n + 1n).toString());
+    expect(Array.from(trace.batch.time)).toEqual([10, 11, 11, 12]);
+    expect(Array.from(trace.batch.size)).toEqual([4096, 512, 8192, 1]);
+    expect(Array.from(trace.batch.nextAccess)).toEqual([2, NO_NEXT_ACCESS, NO_NEXT_ACCESS, NO_NEXT_ACCESS]);
+  });
+
+  it('reports a truncated record with its byte offset', async () => {
+    const bytes = Buffer.concat([oracleGeneralBytes(records), Buffer.alloc(10)]);
+    const path = file('cut.bin', bytes);
+    const error = await failure(path);
+    expect(error.byteOffset).toBe(96);
+    expect(error.message).toContain(`${path} (byte offset 96): truncated record: 10 trailing bytes, but oracleGeneral records are 24 bytes`);
+    const skipped = await loadTrace(path, { skipInvalid: true });
+    expect(skipped.skipped).toBe(1);
+    expect(skipped.batch.length).toBe(4);
+  });
+
+  it('rejects a next_access_vtime that does not point forward', async () => {
+    const path = file('back.bin', oracleGeneralBytes([records[0]!, { time: 1, id: 2n, size: 1, next: 1n }, records[2]!]));
+    const error = await failure(path);
+    expect(error.byteOffset).toBe(24);
+    expect(error.message).toContain('record 2: next_access_vtime 1 is neither -1 nor a position after this record');
+    // Skipping a record shifts positions, so loadTrace recomputes next-access for the rest.
+    const skipped = await loadTrace(path, { skipInvalid: true });
+    expect(skipped.skipped).toBe(1);
+    expect(Array.from(skipped.batch.nextAccess)).toEqual([1, NO_NEXT_ACCESS]);
+  });
+
+  it('reads a file whose length is an exact multiple of the batch size', async () => {
+    const path = file('exact.bin', oracleGeneralBytes(records));
+    const trace = await loadTrace(path, { batchSize: 2 });
+    expect(keys(trace)).toEqual([0, 1, 0, 2]);
+  });
+});
+
+describe('csv reader', () => {
+  const csv = 'version,time,op,size,lbn\n1,100,2a,512,42\n1,100,28,1024,"43"\n1,101,2a,512,42\n';
+
+  it('maps 1-based columns with a header row', async () => {
+    const path = file('io.csv', csv);
+    const trace = await loadTrace(path, { csv: 'time=2,key=5,size=4,op=3', header: true });
+    expect(keys(trace)).toEqual([0, 1, 0]);
+    expect(trace.keyLabel(1)).toBe('43');
+    expect(Array.from(trace.batch.time)).toEqual([100, 100, 101]);
+    expect(Array.from(trace.batch.size)).toEqual([512, 1024, 512]);
+    expect(Array.from(trace.batch.op)).toEqual([0, 1, 0]);
+    expect(trace.opLabel(1)).toBe('28');
+    expect(Array.from(trace.batch.session)).toEqual([ABSENT, ABSENT, ABSENT]);
+  });
+
+  it('maps header names, and finds well-known names without a mapping', async () => {
+    const path = file('named.csv', csv);
+    const byName = await loadTrace(path, { csv: 'time=time,key=lbn,size=size', header: true });
+    const byDefault = await loadTrace(path, { header: true });
+    expect(keys(byName)).toEqual([0, 1, 0]);
+    expect(Array.from(byDefault.batch.size)).toEqual([512, 1024, 512]);
+    expect(Array.from(byDefault.batch.time)).toEqual([100, 100, 101]);
+    expect(byDefault.keyLabel(0)).toBe('42');
+  });
+
+  it('without time or size columns uses the index and size 1; a session column is interned', async () => {
+    const path = file('sessions.csv', 'u1,/a\nu2,/b\nu1,/b\n');
+    const trace = await loadTrace(path, { csv: 'session=1,key=2' });
+    expect(keys(trace)).toEqual([0, 1, 1]);
+    expect(Array.from(trace.batch.session)).toEqual([0, 1, 0]);
+    expect(trace.sessionCount).toBe(2);
+    expect(trace.sessionLabel(1)).toBe('u2');
+    expect(Array.from(trace.batch.time)).toEqual([0, 1, 2]);
+    expect(Array.from(trace.batch.size)).toEqual([1, 1, 1]);
+  });
+
+  it('names file and line of a bad value, and skips and counts with skipInvalid', async () => {
+    const path = file('bad.csv', 'version,time,op,size,lbn\n1,100,2a,512,42\n1,100,28,big,43\n1,101\n1,102,2a,512,44\n');
+    const error = await failure(path, { csv: 'time=2,key=5,size=4', header: true });
+    expect(error.message).toBe(`${path}:3: size in column 4 is not a non-negative number: "big" (use --skip-invalid to skip such records)`);
+    const skipped = await loadTrace(path, { csv: 'time=2,key=5,size=4', header: true, skipInvalid: true });
+    expect(skipped.skipped).toBe(2);
+    expect([0, 1].map((id) => skipped.keyLabel(id))).toEqual(['42', '44']);
+  });
+
+  it('turns a csv-parse error (unclosed quote) into a TraceFormatError', async () => {
+    const path = file('quote.csv', '1,2,3\n1,"2,3\n');
+    const error = await failure(path, { csv: 'key=1' });
+    expect(error.message).toMatch(/^.*quote\.csv(:\d+)?: malformed CSV: /);
+  });
+
+  it('asks for a mapping when there is neither mapping nor header', async () => {
+    const path = file('plain.csv', '1,2\n');
+    await expect(loadTrace(path)).rejects.toThrow('a CSV trace needs a column mapping such as --csv time=2,key=5,size=4');
+    await expect(loadTrace(path, { csv: 'time=2' })).rejects.toThrow('has no key column');
+    await expect(loadTrace(path, { csv: 'key=0' })).rejects.toThrow('column numbers are 1-based');
+  });
+});
+
+describe('access log reader', () => {
+  const log = [
+    '10.0.0.1 - - [17/May/2015:10:05:03 +0000] "GET /a.png HTTP/1.1" 200 2000 "http://x/" "Mozilla/5.0"',
+    '10.0.0.2 - frank [17/May/2015:12:05:04 +0200] "POST /api?q=1 HTTP/1.1" 201 - "-" "curl/8"',
+    '10.0.0.1 - - [17/May/2015:10:05:05 +0000] "GET /a.png HTTP/1.0" 304 0',
+  ].join('\n');
+
+  it('client → session, path → key, bytes → size (- → 0), method → op, time in epoch seconds', async () => {
+    const path = file('access.log', `${log}\n`);
+    const trace = await loadTrace(path);
+    expect(trace.format).toBe('log');
+    expect(keys(trace)).toEqual([0, 1, 0]);
+    expect(trace.keyLabel(1)).toBe('/api?q=1');
+    expect(Array.from(trace.batch.session)).toEqual([0, 1, 0]);
+    expect(trace.sessionLabel(1)).toBe('10.0.0.2');
+    expect(Array.from(trace.batch.op)).toEqual([0, 1, 0]);
+    expect([trace.opLabel(0), trace.opLabel(1)]).toEqual(['GET', 'POST']);
+    expect(Array.from(trace.batch.size)).toEqual([2000, 0, 0]);
+    const t0 = Date.UTC(2015, 4, 17, 10, 5, 3) / 1000;
+    expect(Array.from(trace.batch.time)).toEqual([t0, t0 + 1, t0 + 2]); // +0200 is two hours ahead of UTC
+  });
+
+  it('names the line that is not in log format', async () => {
+    const path = file('bad.log', `${log}\nthis is not a log line\n`);
+    const error = await failure(path);
+    expect(error.message).toBe(`${path}:4: not a Common/Combined Log Format line: "this is not a log line" (use --skip-invalid to skip such records)`);
+    expect((await loadTrace(path, { skipInvalid: true })).skipped).toBe(1);
+  });
+});
+
+describe('every format', () => {
+  it('an empty trace fails with a clear message', async () => {
+    for (const name of ['empty.txt', 'empty.bin', 'empty.log']) {
+      const path = file(name, '');
+      expect((await failure(path)).message).toBe(`${path}: empty trace: the file holds no requests`);
+    }
+    const allBad = file('allbad.txt', 'a b\nc d\n');
+    expect((await failure(allBad, { skipInvalid: true })).message).toBe(`${allBad}: empty trace: all 2 records were invalid and skipped`);
+  });
+
+  it('format comes from the extension unless given; unknown extensions ask for --format', async () => {
+    const path = file('keys.data', '1\n2\n');
+    expect(() => readTrace(path)).toThrow(`cannot tell the format of ${path} from its extension; name it with --format`);
+    expect(() => readTrace(file('t.oracleGeneral.zst', ''))).toThrow('compressed traces must be decompressed first');
+    expect(() => readTrace(path, { format: 'parquet' as never })).toThrow('unknown trace format "parquet"');
+    expect((await loadTrace(path, { format: 'txt' })).batch.length).toBe(2);
+  });
+
+  it('streaming in small reused batches yields exactly what loading yields', async () => {
+    const paths: [string, TraceReadOptions][] = [
+      [file('s.txt', Array.from({ length: 50 }, (_, i) => `k${(i * 7) % 13}`).join('\n')), {}],
+      [file('s.csv', Array.from({ length: 50 }, (_, i) => `${i},${(i * 5) % 11},${i + 1}`).join('\n')), { csv: 'time=1,key=2,size=3' }],
+      [file('s.bin', oracleGeneralBytes(Array.from({ length: 50 }, (_, i) => ({ time: i, id: BigInt((i * 3) % 17), size: i, next: -1n })))), {}],
+      [file('s.log', Array.from({ length: 50 }, (_, i) => `c${i % 4} - - [01/Jan/2020:00:00:${String(i % 60).padStart(2, '0')} +0000] "GET /p${i % 9} HTTP/1.1" 200 ${i}`).join('\n')), {}],
+    ];
+    for (const [path, options] of paths) {
+      const loaded = await loadTrace(path, options);
+      const reader = readTrace(path, { ...options, batchSize: 7 });
+      const streamed: number[] = [];
+      const sizes: number[] = [];
+      let first: unknown;
+      let batches = 0;
+      for await (const batch of reader) {
+        first ??= batch;
+        expect(batch).toBe(first); // one reused batch object
+        expect(batch.length).toBeLessThanOrEqual(7);
+        for (let i = 0; i < batch.length; i++) {
+          streamed.push(batch.key[i]!);
+          sizes.push(batch.size[i]!);
+        }
+        batches++;
+      }
+      expect(batches).toBe(Math.ceil(50 / 7));
+      expect(streamed).toEqual(keys(loaded));
+      expect(sizes).toEqual(Array.from(loaded.batch.size));
+      expect(reader.keyCount).toBe(loaded.keyCount);
+      expect(reader.requests).toBe(50);
+    }
+  });
+
+  it('limit stops after that many requests', async () => {
+    const path = file('limit.txt', '1\n2\n3\n4\n5\n');
+    const trace = await loadTrace(path, { limit: 3, batchSize: 2 });
+    expect(keys(trace)).toEqual([0, 1, 2]);
+    expect(trace.keyCount).toBe(3);
+  });
+
+  it('a reader can be iterated only once', async () => {
+    const reader = readTrace(file('once.txt', '1\n'));
+    for await (const _ of reader) void _;
+    await expect(async () => {
+      for await (const _ of reader) void _;
+    }).rejects.toThrow('can be iterated only once');
+  });
+});

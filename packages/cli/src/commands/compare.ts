@@ -1,0 +1,187 @@
+/**
+ * `cachelab compare`: the default job. With no arguments it replays the main eviction policies
+ * on the shipped trace (traces/cache2k-web07.txt) at 1%, 5%, 10% and 20% of its distinct
+ * objects, writes a report to reports/compare/ and prints the miss ratios. It is an experiment
+ * built from the options, run by the same runner as `cachelab run`, so the report's numbers
+ * trace back to run files (reports/compare/runs/...).
+ */
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { type TraceFormat, UnknownPolicyError, createPolicy, knownPolicyNames, listPolicies } from '@cachelab/cache-core';
+import type { Command } from 'commander';
+import { assertRunFinished } from '../experiment/outcome.js';
+import { runExperiment } from '../experiment/runner.js';
+import { type Experiment, parseExperiment, policyLabel, sizeLabel } from '../experiment/schema.js';
+import type { ReplaySummary } from '../report/load-run.js';
+import { loadRun } from '../report/load-run.js';
+import { buildReportModel } from '../report/model.js';
+import { writeReport } from '../report/render.js';
+import { CliUsageError } from '../util/cli-error.js';
+import { interruptSignal } from '../util/interrupt.js';
+import { printJson } from '../util/json.js';
+import { commandLine, parseList, parseNonNegativeInt, parsePositiveInt } from '../util/options.js';
+import { repoRoot, shippedTracePath } from '../util/paths.js';
+import { formatRatio, formatTextTable } from '../util/table.js';
+
+/** The policies compared by default, in report order; those not registered in this build are left out. */
+export const MAIN_POLICIES = ['lru', 'fifo', 'clock', 'arc', 's3fifo', 'sieve', 'lirs', 'wtinylfu', 'lfu', 'belady'] as const;
+export const DEFAULT_SIZES = ['1%', '5%', '10%', '20%'] as const;
+
+const normalize = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
+
+/** Registry names of the main policies present in this build (`W-TinyLFU` matches `wtinylfu` or `w-tinylfu`). */
+export function defaultPolicies(): string[] {
+  const registered = listPolicies().map((p) => p.name);
+  return MAIN_POLICIES.flatMap((wanted) => registered.filter((name) => normalize(name) === wanted).slice(0, 1));
+}
+
+interface CompareOptions {
+  trace?: string;
+  format?: TraceFormat;
+  policies?: string[];
+  sizes?: string[];
+  unit: 'objects' | 'bytes';
+  out: string;
+  seed: number;
+  workers?: number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** Fails fast (exit 1) on an unknown policy, listing the known ones. */
+function checkPolicies(names: readonly string[]): void {
+  for (const name of names) {
+    if (name.startsWith('dqn:')) continue;
+    try {
+      createPolicy(name, { capacity: 1, keySpace: 1 });
+    } catch (error) {
+      if (error instanceof UnknownPolicyError) throw error;
+      // other errors (parameters) surface when the cell runs, with the cell named
+    }
+  }
+}
+
+/** Repository-relative when the trace is inside the checkout, so run files do not depend on where it lives. */
+function tracePathForExperiment(path: string): string {
+  const absolute = resolve(path);
+  const inside = relative(repoRoot(), absolute);
+  return inside.startsWith('..') || isAbsolute(inside) ? absolute : inside;
+}
+
+export function compareExperiment(options: Pick<CompareOptions, 'trace' | 'format' | 'policies' | 'sizes' | 'unit' | 'seed'>): Experiment {
+  const policies = options.policies ?? defaultPolicies();
+  if (policies.length === 0) throw new CliUsageError(`no policies to compare; known policies: ${knownPolicyNames().join(', ')}`);
+  checkPolicies(policies);
+  const trace = tracePathForExperiment(options.trace ?? shippedTracePath());
+  try {
+    return parseExperiment(
+      {
+        description: 'cachelab compare: eviction policies side by side on one trace',
+        traces: [options.format ? { path: trace, format: options.format } : trace],
+        unit: options.unit,
+        sizes: (options.sizes ?? [...DEFAULT_SIZES]).map((s) => (/^\d+(\.\d+)?$/.test(s) ? Number(s) : s)),
+        policies,
+        seeds: [options.seed],
+      },
+      'the compare options',
+    );
+  } catch (error) {
+    const field = (error as { field?: string }).field ?? '';
+    const option = field.startsWith('sizes') ? '--sizes' : field.startsWith('policies') ? '--policies' : field.startsWith('traces') ? '--trace/--format' : field;
+    throw new CliUsageError(`${option}: ${(error as Error).message}`);
+  }
+}
+
+function resultRows(cells: readonly ReplaySummary[]) {
+  return cells.map((c) => ({
+    trace: c.trace.name,
+    policy: c.policy.label,
+    size: c.size,
+    capacity: c.capacity,
+    requests: c.stats.requests,
+    misses: c.stats.misses,
+    missRatio: c.stats.missRatio,
+    byteMissRatio: c.stats.byteMissRatio,
+  }));
+}
+
+function missRatioTable(cells: readonly ReplaySummary[], experiment: Experiment): string {
+  const sizes = experiment.sizes.map(String);
+  const policies = experiment.policies.map(policyLabel);
+  const rows = policies.map((policy) => [
+    policy,
+    ...sizes.map((size) => {
+      const cell = cells.find((c) => c.policy.label === policy && String(c.size) === size);
+      return cell ? formatRatio(cell.stats.missRatio) : '';
+    }),
+  ]);
+  const header = ['miss ratio', ...sizes.map((size) => {
+    const cell = cells.find((c) => String(c.size) === size);
+    return cell && size.endsWith('%') ? `${size} (${cell.capacity})` : sizeLabel(size);
+  })];
+  return formatTextTable(header, rows);
+}
+
+export function register(program: Command): void {
+  program
+    .command('compare')
+    .description('compare eviction policies on a trace at several cache sizes and write a report (no arguments: the shipped trace)')
+    .option('--trace <file>', 'trace file (default: traces/cache2k-web07.txt, shipped with the repository)')
+    .option('--format <name>', 'trace format: oracleGeneral, csv, txt, log (default: from the extension)')
+    .option('--policies <list>', `comma-separated policy names (default: ${MAIN_POLICIES.join(',')}, those registered)`, parseList)
+    .option('--sizes <list>', `comma-separated cache sizes: percentages of distinct objects, counts, or byte sizes with --unit bytes (default: ${DEFAULT_SIZES.join(',')})`, parseList)
+    .option('--unit <unit>', 'objects (every object counts 1) or bytes', 'objects')
+    .option('--out <dir>', 'report folder; the run files go to <dir>/runs/', 'reports/compare')
+    .option('--seed <n>', 'seed for policies with random choices', parseNonNegativeInt('--seed'), 0)
+    .option('--workers <n>', 'parallel worker processes (default: all cores)', parsePositiveInt('--workers'))
+    .option('--json', 'print the results and report paths as JSON')
+    .option('--quiet', 'no progress bar and no table; print only where the report is')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  cachelab compare                                    # main policies on the shipped trace → reports/compare/
+  cachelab compare --policies lru,s3fifo,sieve --sizes 2%,8%
+  cachelab compare --trace ../shared/traces/cloudPhysicsIO.oracleGeneral.bin --unit bytes --sizes 128MiB,512MiB
+  cachelab compare --json > compare.json
+
+Open <out>/index.html in a browser (no network needed); <out>/summary.md has the same tables.`,
+    )
+    .action(async (options: CompareOptions) => {
+      if (options.unit !== 'objects' && options.unit !== 'bytes') throw new CliUsageError(`--unit must be objects or bytes, got "${options.unit}"`);
+      const experiment = compareExperiment(options);
+      const outDir = resolve(options.out);
+      const runsDir = join(outDir, 'runs');
+      const result = await runExperiment('compare', experiment, {
+        runsDir,
+        ...(options.workers !== undefined ? { workers: options.workers } : {}),
+        quiet: options.quiet ?? false,
+        signal: interruptSignal(),
+        command: commandLine(['compare', ...compareArgs(options)]),
+      });
+      assertRunFinished(result, 'cachelab compare');
+      const run = loadRun(result.runDir);
+      const written = await writeReport(buildReportModel(run), outDir);
+      if (options.json) {
+        printJson({ report: written.html, summary: written.markdown, run: result.runDir, results: resultRows(run.replay) });
+        return;
+      }
+      if (!options.quiet) {
+        const trace = run.replay[0]?.trace;
+        if (trace) process.stdout.write(`${trace.path}: ${trace.requests} requests, ${trace.objects} objects (${experiment.unit})\n\n`);
+        process.stdout.write(`${missRatioTable(run.replay, experiment)}\n\n`);
+      }
+      process.stdout.write(`report: open ${written.html}\n`);
+    });
+}
+
+/** The options that shape the result, as a reproducible command line for manifests. */
+function compareArgs(options: CompareOptions): string[] {
+  const args: string[] = [];
+  if (options.trace) args.push('--trace', options.trace);
+  if (options.format) args.push('--format', options.format);
+  if (options.policies) args.push('--policies', options.policies.join(','));
+  if (options.sizes) args.push('--sizes', options.sizes.join(','));
+  if (options.unit !== 'objects') args.push('--unit', options.unit);
+  if (options.seed !== 0) args.push('--seed', String(options.seed));
+  return args;
+}

@@ -1,0 +1,127 @@
+/**
+ * `cachelab evaluate`: replays a trace with a trained eviction model (`dqn:DIR`) and with the
+ * classical baselines, and reports how much of the gap between LRU and Belady's optimum the
+ * model closes: gapClosed = (LRU − learned) / (LRU − Belady), in miss ratio.
+ */
+import {
+  computeNextAccess,
+  createPolicy,
+  distinctBytes,
+  loadTrace,
+  parseCapacity,
+  replay,
+  UNKNOWN_NEXT_ACCESS,
+  type CapacityUnit,
+} from '@cachelab/cache-core';
+import { Option, type Command } from 'commander';
+import { CliUsageError } from '../util/cli-error.js';
+import { parseList, parseNonNegativeInt } from '../util/options.js';
+import { createProgress } from '../util/progress.js';
+import { addTraceOptions, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
+
+export const EVALUATE_BASELINES = ['lru', 'arc', 's3fifo', 'sieve', 'wtinylfu', 'lecar', 'cacheus', 'belady'] as const;
+
+interface EvaluateFlags extends TraceFlags {
+  model: string;
+  trace: string;
+  size: string;
+  unit?: CapacityUnit;
+  baselines?: string[];
+  seed?: number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** The `--json` result: the three fields the issue names first, then context. */
+export interface EvaluateResult {
+  missRatio: number;
+  baselines: Record<string, number>;
+  /** (LRU − learned) / (LRU − Belady); null when LRU already equals Belady (no gap to close). */
+  gapClosed: number | null;
+  model: string;
+  trace: string;
+  capacity: number;
+  capacityUnit: CapacityUnit;
+  requests: number;
+}
+
+export function register(program: Command): void {
+  const command = program
+    .command('evaluate')
+    .description('replay a trace with a trained DQN eviction model and with the baselines; report the gap to Belady it closes')
+    .requiredOption('--model <dir>', 'checkpoint directory written by `cachelab train --env eviction`')
+    .requiredOption('--trace <file>', 'trace file (oracleGeneral .bin, .csv, .txt, access .log)');
+  addTraceOptions(command)
+    .requiredOption('--size <size>', 'cache size: objects (4897), share of distinct objects (10%) or bytes (128MiB)')
+    .addOption(new Option('--unit <unit>', 'unit of a plain number or % size').choices(['objects', 'bytes']))
+    .option('--baselines <list>', `baseline policies, comma-separated (default ${EVALUATE_BASELINES.join(',')}; lru and belady are always run)`, parseList)
+    .option('--seed <n>', 'seed for candidate sampling and randomized baselines', parseNonNegativeInt('--seed'))
+    .option('--json', 'print one JSON object')
+    .option('--quiet', 'no progress bar')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  cachelab evaluate --model runs/dqn-web07 --trace traces/cache2k-web07.txt --size 10% --json
+  cachelab evaluate --model runs/m --trace cloudPhysicsIO.oracleGeneral.bin --size 1% --baselines lru,s3fifo`,
+    )
+    .action(async (flags: EvaluateFlags) => {
+      const result = await runEvaluate(flags);
+      if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else process.stdout.write(describe(result));
+    });
+}
+
+export async function runEvaluate(flags: EvaluateFlags): Promise<EvaluateResult> {
+  await import('@cachelab/rl-agent'); // registers the dqn: resolver
+  const model = `dqn:${flags.model}`;
+  const names = [...new Set(['lru', ...(flags.baselines ?? EVALUATE_BASELINES), 'belady'])];
+  const seed = flags.seed ?? 0;
+  // Fail on a bad model or baseline name before reading the trace.
+  createPolicy(model, { capacity: 1, keySpace: 1, seed });
+  for (const name of names) {
+    if (name.startsWith('dqn:')) throw new CliUsageError(`--baselines takes classical policies; the model is --model`);
+    createPolicy(name, { capacity: 1, keySpace: 1, seed });
+  }
+  const trace = await loadTrace(flags.trace, traceReadOptions(flags));
+  const batch = trace.batch;
+  if (batch.length > 0 && batch.nextAccess[0] === UNKNOWN_NEXT_ACCESS) computeNextAccess(batch, trace.keyCount);
+  const relativeBytes = flags.size.trim().endsWith('%') && flags.unit === 'bytes';
+  const { capacity, unit } = parseCapacity(flags.size, {
+    distinctObjects: trace.keyCount,
+    ...(relativeBytes ? { distinctBytes: distinctBytes(batch, trace.keyCount) } : {}),
+    ...(flags.unit ? { unit: flags.unit } : {}),
+  });
+  const progress = createProgress('evaluate', names.length + 1, { quiet: flags.quiet ?? false });
+  const run = (name: string) => replay(createPolicy(name, { capacity, keySpace: trace.keyCount, seed }), batch, { unit }).missRatio;
+  const missRatio = run(model);
+  progress.update(1);
+  const baselines: Record<string, number> = {};
+  names.forEach((name, i) => {
+    baselines[name] = run(name);
+    progress.update(i + 2);
+  });
+  progress.stop();
+  const gap = baselines.lru! - baselines.belady!;
+  return {
+    missRatio,
+    baselines,
+    gapClosed: gap > 0 ? (baselines.lru! - missRatio) / gap : null,
+    model: flags.model,
+    trace: flags.trace,
+    capacity,
+    capacityUnit: unit,
+    requests: batch.length,
+  };
+}
+
+function describe(r: EvaluateResult): string {
+  const rows = [['dqn (model)', r.missRatio] as const, ...Object.entries(r.baselines)];
+  return [
+    `trace       ${r.trace} at ${r.capacity} ${r.capacityUnit} (${r.requests} requests)`,
+    `model       ${r.model}`,
+    ...rows.map(([name, m]) => `  ${name.padEnd(14)} miss ratio ${m.toFixed(4)}`),
+    `gap closed  ${r.gapClosed === null ? 'n/a (LRU equals Belady)' : `${(r.gapClosed * 100).toFixed(1)}% of LRU → Belady`}`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,180 @@
+/** `cachelab trace stats|convert|generate`: inspect, convert and synthesize traces. */
+import { writeFileSync } from 'node:fs';
+import {
+  GENERATOR_KINDS,
+  UNKNOWN_NEXT_ACCESS,
+  WRITABLE_FORMATS,
+  computeNextAccess,
+  createTraceWriter,
+  formatFromPath,
+  generateTrace,
+  loadTrace,
+  readTrace,
+  sessionMatrixJson,
+  traceStats,
+  writeTrace,
+  type GenerateOptions,
+  type GeneratorKind,
+  type SessionTrace,
+  type TraceStats,
+  type WritableFormat,
+} from '@cachelab/cache-core';
+import { Option, type Command } from 'commander';
+import { CliUsageError } from '../util/cli-error.js';
+import { parseNonNegativeInt, parsePositiveInt } from '../util/options.js';
+import { addTraceOptions, formatCount, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
+
+export function register(program: Command): void {
+  const trace = program.command('trace').description('inspect, convert and generate request traces');
+
+  addTraceOptions(
+    trace
+      .command('stats')
+      .description('requests, distinct objects, bytes, one-hit wonders, reuse distances')
+      .argument('<file>', 'trace file'),
+  )
+    .option('--json', 'print the statistics as JSON')
+    .action(async (file: string, flags: TraceFlags & { json?: boolean }) => {
+      const loaded = await loadTrace(file, traceReadOptions(flags));
+      const stats = traceStats(loaded.batch);
+      const result = { trace: file, format: loaded.format, skipped: loaded.skipped, ...stats };
+      if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else process.stdout.write(describeStats(file, loaded.format, loaded.skipped, stats));
+    });
+
+  addTraceOptions(
+    trace
+      .command('convert')
+      .description('convert a trace to oracleGeneral, csv or txt')
+      .argument('<input>', 'trace to read')
+      .argument('<output>', 'file to write'),
+  )
+    .addOption(new Option('--to <format>', 'output format (default: from the output extension)').choices([...WRITABLE_FORMATS]))
+    .option('--json', 'print a JSON summary')
+    .action(async (input: string, output: string, flags: TraceFlags & { to?: WritableFormat; json?: boolean }) => {
+      const to = flags.to ?? writableFromPath(output);
+      const options = traceReadOptions(flags);
+      let requests: number;
+      let keys: number;
+      if (to === 'oracleGeneral') {
+        // oracleGeneral stores next-access positions, which need the whole trace.
+        const loaded = await loadTrace(input, options);
+        if (loaded.batch.nextAccess[0] === UNKNOWN_NEXT_ACCESS) computeNextAccess(loaded.batch, loaded.keyCount);
+        requests = await writeTrace(output, to, loaded.batch, loaded);
+        keys = loaded.keyCount;
+      } else {
+        const reader = readTrace(input, options);
+        const writer = createTraceWriter(output, to, reader);
+        for await (const batch of reader) await writer.write(batch);
+        requests = await writer.close();
+        keys = reader.keyCount;
+      }
+      const summary = { input, output, format: to, requests, objects: keys };
+      if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      else process.stdout.write(`wrote ${formatCount(requests)} requests (${formatCount(keys)} objects) to ${output} as ${to}\n`);
+    });
+
+  trace
+    .command('generate')
+    .description('write a seeded synthetic trace')
+    .addOption(new Option('--kind <kind>', 'workload').choices([...GENERATOR_KINDS]).makeOptionMandatory())
+    .option('--requests <n>', 'number of requests', parsePositiveInt('--requests'), 100_000)
+    .option('--seed <n>', 'random seed', parseNonNegativeInt('--seed'), 0)
+    .requiredOption('--out <file>', 'output file (.txt, .csv, .bin)')
+    .addOption(new Option('--to <format>', 'output format (default: from the extension)').choices([...WRITABLE_FORMATS]))
+    .option('--objects <n>', 'zipf: population; loop: loop length; shift: working-set size', parsePositiveInt('--objects'), 10_000)
+    .option('--alpha <a>', 'zipf skew', parseAlpha, 0.8)
+    .option('--shift-every <n>', 'shift: requests between shifts', parsePositiveInt('--shift-every'), 10_000)
+    .option('--shift-by <n>', 'shift: keys the working set slides per shift', parsePositiveInt('--shift-by'), 1_000)
+    .option('--endpoints <n>', 'sessions: API endpoints', parsePositiveInt('--endpoints'), 200)
+    .option('--users <n>', 'sessions: concurrent users', parsePositiveInt('--users'), 50)
+    .option('--fanout <n>', 'sessions: successors per endpoint', parsePositiveInt('--fanout'), 3)
+    .option('--matrix <file>', 'sessions: also write the true transition matrix as JSON')
+    .option('--json', 'print a JSON summary')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  cachelab trace generate --kind zipf --alpha 0.9 --objects 50000 --requests 1000000 --seed 1 --out zipf.bin
+  cachelab trace generate --kind sessions --endpoints 100 --users 20 --seed 7 --out api.csv --matrix api-matrix.json
+
+Same options and seed → byte-identical file. The sessions csv has a session column (read it with
+--header); its key ids are endpoint indices, matching the rows of the --matrix file.`,
+    )
+    .action(async (flags: GenerateFlags) => {
+      const to = flags.to ?? writableFromPath(flags.out);
+      if (flags.matrix && flags.kind !== 'sessions') throw new CliUsageError('--matrix needs --kind sessions');
+      const generated = generateTrace(generateOptions(flags));
+      if (to === 'oracleGeneral') computeNextAccess(generated.batch, generated.keyCount);
+      const labels = {
+        keyLabel: generated.keyLabel,
+        sessionLabel: (id: number) => String(id),
+      };
+      const requests = await writeTrace(flags.out, to, generated.batch, labels);
+      if (flags.matrix) {
+        writeFileSync(flags.matrix, `${JSON.stringify(sessionMatrixJson(generated as SessionTrace))}\n`);
+      }
+      const summary = { out: flags.out, format: to, kind: flags.kind, seed: flags.seed, requests, objects: generated.keyCount, sessions: generated.sessionCount };
+      if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      else process.stdout.write(`wrote ${formatCount(requests)} ${flags.kind} requests (${formatCount(generated.keyCount)} objects, seed ${flags.seed}) to ${flags.out}\n`);
+    });
+}
+
+interface GenerateFlags {
+  kind: GeneratorKind;
+  requests: number;
+  seed: number;
+  out: string;
+  to?: WritableFormat;
+  objects: number;
+  alpha: number;
+  shiftEvery: number;
+  shiftBy: number;
+  endpoints: number;
+  users: number;
+  fanout: number;
+  matrix?: string;
+  json?: boolean;
+}
+
+function generateOptions(f: GenerateFlags): GenerateOptions {
+  switch (f.kind) {
+    case 'zipf':
+      return { kind: 'zipf', requests: f.requests, objects: f.objects, alpha: f.alpha, seed: f.seed };
+    case 'loop':
+      return { kind: 'loop', requests: f.requests, objects: f.objects };
+    case 'shift':
+      return { kind: 'shift', requests: f.requests, objects: f.objects, shiftEvery: f.shiftEvery, shiftBy: f.shiftBy, seed: f.seed };
+    case 'sessions':
+      return { kind: 'sessions', requests: f.requests, endpoints: f.endpoints, users: f.users, fanout: f.fanout, seed: f.seed };
+  }
+}
+
+function parseAlpha(value: string): number {
+  const alpha = Number(value);
+  if (value.trim() === '' || !(alpha >= 0)) throw new CliUsageError(`--alpha must be a number ≥ 0, got "${value}"`);
+  return alpha;
+}
+
+function writableFromPath(path: string): WritableFormat {
+  const format = formatFromPath(path);
+  if (format && (WRITABLE_FORMATS as readonly string[]).includes(format)) return format as WritableFormat;
+  throw new CliUsageError(`cannot tell the output format of ${path}; pass --to ${WRITABLE_FORMATS.join('|')}`);
+}
+
+function describeStats(file: string, format: string, skipped: number, s: TraceStats): string {
+  const r = s.reuseDistance;
+  const lines = [
+    `trace             ${file} (${format})`,
+    `requests          ${formatCount(s.requests)}${skipped > 0 ? ` (${formatCount(skipped)} invalid records skipped)` : ''}`,
+    `distinct objects  ${formatCount(s.distinctObjects)}`,
+    `bytes requested   ${formatCount(s.bytes)} (distinct objects: ${formatCount(s.distinctBytes)})`,
+    `one-hit wonders   ${formatCount(s.oneHitWonders)} (${(100 * s.oneHitWonderRatio).toFixed(1)}% of objects)`,
+  ];
+  if (s.sessions > 0) lines.push(`sessions          ${formatCount(s.sessions)}`);
+  lines.push(
+    `reuse distance    ${formatCount(r.reuses)} reuses; mean ${r.mean.toFixed(1)}, median ${formatCount(r.median)}, p90 ${formatCount(r.p90)}, p99 ${formatCount(r.p99)}, max ${formatCount(r.max)} distinct keys`,
+    '',
+  );
+  return lines.join('\n');
+}

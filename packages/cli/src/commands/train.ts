@@ -1,0 +1,232 @@
+/**
+ * `cachelab train`: trains a DQN eviction (or cache-control) agent on a trace and writes the
+ * checkpoint directory (model.json, weights.bin, target/, agent.json, metrics.jsonl).
+ * Every DQN hyperparameter is a flag derived from @cachelab/rl-agent's DQN_DEFAULTS and DQN_DOCS.
+ */
+import { distinctBytes, loadTrace, parseCapacity, type CapacityUnit, type RequestBatch } from '@cachelab/cache-core';
+import type { AnyEnv, DqnConfig } from '@cachelab/rl-agent';
+import { Option, type Command } from 'commander';
+import { CliUsageError } from '../util/cli-error.js';
+import { parseNonNegativeInt, parsePositiveInt } from '../util/options.js';
+import { createProgress } from '../util/progress.js';
+import { addTraceOptions, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
+
+/** DQN settings that have flags of their own (--seed, --steps) rather than derived ones. */
+const OWN_FLAGS = new Set<keyof DqnConfig>(['seed', 'totalSteps']);
+
+export const TRAIN_ENVS = ['eviction', 'cache'] as const;
+export type TrainEnvKind = (typeof TRAIN_ENVS)[number];
+
+export interface TrainFlags extends TraceFlags {
+  trace: string;
+  size: string;
+  env: TrainEnvKind;
+  seed: number;
+  out: string;
+  steps?: number;
+  unit?: CapacityUnit;
+  candidates?: number;
+  horizonFactor?: number;
+  window?: number;
+  markov?: boolean;
+  maxEpisodeSteps?: number;
+  resume?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  /** Derived DQN flags, by DqnConfig field name. */
+  [dqnField: string]: unknown;
+}
+
+export interface TrainSummary {
+  out: string;
+  env: TrainEnvKind;
+  trace: string;
+  capacity: number;
+  capacityUnit: CapacityUnit;
+  steps: number;
+  updates: number;
+  episodes: number;
+  seconds: number;
+  updatesPerSecond: number;
+  backend: string;
+  lastTdLoss: number | null;
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function parseNumber(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n)) throw new CliUsageError(`${flag} must be a number, got "${value}"`);
+    return n;
+  };
+}
+
+function parseBoolean(flag: string) {
+  return (value: string): boolean => {
+    if (value !== 'true' && value !== 'false') throw new CliUsageError(`${flag} must be true or false, got "${value}"`);
+    return value === 'true';
+  };
+}
+
+function parseIntList(flag: string) {
+  return (value: string): number[] => {
+    const list = value.split(',').map((s) => s.trim());
+    if (list.some((s) => !/^\d+$/.test(s) || Number(s) === 0)) throw new CliUsageError(`${flag} must be positive whole numbers separated by commas, got "${value}"`);
+    return list.map(Number);
+  };
+}
+
+export function register(program: Command): void {
+  const command = program
+    .command('train')
+    .description('train a DQN agent on a trace: eviction decisions (--env eviction) or cache-manager control (--env cache)')
+    .requiredOption('--trace <file>', 'trace file (oracleGeneral .bin, .csv, .txt, access .log)');
+  addTraceOptions(command)
+    .requiredOption('--size <size>', 'cache size: objects (4897), share of distinct objects (10%) or bytes (128MiB)')
+    .addOption(new Option('--env <env>', 'environment').choices([...TRAIN_ENVS]).default('eviction'))
+    .option('--seed <n>', 'seed for everything random', parseNonNegativeInt('--seed'), 1)
+    .requiredOption('--out <dir>', 'checkpoint directory (created; metrics.jsonl is written there)')
+    .option('--steps <n>', 'environment steps to train for (default 100000)', parsePositiveInt('--steps'))
+    .addOption(new Option('--unit <unit>', 'unit of a plain number or % size').choices(['objects', 'bytes']))
+    .option('--candidates <k>', 'eviction env: candidates per decision (default 8)', parsePositiveInt('--candidates'))
+    .option('--horizon-factor <x>', 'eviction env: reward horizon as a multiple of the resident count (default 1)', parseNumber('--horizon-factor'))
+    .option('--markov', 'eviction env: fill the access-probability feature from a Markov predictor (slower replay)')
+    .option('--window <w>', 'cache env: requests per step (default 1000)', parsePositiveInt('--window'))
+    .option('--max-episode-steps <n>', 'truncate episodes after n steps (TimeLimit)', parsePositiveInt('--max-episode-steps'))
+    .option('--resume', 'continue from the checkpoint in --out')
+    .option('--json', 'print the summary as JSON')
+    .option('--quiet', 'no progress bar')
+    .addHelpText(
+      'after',
+      `
+Every DQN hyperparameter (--learning-rate, --gamma, --batch-size, ...) is a flag too; they are
+listed above when @cachelab/rl-agent loads.
+
+Examples:
+  cachelab train --trace traces/cache2k-web07.txt --size 10% --env eviction --seed 1 --out runs/dqn-web07
+  cachelab train --trace lirs-2_pools.txt --size 1% --steps 200000 --learning-rate 0.0005 --out runs/m
+  cachelab evaluate --model runs/dqn-web07 --trace traces/cache2k-web07.txt --size 10% --json
+
+The model directory is a simulator policy: cachelab replay --policy dqn:runs/dqn-web07 ...`,
+    )
+    .action(async (flags: TrainFlags) => {
+      const summary = await runTrain(flags);
+      if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      else process.stdout.write(describe(summary));
+    });
+  // The DQN flags come from the agent's config object; TensorFlow loads only when `train` runs.
+  program.hook('preSubcommand', async (_program, sub) => {
+    if (sub === command) await addDqnFlags(command);
+  });
+}
+
+const withDqnFlags = new WeakSet<Command>();
+
+/** One flag per DqnConfig field (--learning-rate, --gamma, ...), with its documented default. */
+export async function addDqnFlags(command: Command): Promise<void> {
+  if (withDqnFlags.has(command)) return;
+  withDqnFlags.add(command);
+  const { DQN_DEFAULTS, DQN_DOCS } = await import('@cachelab/rl-agent');
+  for (const [field, def] of Object.entries(DQN_DEFAULTS) as [keyof DqnConfig, unknown][]) {
+    if (OWN_FLAGS.has(field)) continue;
+    const flag = `--${kebab(field)}`;
+    const doc = `${DQN_DOCS[field]} (default ${Array.isArray(def) ? def.join(',') : String(def)})`;
+    const parser: (value: string) => unknown = Array.isArray(def) ? parseIntList(flag) : typeof def === 'boolean' ? parseBoolean(flag) : parseNumber(flag);
+    command.addOption(new Option(`${flag} <value>`, doc).argParser(parser as (value: string) => number));
+  }
+}
+
+export async function runTrain(flags: TrainFlags): Promise<TrainSummary> {
+  const agent = await import('@cachelab/rl-agent');
+  const overrides: Partial<DqnConfig> = { seed: flags.seed ?? 1 };
+  if (flags.steps !== undefined) overrides.totalSteps = flags.steps;
+  for (const field of Object.keys(agent.DQN_DEFAULTS) as (keyof DqnConfig)[]) {
+    if (!OWN_FLAGS.has(field) && flags[field] !== undefined) (overrides as Record<string, unknown>)[field] = flags[field];
+  }
+  let config: DqnConfig;
+  try {
+    config = agent.resolveDqnConfig(overrides);
+  } catch (error) {
+    throw new CliUsageError((error as Error).message);
+  }
+  const trace = await loadTrace(flags.trace, traceReadOptions(flags));
+  const relativeBytes = flags.size.trim().endsWith('%') && flags.unit === 'bytes';
+  const { capacity, unit } = parseCapacity(flags.size, {
+    distinctObjects: trace.keyCount,
+    ...(relativeBytes ? { distinctBytes: distinctBytes(trace.batch, trace.keyCount) } : {}),
+    ...(flags.unit ? { unit: flags.unit } : {}),
+  });
+  const { env, envMeta } = buildEnv(agent, flags, trace.batch, capacity, unit);
+  const backend = await agent.initBackend();
+  const progress = createProgress('train', config.totalSteps, { quiet: flags.quiet ?? false });
+  const result = await agent.trainDqn({
+    env,
+    config,
+    outDir: flags.out,
+    envMeta,
+    resume: flags.resume ?? false,
+    onProgress: (step) => progress.update(step),
+  });
+  progress.stop();
+  result.agent.dispose();
+  return {
+    out: flags.out,
+    env: flags.env,
+    trace: flags.trace,
+    capacity,
+    capacityUnit: unit,
+    steps: result.steps,
+    updates: result.updates,
+    episodes: result.episodes,
+    seconds: result.seconds,
+    updatesPerSecond: result.seconds > 0 ? result.updates / result.seconds : 0,
+    backend: backend.name,
+    lastTdLoss: result.last?.tdLoss ?? null,
+  };
+}
+
+function buildEnv(
+  agent: typeof import('@cachelab/rl-agent'),
+  flags: TrainFlags,
+  batch: RequestBatch,
+  capacity: number,
+  unit: CapacityUnit,
+): { env: AnyEnv; envMeta: { kind: string; settings: Record<string, unknown> } } {
+  let env: AnyEnv;
+  let envMeta: { kind: string; settings: Record<string, unknown> };
+  if (flags.env === 'eviction') {
+    const e = new agent.EvictionEnv(batch, {
+      capacity,
+      unit,
+      ...(flags.candidates !== undefined ? { candidates: flags.candidates } : {}),
+      ...(flags.horizonFactor !== undefined ? { horizonFactor: flags.horizonFactor } : {}),
+      scorer: flags.markov ? 'markov' : 'none',
+    });
+    env = e;
+    envMeta = { kind: 'eviction', settings: e.settings() };
+    if (flags.maxEpisodeSteps !== undefined) env = new agent.TimeLimit(e, flags.maxEpisodeSteps);
+  } else {
+    if (unit !== 'objects') throw new CliUsageError('--env cache runs in object mode: give --size as an object count or a share (10%)');
+    const e = new agent.CacheEnv(batch, {
+      capacity,
+      ...(flags.window !== undefined ? { window: flags.window } : {}),
+      predictor: () => agent.markovNextRequestPredictor(),
+    });
+    env = flags.maxEpisodeSteps !== undefined ? new agent.AsyncTimeLimit(e, flags.maxEpisodeSteps) : e;
+    envMeta = { kind: 'cache', settings: { ...e.settings(), capacity } };
+  }
+  return { env, envMeta };
+}
+
+function describe(s: TrainSummary): string {
+  return [
+    `trained     ${s.env} agent on ${s.trace} at ${s.capacity} ${s.capacityUnit}`,
+    `steps       ${s.steps} (${s.episodes} episodes finished), ${s.updates} updates`,
+    `time        ${s.seconds.toFixed(1)} s, ${s.updatesPerSecond.toFixed(0)} updates/s on ${s.backend}`,
+    `model       ${s.out}  (use as policy dqn:${s.out})`,
+    '',
+  ].join('\n');
+}

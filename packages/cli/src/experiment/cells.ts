@@ -1,0 +1,114 @@
+/**
+ * Expands an experiment into cells, the unit of work, of resumption and of parallelism. A cell's
+ * config is everything that determines its result; its id names its folder.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import type { TraceFormat } from '@cachelab/cache-core';
+import { repoRoot } from '../util/paths.js';
+import { type Experiment, type SizeSpec, policyLabel, sizeLabel, traceName } from './schema.js';
+
+export interface TraceRef {
+  name: string;
+  /** Path as written in the experiment (relative to the repository root, or absolute). */
+  path: string;
+  format?: TraceFormat;
+  limit?: number;
+  csv?: string;
+  header?: boolean;
+  delimiter?: string;
+}
+
+export interface PrefetchRef {
+  name: string;
+  predictor: string;
+  degree: number;
+  params?: Record<string, number | string | boolean>;
+}
+
+export interface ReplayCell {
+  kind: 'replay';
+  id: string;
+  trace: TraceRef;
+  unit: 'objects' | 'bytes';
+  size: SizeSpec;
+  policy: { name: string; label: string; params?: Record<string, number | string | boolean> };
+  seed: number;
+  warmup: number;
+  prefetch: PrefetchRef | null;
+}
+
+export interface DqnTrainCell {
+  kind: 'dqn-train';
+  id: string;
+  name: string;
+  trace: TraceRef;
+  unit: 'objects' | 'bytes';
+  size: SizeSpec;
+  seed: number;
+  config: Record<string, unknown>;
+  env: { candidates?: number; horizonFactor?: number; maxEpisodeSteps?: number };
+}
+
+export type Cell = ReplayCell | DqnTrainCell;
+
+export function traceRefs(experiment: Experiment): TraceRef[] {
+  return experiment.traces.map((trace) => {
+    if (typeof trace === 'string') return { name: traceName(trace), path: trace };
+    const { name: _name, ...rest } = trace;
+    return { ...rest, name: traceName(trace) };
+  });
+}
+
+/** Absolute path of a trace: relative paths are relative to the repository root. */
+export function tracePath(trace: TraceRef, root = repoRoot()): string {
+  return isAbsolute(trace.path) ? trace.path : resolve(root, trace.path);
+}
+
+/** DQN training cells first (replay cells may evaluate their models), then replay cells. */
+export function expandCells(experiment: Experiment): Cell[] {
+  const traces = traceRefs(experiment);
+  const cells: Cell[] = [];
+  for (const entry of experiment.dqn?.train ?? []) {
+    const trace = traces.find((t) => t.name === entry.trace)!;
+    for (const seed of experiment.seeds) {
+      cells.push({
+        kind: 'dqn-train',
+        id: `train-${entry.name}-s${seed}`,
+        name: entry.name,
+        trace,
+        unit: experiment.unit,
+        size: entry.size,
+        seed,
+        config: entry.config,
+        env: entry.env,
+      });
+    }
+  }
+  const prefetches: (PrefetchRef | null)[] = [null, ...experiment.prefetch];
+  for (const trace of traces) {
+    for (const size of experiment.sizes) {
+      for (const policySpec of experiment.policies) {
+        const spec = typeof policySpec === 'string' ? { name: policySpec } : policySpec;
+        const policy: ReplayCell['policy'] = { name: spec.name, label: policyLabel(policySpec) };
+        if ('params' in spec && spec.params) policy.params = spec.params;
+        for (const seed of experiment.seeds) {
+          for (const prefetch of prefetches) {
+            const suffix = prefetch ? `-pf-${prefetch.name}` : '';
+            cells.push({
+              kind: 'replay',
+              id: `${trace.name}-${sizeLabel(size)}-${policy.label}-s${seed}${suffix}`,
+              trace,
+              unit: experiment.unit,
+              size,
+              policy,
+              seed,
+              warmup: experiment.warmup,
+              prefetch,
+            });
+          }
+        }
+      }
+    }
+  }
+  return cells;
+}

@@ -1,0 +1,211 @@
+/**
+ * Runs one cell and writes its folder: config.json first, metrics.jsonl while it runs,
+ * manifest.json, and summary.json last (written atomically: its presence marks the cell
+ * complete). summary.json holds only what the configuration determines, never a time, so the
+ * same experiment and seed give a byte-identical file.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Prefetcher, type RequestBatch, Replayer, type ReplayStats, createPolicy } from '@cachelab/cache-core';
+import { formatJson, writeFileAtomic, writeJsonFile } from '../util/json.js';
+import { buildManifest } from '../util/manifest.js';
+import { InterruptedError } from '../util/interrupt.js';
+import { resolveCapacity } from './capacity.js';
+import type { Cell, DqnTrainCell, ReplayCell } from './cells.js';
+import { tracePath } from './cells.js';
+import { UnsupportedCellError } from './errors.js';
+import { trainCell } from './dqn-train.js';
+import { importRlAgent, prefetcherFactory } from './optional-packages.js';
+import { type LoadedTrace, getTrace } from './trace-cache.js';
+
+/** What every cell of a run shares; plain data (it travels to worker processes). */
+export interface RunContext {
+  runName: string;
+  runDir: string;
+  configHash: string;
+  command: string;
+  /** Absolute trace path → checksum, computed once by the parent. */
+  traceChecksums: Record<string, { sha256: string; bytes: number }>;
+  tfBackend: string | null;
+}
+
+/** Metrics records per replay cell (one every 1/METRIC_POINTS of the trace). */
+export const METRIC_POINTS = 20;
+
+export function cellDir(context: RunContext, cell: Cell): string {
+  return join(context.runDir, cell.id);
+}
+
+function cellConfig(context: RunContext, cell: Cell): unknown {
+  return { experiment: context.runName, configHash: context.configHash, cell };
+}
+
+/** Complete = summary.json present and config.json identical to what this cell would write. */
+export function isCellComplete(context: RunContext, cell: Cell): boolean {
+  const dir = cellDir(context, cell);
+  if (!existsSync(join(dir, 'summary.json')) || !existsSync(join(dir, 'config.json'))) return false;
+  return readFileSync(join(dir, 'config.json'), 'utf8') === formatJson(cellConfig(context, cell));
+}
+
+export async function executeCell(context: RunContext, cell: Cell, signal: AbortSignal): Promise<void> {
+  const dir = cellDir(context, cell);
+  // A cell left half-done by an interrupted run starts over.
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeJsonFile(join(dir, 'config.json'), cellConfig(context, cell));
+  const startedAt = new Date();
+  const trace = await getTrace(cell.trace);
+  const summary =
+    cell.kind === 'replay' ? await runReplay(context, cell, trace, dir, signal) : await runTraining(context, cell, trace, dir);
+  const absolute = tracePath(cell.trace);
+  const checksum = context.traceChecksums[absolute];
+  const manifest = buildManifest({
+    command: context.command,
+    startedAt,
+    finishedAt: new Date(),
+    tfBackend: summary.tfBackend ?? context.tfBackend,
+    traces: checksum ? [{ path: cell.trace.path, ...checksum }] : [],
+  });
+  writeJsonFile(join(dir, 'manifest.json'), { cell: cell.id, experiment: context.runName, configHash: context.configHash, ...manifest });
+  writeJsonFile(join(dir, 'summary.json'), summary.summary);
+}
+
+interface CellResult {
+  summary: Record<string, unknown>;
+  tfBackend?: string;
+}
+
+function traceFacts(context: RunContext, cell: Cell, trace: LoadedTrace) {
+  return {
+    name: cell.trace.name,
+    path: cell.trace.path,
+    sha256: context.traceChecksums[tracePath(cell.trace)]?.sha256 ?? null,
+    requests: trace.batch.length,
+    objects: trace.keyCount,
+    distinctBytes: trace.distinctBytes,
+  };
+}
+
+/** `dqn:@NAME` refers to the model trained by the experiment's own `dqn.train` entry NAME (same seed). */
+export function resolvePolicyName(context: RunContext, cell: ReplayCell): string {
+  const name = cell.policy.name;
+  if (!name.startsWith('dqn:@')) return name;
+  return `dqn:${join(context.runDir, `train-${name.slice(5)}-s${cell.seed}`, 'model')}`;
+}
+
+async function runReplay(context: RunContext, cell: ReplayCell, trace: LoadedTrace, dir: string, signal: AbortSignal): Promise<CellResult> {
+  const capacity = resolveCapacity(cell.size, cell.unit, trace);
+  // Importing the agent package registers the `dqn:DIR` resolver.
+  if (cell.policy.name.startsWith('dqn:') && !(await importRlAgent())) {
+    throw new UnsupportedCellError(cell.id, '@cachelab/rl-agent cannot be imported in this build, so dqn: policies cannot run');
+  }
+  const policy = createPolicy(resolvePolicyName(context, cell), {
+    capacity,
+    keySpace: trace.keyCount,
+    seed: cell.seed,
+    ...(cell.policy.params ? { params: cell.policy.params } : {}),
+  });
+  let prefetcher: Prefetcher | undefined;
+  if (cell.prefetch) {
+    const create = await prefetcherFactory();
+    if (!create) throw new UnsupportedCellError(cell.id, '@cachelab/markov exports no createPrefetcher() in this build, so prefetch cells cannot run');
+    prefetcher = create({
+      predictor: cell.prefetch.predictor,
+      degree: cell.prefetch.degree,
+      seed: cell.seed,
+      keySpace: trace.keyCount,
+      ...(cell.prefetch.params ? { params: cell.prefetch.params } : {}),
+    });
+  }
+  const replayer = new Replayer(policy, {
+    unit: cell.unit,
+    warmup: cell.warmup,
+    ...(prefetcher ? { prefetcher, prefetchDegree: cell.prefetch!.degree } : {}),
+  });
+  const metricsFile = join(dir, 'metrics.jsonl');
+  writeFileAtomic(metricsFile, '');
+  const batch = trace.batch;
+  const step = Math.max(1, Math.ceil(batch.length / METRIC_POINTS));
+  const started = performance.now();
+  let previous: ReplayStats = replayer.result();
+  for (let start = 0; start < batch.length; start += step) {
+    if (signal.aborted) throw new InterruptedError(`cell ${cell.id} stopped before it finished; it will run again next time`);
+    const end = Math.min(batch.length, start + step);
+    replayer.feed(slice(batch, start, end));
+    const now = replayer.result();
+    const windowRequests = now.requests - previous.requests;
+    appendFileSync(
+      metricsFile,
+      `${JSON.stringify({
+        position: end,
+        requests: now.requests,
+        'charts/miss_ratio': now.missRatio,
+        'charts/byte_miss_ratio': now.byteMissRatio,
+        'charts/window_miss_ratio': windowRequests === 0 ? null : (now.misses - previous.misses) / windowRequests,
+        elapsedMs: Math.round(performance.now() - started),
+      })}\n`,
+    );
+    previous = now;
+  }
+  return {
+    summary: {
+      experiment: context.runName,
+      configHash: context.configHash,
+      cell: cell.id,
+      kind: cell.kind,
+      trace: traceFacts(context, cell, trace),
+      unit: cell.unit,
+      size: cell.size,
+      capacity,
+      policy: cell.policy,
+      seed: cell.seed,
+      warmup: cell.warmup,
+      prefetch: cell.prefetch,
+      stats: replayer.result(),
+    },
+  };
+}
+
+/** A view of requests [start, end) of a batch (no copy). Next-access positions stay absolute. */
+function slice(batch: RequestBatch, start: number, end: number): RequestBatch {
+  return {
+    length: end - start,
+    time: batch.time.subarray(start, end),
+    key: batch.key.subarray(start, end),
+    size: batch.size.subarray(start, end),
+    session: batch.session.subarray(start, end),
+    op: batch.op.subarray(start, end),
+    nextAccess: batch.nextAccess.subarray(start, end),
+  };
+}
+
+async function runTraining(context: RunContext, cell: DqnTrainCell, trace: LoadedTrace, dir: string): Promise<CellResult> {
+  const capacity = resolveCapacity(cell.size, cell.unit, trace);
+  const metricsFile = join(dir, 'metrics.jsonl');
+  writeFileAtomic(metricsFile, '');
+  const outcome = await trainCell({
+    cell,
+    batch: trace.batch,
+    capacity,
+    modelDir: join(dir, 'model'),
+    onMetrics: (record) => appendFileSync(metricsFile, `${JSON.stringify(record)}\n`),
+  });
+  return {
+    summary: {
+      experiment: context.runName,
+      configHash: context.configHash,
+      cell: cell.id,
+      kind: cell.kind,
+      name: cell.name,
+      trace: traceFacts(context, cell, trace),
+      unit: cell.unit,
+      size: cell.size,
+      capacity,
+      seed: cell.seed,
+      config: cell.config,
+      env: cell.env,
+      result: outcome.result,
+    },
+    tfBackend: outcome.backend,
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * Reads an experiment file: JSON, YAML, or a TypeScript/JavaScript module whose default export
+ * is the experiment object. `experiments/NAME` without an extension finds NAME.ts, .json, .yaml
+ * or .yml. The run's name is the file name without extension.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CachelabError, ConfigError } from '@cachelab/cache-core';
+import { parse as parseYaml } from 'yaml';
+import { type Experiment, parseExperiment } from './schema.js';
+
+export const EXPERIMENT_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.json', '.yaml', '.yml'] as const;
+
+export interface LoadedExperiment {
+  /** File name without extension: the folder name under runs/. */
+  name: string;
+  file: string;
+  experiment: Experiment;
+}
+
+export class ExperimentNotFoundError extends CachelabError {
+  constructor(path: string) {
+    super(
+      'EXPERIMENT_NOT_FOUND',
+      `experiment "${path}" not found (tried ${EXPERIMENT_EXTENSIONS.map((e) => e).join(', ')}); list them with: ls experiments/`,
+    );
+  }
+}
+
+export function resolveExperimentFile(path: string): string {
+  const absolute = resolve(path);
+  if (existsSync(absolute) && statSync(absolute).isFile()) return absolute;
+  for (const extension of EXPERIMENT_EXTENSIONS) {
+    if (existsSync(absolute + extension)) return absolute + extension;
+  }
+  throw new ExperimentNotFoundError(path);
+}
+
+export async function loadExperiment(path: string): Promise<LoadedExperiment> {
+  const file = resolveExperimentFile(path);
+  const extension = extname(file).toLowerCase();
+  let raw: unknown;
+  if (extension === '.json' || extension === '.yaml' || extension === '.yml') {
+    const text = readFileSync(file, 'utf8');
+    try {
+      raw = extension === '.json' ? JSON.parse(text) : parseYaml(text);
+    } catch (error) {
+      throw new ConfigError(file, `not valid ${extension === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+    }
+  } else {
+    const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    if (module.default === undefined) throw new ConfigError(file, 'a TypeScript experiment must `export default` the experiment object');
+    raw = module.default;
+  }
+  return { name: basename(file, extname(file)), file, experiment: parseExperiment(raw, file) };
+}

@@ -1,0 +1,157 @@
+/**
+ * The experiment file format: what to run, as data. Validated with zod; every error names the
+ * field (`policies[2].params`, `sizes[0]`) and what is accepted.
+ *
+ * Cells = traces × sizes × policies × seeds × (no prefetch + each prefetch setting), plus one
+ * cell per DQN training entry. Trace paths are relative to the repository root.
+ */
+import { ConfigError, TRACE_FORMATS } from '@cachelab/cache-core';
+import { z } from 'zod';
+
+const paramValue = z.union([z.number(), z.string(), z.boolean()]);
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-" only');
+
+export const traceSpecSchema = z.strictObject({
+  /** File path, relative to the repository root (or absolute). */
+  path: z.string().min(1),
+  /** Reader name; default: from the file extension (.txt, .csv, .bin/.oracleGeneral, .log). */
+  format: z.enum(TRACE_FORMATS).optional(),
+  /** Short name used in cell folders and reports; default: the file name without extension. */
+  name: name.optional(),
+  /** Replay only the first `limit` requests. */
+  limit: z.number().int().positive().optional(),
+  /** CSV column mapping, e.g. `time=2,key=5,size=4` (1-based columns or header names). */
+  csv: z.string().min(1).optional(),
+  /** CSV: the first row is a header. */
+  header: z.boolean().optional(),
+  /** CSV field delimiter. */
+  delimiter: z.string().min(1).optional(),
+});
+
+/** `5%` of the trace's distinct objects (object mode) or distinct bytes (byte mode), or an absolute capacity. */
+export const sizeSchema = z.union([
+  z.number().positive(),
+  z
+    .string()
+    .regex(/^(\d+(\.\d+)?%|\d+(\.\d+)?\s*([KMGT]i?B|B)?)$/i, 'use a percentage such as "5%", a number, or a byte size such as "64MiB"'),
+]);
+
+export const policySpecSchema = z.strictObject({
+  /** Registry name (`lru`, `s3fifo`, `dqn:DIR`, ...). */
+  name: z.string().min(1),
+  /** Policy parameters (unknown names are an error when the cell runs). */
+  params: z.record(z.string(), paramValue).optional(),
+  /** Name in reports and cell folders; default: the policy name. */
+  label: name.optional(),
+});
+
+export const prefetchSpecSchema = z.strictObject({
+  /** Name in reports and cell folders. */
+  name: name,
+  /** Predictor kind exported by @cachelab/markov (e.g. `markov`). */
+  predictor: z.string().min(1).default('markov'),
+  /** Most keys admitted per prefetch step. */
+  degree: z.number().int().positive().default(4),
+  params: z.record(z.string(), paramValue).optional(),
+});
+
+export const dqnTrainSpecSchema = z.strictObject({
+  /** Names the trained model: replay cells refer to it as the policy `dqn:@NAME`. */
+  name: name,
+  /** A trace name from `traces` (its `name`, or its file name without extension). */
+  trace: z.string().min(1),
+  /** Cache size the agent trains at (same forms as `sizes`). */
+  size: sizeSchema,
+  /** Overrides of the DQN hyperparameters (see @cachelab/rl-agent DQN_DEFAULTS; unknown names fail the cell). */
+  config: z.record(z.string(), z.union([paramValue, z.array(z.number())])).default({}),
+  /** Eviction environment settings. */
+  env: z
+    .strictObject({
+      /** Candidates per eviction decision (the action count). */
+      candidates: z.number().int().min(2).optional(),
+      /** Reward horizon as a multiple of the resident object count. */
+      horizonFactor: z.number().positive().optional(),
+      /** Truncate episodes after this many decisions. */
+      maxEpisodeSteps: z.number().int().positive().optional(),
+    })
+    .default({}),
+});
+
+export const experimentSchema = z.strictObject({
+  description: z.string().optional(),
+  traces: z.array(z.union([z.string().min(1), traceSpecSchema])).min(1),
+  /** `objects`: every object counts 1; `bytes`: capacities and sizes in bytes. */
+  unit: z.enum(['objects', 'bytes']).default('objects'),
+  sizes: z.array(sizeSchema).min(1),
+  policies: z.array(z.union([z.string().min(1), policySpecSchema])).min(1),
+  seeds: z.array(z.number().int().nonnegative()).min(1).default([0]),
+  /** Requests at the start of each trace that warm the cache without being counted. */
+  warmup: z.number().int().nonnegative().default(0),
+  /** Prefetch settings; each adds one cell per (trace, size, policy, seed) next to the no-prefetch cell. */
+  prefetch: z.array(prefetchSpecSchema).default([]),
+  dqn: z.strictObject({ train: z.array(dqnTrainSpecSchema).min(1) }).optional(),
+});
+
+export type ExperimentInput = z.input<typeof experimentSchema>;
+export type Experiment = z.output<typeof experimentSchema>;
+export type SizeSpec = z.output<typeof sizeSchema>;
+
+/** Writes `field.path[0].name` the way the file is written. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out === '' ? '(experiment)' : out;
+}
+
+/** Validates an experiment; throws a ConfigError naming the first bad field. */
+export function parseExperiment(value: unknown, source = 'experiment'): Experiment {
+  const result = experimentSchema.safeParse(value);
+  if (result.success) return checkReferences(result.data);
+  const issue = result.error.issues[0]!;
+  throw new ConfigError(fieldPath(issue.path), `${issue.message} (in ${source})`);
+}
+
+/** Cross-field checks zod cannot express field by field. */
+function checkReferences(experiment: Experiment): Experiment {
+  const traceNames = experiment.traces.map(traceName);
+  const duplicate = traceNames.find((n, i) => traceNames.indexOf(n) !== i);
+  if (duplicate) throw new ConfigError('traces', `two traces are named "${duplicate}"; give one a distinct "name"`);
+  const labels = experiment.policies.map(policyLabel);
+  const twice = labels.find((n, i) => labels.indexOf(n) !== i);
+  if (twice) throw new ConfigError('policies', `policy "${twice}" is listed twice; give one a distinct "label"`);
+  const trainNames = new Set<string>();
+  experiment.dqn?.train.forEach((entry, i) => {
+    if (!traceNames.includes(entry.trace)) {
+      throw new ConfigError(`dqn.train[${i}].trace`, `"${entry.trace}" is not one of the traces (${traceNames.join(', ')})`);
+    }
+    if (trainNames.has(entry.name)) throw new ConfigError(`dqn.train[${i}].name`, `"${entry.name}" is used twice`);
+    trainNames.add(entry.name);
+  });
+  experiment.policies.forEach((policy, i) => {
+    const policyName = typeof policy === 'string' ? policy : policy.name;
+    if (policyName.startsWith('dqn:@') && !trainNames.has(policyName.slice(5))) {
+      throw new ConfigError(`policies[${i}]`, `"${policyName}" names no entry of dqn.train`);
+    }
+  });
+  return experiment;
+}
+
+export function traceName(trace: Experiment['traces'][number]): string {
+  if (typeof trace !== 'string' && trace.name) return trace.name;
+  const path = typeof trace === 'string' ? trace : trace.path;
+  const file = path.split(/[\\/]/).pop() ?? path;
+  return file.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+export function policyLabel(policy: Experiment['policies'][number]): string {
+  if (typeof policy === 'string') return policy.replace(/[^A-Za-z0-9._-]/g, '_');
+  return policy.label ?? policy.name.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+/** A size as it appears in cell names: `5%` → `5pct`, `64MiB` → `64MiB`. */
+export function sizeLabel(size: SizeSpec): string {
+  return String(size).replace(/%$/, 'pct').replace(/\s+/g, '');
+}

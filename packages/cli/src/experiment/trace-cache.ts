@@ -1,0 +1,69 @@
+/**
+ * Loads each trace once per process (a worker runs many cells on the same trace) and derives
+ * what cell sizes are relative to: distinct objects and distinct bytes.
+ */
+import { existsSync } from 'node:fs';
+import { CachelabError, type RequestBatch, type TraceReadOptions, loadTrace, withNextAccess } from '@cachelab/cache-core';
+import { type TraceRef, tracePath } from './cells.js';
+
+export interface LoadedTrace {
+  batch: RequestBatch;
+  /** Distinct keys (key ids are 0 .. keyCount-1). */
+  keyCount: number;
+  /** Sum over distinct keys of the size first seen: the working set in bytes. */
+  distinctBytes: number;
+}
+
+export class TraceMissingError extends CachelabError {
+  constructor(trace: TraceRef, absolute: string) {
+    const hint = trace.path.includes('shared/')
+      ? 'this experiment needs the shared research traces next to the repository (../shared/traces); they are not part of a clone'
+      : 'check the path in the experiment (relative paths are relative to the repository root)';
+    super('TRACE_MISSING', `trace "${trace.name}" not found at ${absolute}: ${hint}`);
+  }
+}
+
+const cache = new Map<string, Promise<LoadedTrace>>();
+
+export function assertTraceExists(trace: TraceRef): string {
+  const absolute = tracePath(trace);
+  if (!existsSync(absolute)) throw new TraceMissingError(trace, absolute);
+  return absolute;
+}
+
+export function getTrace(trace: TraceRef): Promise<LoadedTrace> {
+  const absolute = assertTraceExists(trace);
+  const key = JSON.stringify([absolute, trace.format, trace.limit, trace.csv, trace.header, trace.delimiter]);
+  let loaded = cache.get(key);
+  if (!loaded) {
+    loaded = load(absolute, trace);
+    cache.set(key, loaded);
+    loaded.catch(() => cache.delete(key));
+  }
+  return loaded;
+}
+
+async function load(absolute: string, trace: TraceRef): Promise<LoadedTrace> {
+  const options: TraceReadOptions = {};
+  if (trace.format !== undefined) options.format = trace.format;
+  if (trace.limit !== undefined) options.limit = trace.limit;
+  if (trace.csv !== undefined) options.csv = trace.csv;
+  if (trace.header !== undefined) options.header = trace.header;
+  if (trace.delimiter !== undefined) options.delimiter = trace.delimiter;
+  // Next-access positions let oracle policies (Belady) run on every format.
+  const { batch, keyCount } = withNextAccess(await loadTrace(absolute, options));
+  return { batch, keyCount, distinctBytes: distinctBytes(batch, keyCount) };
+}
+
+function distinctBytes(batch: RequestBatch, keyCount: number): number {
+  const seen = new Uint8Array(keyCount);
+  let total = 0;
+  for (let i = 0; i < batch.length; i++) {
+    const key = batch.key[i]!;
+    if (seen[key] === 0) {
+      seen[key] = 1;
+      total += batch.size[i]!;
+    }
+  }
+  return total;
+}

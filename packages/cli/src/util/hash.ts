@@ -1,0 +1,44 @@
+/**
+ * Stable hashing: a canonical JSON form (object keys sorted) so that the same configuration
+ * always hashes the same, whatever order its fields were written in; SHA-256 of files, streamed.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+
+/** JSON with object keys sorted at every level; `undefined` fields are dropped as JSON.stringify does. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const field = (value as Record<string, unknown>)[key];
+      if (field !== undefined) out[key] = sortKeys(field);
+    }
+    return out;
+  }
+  return value;
+}
+
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** First 12 hex digits of the SHA-256 of the canonical JSON: names a configuration's run folder. */
+export function configHash(value: unknown): string {
+  return sha256Hex(canonicalJson(value)).slice(0, 12);
+}
+
+/** SHA-256 of a file's bytes, streamed (traces can be large). */
+export function hashFile(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}

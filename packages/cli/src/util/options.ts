@@ -1,0 +1,30 @@
+/** Parsers for option values; a bad value is a CliUsageError naming the option (exit code 1). */
+import { CliUsageError } from './cli-error.js';
+
+export function parseNonNegativeInt(option: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value.trim())) throw new CliUsageError(`${option} must be a whole number ≥ 0, got "${value}"`);
+    return Number(value);
+  };
+}
+
+export function parsePositiveInt(option: string) {
+  return (value: string): number => {
+    const n = parseNonNegativeInt(option)(value);
+    if (n === 0) throw new CliUsageError(`${option} must be at least 1, got "${value}"`);
+    return n;
+  };
+}
+
+/** `a,b, c` → ['a', 'b', 'c'] (empty entries dropped). */
+export function parseList(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/** The command line as typed, for manifests (`cachelab run experiments/x.json`). */
+export function commandLine(argv: readonly string[]): string {
+  return ['cachelab', ...argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a)))].join(' ');
+}

@@ -1,0 +1,48 @@
+/**
+ * The trace-reading options shared by `replay`, `mrc` and `trace`: --format, --csv, --header,
+ * --skip-invalid, and policy `--param name=value` parsing.
+ */
+import { TRACE_FORMATS, type TraceReadOptions } from '@cachelab/cache-core';
+import type { Command } from 'commander';
+import { CliUsageError } from './cli-error.js';
+
+export interface TraceFlags {
+  format?: string;
+  csv?: string;
+  header?: boolean;
+  skipInvalid?: boolean;
+}
+
+export function addTraceOptions(command: Command): Command {
+  return command
+    .option('--format <format>', `trace format: ${TRACE_FORMATS.join('|')} (default: from the file extension)`)
+    .option('--csv <mapping>', 'CSV column mapping, 1-based columns or header names: time=2,key=5,size=4[,op=3,session=N]')
+    .option('--header', 'the CSV trace starts with a header row')
+    .option('--skip-invalid', 'skip malformed records and count them instead of failing');
+}
+
+export function traceReadOptions(flags: TraceFlags): TraceReadOptions {
+  const options: TraceReadOptions = {};
+  if (flags.format !== undefined) options.format = flags.format as TraceReadOptions['format'] & string;
+  if (flags.csv !== undefined) options.csv = flags.csv;
+  if (flags.header) options.header = true;
+  if (flags.skipInvalid) options.skipInvalid = true;
+  return options;
+}
+
+/** Collects repeated `--param name=value`: numbers and true/false are typed, anything else stays text. */
+export function collectParam(value: string, previous: Record<string, number | string | boolean> = {}): Record<string, number | string | boolean> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new CliUsageError(`--param expects name=value, got "${value}"`);
+  const name = value.slice(0, eq).trim();
+  const text = value.slice(eq + 1).trim();
+  let parsed: number | string | boolean = text;
+  if (text === 'true' || text === 'false') parsed = text === 'true';
+  else if (text !== '' && Number.isFinite(Number(text))) parsed = Number(text);
+  return { ...previous, [name]: parsed };
+}
+
+/** 12345678 → "12,345,678". */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}

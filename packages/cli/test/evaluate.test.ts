@@ -1,0 +1,57 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createPolicy, loadTrace, replay } from '@cachelab/cache-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/main.js';
+
+const web07 = fileURLToPath(new URL('../../../traces/cache2k-web07.txt', import.meta.url));
+const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelab-evaluate-'));
+const model = path.join(out, 'model');
+afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  try {
+    return { code: await main(args), stdout, stderr };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+beforeAll(async () => {
+  const r = await cli(['train', '--trace', web07, '--size', '1%', '--seed', '1', '--out', model, '--steps', '600', '--learning-starts', '200', '--quiet']);
+  expect(r.code).toBe(0);
+});
+
+describe('cachelab evaluate (smoke run)', () => {
+  it('prints the model and baseline miss ratios and the share of the LRU→Belady gap closed', async () => {
+    const r = await cli(['evaluate', '--model', model, '--trace', web07, '--size', '1%', '--json', '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(Object.keys(result).slice(0, 3)).toEqual(['missRatio', 'baselines', 'gapClosed']);
+    expect(Object.keys(result.baselines)).toEqual(['lru', 'arc', 's3fifo', 'sieve', 'wtinylfu', 'lecar', 'cacheus', 'belady']);
+    expect(result.capacity).toBe(204); // ⌊1% of 20,484 distinct objects⌋
+
+    // Independently: the same replays through the simulator's API.
+    const trace = await loadTrace(web07);
+    const miss = (name: string) => replay(createPolicy(name, { capacity: 204, keySpace: trace.keyCount }), trace.batch, { unit: 'objects' }).missRatio;
+    expect(result.missRatio).toBe(miss(`dqn:${model}`));
+    expect(result.baselines.lru).toBe(miss('lru'));
+    const { lru, belady } = result.baselines;
+    expect(result.gapClosed).toBeCloseTo((lru - result.missRatio) / (lru - belady), 12);
+    for (const m of Object.values(result.baselines) as number[]) expect(belady).toBeLessThanOrEqual(m);
+  });
+
+  it('a directory that holds no model is a one-line error naming what to pass', async () => {
+    const r = await cli(['evaluate', '--model', path.join(out, 'missing'), '--trace', web07, '--size', '1%', '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cachelab train/);
+  });
+});

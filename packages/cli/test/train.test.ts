@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/main.js';
+
+const web07 = fileURLToPath(new URL('../../../traces/cache2k-web07.txt', import.meta.url));
+const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelab-train-'));
+afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+describe('cachelab train (smoke run on a tiny budget)', () => {
+  it('trains the eviction agent and writes a loadable checkpoint with namespaced metrics', async () => {
+    const model = path.join(out, 'model');
+    const args = ['train', '--trace', web07, '--size', '10%', '--env', 'eviction', '--seed', '3', '--out', model];
+    const r = await cli([...args, '--steps', '800', '--learning-starts', '200', '--log-interval', '200', '--hidden-layers', '8', '--json', '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ env: 'eviction', capacity: 2048, capacityUnit: 'objects', steps: 800, episodes: 0 });
+    // One gradient step every 4 environment steps from step 200 to 799.
+    expect(summary.updates).toBe(150);
+    const agent = JSON.parse(fs.readFileSync(path.join(model, 'agent.json'), 'utf8'));
+    expect(agent.config).toMatchObject({ seed: 3, totalSteps: 800, learningStarts: 200, hiddenLayers: [8] });
+    expect(agent.spec).toEqual({ layout: 'per-action', features: 14, actions: 8, hiddenLayers: [8] });
+    const records = fs.readFileSync(path.join(model, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(records.map((x) => x.global_step)).toEqual([200, 400, 600, 800]);
+    expect(records[3]).toHaveProperty('losses/td_loss');
+    expect(records[3]['charts/hit_ratio']).toBeGreaterThan(0);
+  });
+
+  it('rejects a bad hyperparameter with the field and the accepted range', async () => {
+    const r = await cli(['train', '--trace', web07, '--size', '1%', '--out', path.join(out, 'x'), '--gamma', '1.5', '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/gamma must be in \[0, 1\], got 1.5/);
+    expect(fs.existsSync(path.join(out, 'x'))).toBe(false);
+  });
+});

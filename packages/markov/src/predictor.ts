@@ -1,0 +1,489 @@
+/**
+ * Online Markov next-request predictor over integer keys: first order (order 1) or variable
+ * order up to k (PPM-style contexts of the last 1..k keys), combined by fallback or blending;
+ * per session when requests carry a session (client) id, over the global stream otherwise.
+ *
+ * Memory is bounded: at most `StateTable.capacity` states of at most `maxSuccessors` successors,
+ * `sessionSlots` histories of `order` keys, plus one popularity counter per key id (8+8 bytes per
+ * distinct key; key ids are dense). `update` allocates nothing once the key space stopped growing.
+ */
+import { ABSENT, type Request, type RequestBatch } from '@cachelab/cache-core';
+import { SESSION_SCOPE, SHARED_SCOPE, extendA, extendB, seedA, seedB } from './context-hash.js';
+import { resolveOptions, type MarkovOptions } from './options.js';
+import { MarkovModelError, decodeModel, encodeModel } from './serialization.js';
+import { StateTable } from './state-table.js';
+import type { Prediction, SequencePredictor } from './types.js';
+
+/** Everything `save()` writes and `load()` restores (see serialization.ts). */
+export interface PredictorState {
+  options: MarkovOptions;
+  clock: number;
+  lastSession: number;
+  popularityTotal: number;
+  liveStates: number;
+  arrays: {
+    tagA: Int32Array;
+    tagB: Int32Array;
+    inUse: Uint8Array;
+    total: Float64Array;
+    stamp: Float64Array;
+    filled: Uint8Array;
+    succKey: Uint32Array;
+    succCount: Float64Array;
+    slotOwner: Int32Array;
+    slotLength: Uint8Array;
+    slotHistory: Uint32Array;
+    popularity: Float64Array;
+    popularityStamp: Float64Array;
+  };
+}
+
+export interface PredictorStats {
+  /** Requests learned. */
+  updates: number;
+  /** States in use, and the most that can ever exist. */
+  states: number;
+  stateCapacity: number;
+  successorsPerState: number;
+  /** Bytes of the bounded tables (states + session histories). */
+  tableBytes: number;
+  /** Bytes of the per-key popularity counters (grow with the key space). */
+  keyBytes: number;
+}
+
+const NO_OWNER = -2;
+
+export class MarkovPredictor implements SequencePredictor {
+  readonly options: MarkovOptions;
+  private readonly table: StateTable;
+  private readonly order: number;
+  /** Session history slots; slot `sessionSlots` holds the global stream (no session). */
+  private readonly slotOwner: Int32Array;
+  private readonly slotLength: Uint8Array;
+  private readonly slotHistory: Uint32Array;
+  /** Decayed request count per key, as of its stamp; and the decayed count of all requests. */
+  private popularity = new Float64Array(1024);
+  private popularityStamp = new Float64Array(1024);
+  private popularityTotal = 0;
+  private readonly stepDecay: number;
+  /** Requests learned so far; the clock of decay. */
+  private clock = 0;
+  private lastSession = ABSENT;
+  // Scratch (prediction and hashing), sized once.
+  private readonly hashA: Int32Array;
+  private readonly hashB: Int32Array;
+  private readonly sessionHashA: Int32Array;
+  private readonly sessionHashB: Int32Array;
+  private readonly candKey: Uint32Array;
+  private readonly candScore: Float64Array;
+  private candPos = new Int32Array(1024).fill(-1);
+  private candCount = 0;
+  private candWeight = 0;
+  private readonly contextScratch: Uint32Array;
+  private readonly onePredictionKey = new Uint32Array(1);
+  private readonly onePredictionProb = new Float64Array(1);
+
+  constructor(options: Partial<MarkovOptions> = {}, state?: PredictorState) {
+    this.options = resolveOptions(state ? state.options : options);
+    const o = this.options;
+    this.order = o.order;
+    this.table = new StateTable(o.maxStates, o.maxSuccessors, o.halfLife);
+    this.slotOwner = new Int32Array(o.sessionSlots + 1).fill(NO_OWNER);
+    this.slotLength = new Uint8Array(o.sessionSlots + 1);
+    this.slotHistory = new Uint32Array((o.sessionSlots + 1) * o.order);
+    this.stepDecay = Number.isFinite(o.halfLife) ? Math.pow(2, -1 / o.halfLife) : 1;
+    this.hashA = new Int32Array(o.order + 1);
+    this.hashB = new Int32Array(o.order + 1);
+    this.sessionHashA = new Int32Array(o.order + 1);
+    this.sessionHashB = new Int32Array(o.order + 1);
+    const candidates = 2 * o.order * o.maxSuccessors;
+    this.candKey = new Uint32Array(candidates);
+    this.candScore = new Float64Array(candidates);
+    this.contextScratch = new Uint32Array(o.order);
+    if (state) this.restore(state);
+  }
+
+  // ---- learning -------------------------------------------------------------------------
+
+  /** Learns one request (its key follows the history of its session, or of the stream). */
+  update(request: Request): void {
+    this.observe(request.key, request.session);
+  }
+
+  /** Learns request `i` of a batch (hot path). */
+  updateBatch(batch: RequestBatch, i: number): void {
+    this.observe(batch.key[i]!, batch.session[i]!);
+  }
+
+  /** Learns `key` requested by `session` (ABSENT/negative = the global stream). */
+  observe(key: number, session: number): void {
+    const now = this.clock++;
+    const slot = this.claimSlot(session);
+    const base = slot * this.order;
+    const length = this.slotLength[slot]!;
+    const orders = this.hashContexts(this.slotHistory, base, length, session);
+    const table = this.table;
+    const perSession = this.options.sessionStats && session >= 0;
+    for (let o = 1; o <= orders; o++) {
+      table.observe(table.findOrCreate(this.hashA[o]!, this.hashB[o]!, now), key, now);
+      if (perSession) table.observe(table.findOrCreate(this.sessionHashA[o]!, this.sessionHashB[o]!, now), key, now);
+    }
+    // Push the key: history holds the last `order` keys, oldest first.
+    const history = this.slotHistory;
+    if (length < this.order) {
+      history[base + length] = key;
+      this.slotLength[slot] = length + 1;
+    } else {
+      history.copyWithin(base, base + 1, base + this.order);
+      history[base + this.order - 1] = key;
+    }
+    this.countPopularity(key, now);
+    this.lastSession = session;
+  }
+
+  /** Number of requests learned. */
+  get updates(): number {
+    return this.clock;
+  }
+
+  // ---- prediction -----------------------------------------------------------------------
+
+  /**
+   * The `k` most likely next requests after `context` (keys, most recent last; only the last
+   * `order` count) for `session` (used only with sessionStats). Probabilities sum to ≤ 1 (up to
+   * floating-point rounding) and are best first; ties keep the order successors were first seen.
+   */
+  predictNext(context: ArrayLike<number>, k: number, session: number = ABSENT): Prediction[] {
+    const n = Math.min(context.length, this.order);
+    for (let j = 0; j < n; j++) this.contextScratch[j] = context[context.length - n + j]!;
+    const keys = new Uint32Array(Math.max(0, k));
+    const probs = new Float64Array(keys.length);
+    const count = this.predictFrom(this.contextScratch, 0, n, session, keys.length, keys, probs);
+    const out: Prediction[] = [];
+    for (let j = 0; j < count; j++) out.push({ key: keys[j]!, probability: probs[j]! });
+    return out;
+  }
+
+  /** Hot-path prediction for the stored history of `session` (ABSENT = the global stream). */
+  predictSession(session: number, k: number, outKeys: Uint32Array, outProbabilities: Float64Array): number {
+    const slot = this.slotOf(session);
+    if (this.slotOwner[slot] !== (session >= 0 ? session : ABSENT)) return 0;
+    return this.predictFrom(this.slotHistory, slot * this.order, this.slotLength[slot]!, session, k, outKeys, outProbabilities);
+  }
+
+  /** The session of the latest request learned (ABSENT before any, or for sessionless traces). */
+  get currentSession(): number {
+    return this.lastSession;
+  }
+
+  /**
+   * Chance that `key` is requested within the next `horizon` requests of `session` (default: the
+   * session of the latest request). Step 1 comes from the model's next-request distribution; the
+   * later steps treat requests as independent draws at the key's (decayed) share of all requests:
+   * P = 1 - (1 - p_next)·(1 - share)^(horizon-1). An approximation that is exact for horizon 1 and
+   * cheap enough to score every cached key at eviction time.
+   */
+  accessProbability(key: number, horizon: number, session: number = this.lastSession): number {
+    this.onePredictionKey[0] = key;
+    this.predictAllInto(this.onePredictionKey, horizon, session, this.onePredictionProb);
+    return this.onePredictionProb[0]!;
+  }
+
+  /** accessProbability for many keys, computing the next-request distribution once. */
+  predictAll(keys: ArrayLike<number>, horizon = 1, session: number = this.lastSession): Float64Array {
+    const out = new Float64Array(keys.length);
+    this.predictAllInto(keys, horizon, session, out);
+    return out;
+  }
+
+  /** predictAll into a caller-owned buffer (no allocation). */
+  predictAllInto(keys: ArrayLike<number>, horizon: number, session: number, out: Float64Array): void {
+    if (!(horizon >= 1)) throw new RangeError(`horizon must be ≥ 1 request, got ${horizon}`);
+    const slot = this.slotOf(session);
+    const owned = this.slotOwner[slot] === (session >= 0 ? session : ABSENT);
+    const n = owned ? this.collect(this.slotHistory, slot * this.order, this.slotLength[slot]!, session) : 0;
+    const weight = this.candWeight;
+    const now = this.clock - 1;
+    for (let j = 0; j < keys.length; j++) {
+      const key = keys[j]!;
+      const pos = key < this.candPos.length ? this.candPos[key]! : -1;
+      const next = pos >= 0 && weight > 0 ? this.candScore[pos]! / weight : 0;
+      let share = 0;
+      if (horizon > 1 && key < this.popularity.length && this.popularityTotal > 0) {
+        share = Math.min(1, (this.popularity[key]! * this.decayOver(now - this.popularityStamp[key]!)) / this.popularityTotal);
+      }
+      out[j] = horizon === 1 ? next : 1 - (1 - next) * Math.pow(1 - share, horizon - 1);
+    }
+    this.clearCandidates(n);
+  }
+
+  /**
+   * Decayed count of `key` after exactly `context` (its last `order` keys) in the shared
+   * statistics, as of now; 0 when the state or successor is not kept. For tests and inspection.
+   */
+  transitionCount(context: ArrayLike<number>, key: number): number {
+    const n = Math.min(context.length, this.order);
+    for (let j = 0; j < n; j++) this.contextScratch[j] = context[context.length - n + j]!;
+    this.hashContexts(this.contextScratch, 0, n, ABSENT);
+    const s = this.table.find(this.hashA[n]!, this.hashB[n]!);
+    return s < 0 ? 0 : this.table.successorCount(s, key, Math.max(0, this.clock - 1));
+  }
+
+  stats(): PredictorStats {
+    return {
+      updates: this.clock,
+      states: this.table.liveStates,
+      stateCapacity: this.table.capacity,
+      successorsPerState: this.table.successorsPerState,
+      tableBytes: this.table.bytes() + this.slotOwner.byteLength + this.slotLength.byteLength + this.slotHistory.byteLength,
+      keyBytes: this.popularity.byteLength + this.popularityStamp.byteLength + this.candPos.byteLength,
+    };
+  }
+
+  /** Checks the table's invariants (state cap, successor cap, counts summing to totals). */
+  verify(): void {
+    this.table.verify();
+    for (let s = 0; s < this.slotLength.length; s++) {
+      if (this.slotLength[s]! > this.order) throw new Error(`history slot ${s} holds ${this.slotLength[s]} keys > order ${this.order}`);
+    }
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  private predictFrom(
+    history: Uint32Array,
+    base: number,
+    length: number,
+    session: number,
+    k: number,
+    outKeys: Uint32Array,
+    outProbabilities: Float64Array,
+  ): number {
+    const n = this.collect(history, base, length, session);
+    const want = Math.min(k, n, outKeys.length, outProbabilities.length);
+    const weight = this.candWeight;
+    const scores = this.candScore;
+    // Partial selection sort on the candidates (k and n are small); ties keep first-seen order.
+    for (let j = 0; j < want; j++) {
+      let best = j;
+      for (let c = j + 1; c < n; c++) if (scores[c]! > scores[best]!) best = c;
+      if (best !== j) {
+        const key = this.candKey[best]!;
+        const score = scores[best]!;
+        this.candKey.copyWithin(j + 1, j, best);
+        scores.copyWithin(j + 1, j, best);
+        this.candKey[j] = key;
+        scores[j] = score;
+      }
+      outKeys[j] = this.candKey[j]!;
+      outProbabilities[j] = scores[j]! / weight;
+    }
+    this.clearCandidates(n);
+    return want;
+  }
+
+  /**
+   * Gathers the successors of every usable context of this history into the candidate scratch
+   * (candKey/candScore, candPos by key) with their unnormalised scores; candWeight is the
+   * normaliser. Returns the candidate count.
+   */
+  private collect(history: Uint32Array, base: number, length: number, session: number): number {
+    this.candCount = 0;
+    this.candWeight = 0;
+    const orders = this.hashContexts(history, base, length, session);
+    const table = this.table;
+    const perSession = this.options.sessionStats && session >= 0;
+    const now = Math.max(0, this.clock - 1); // as of the latest request
+    if (this.options.mode === 'fallback') {
+      for (let o = orders; o >= 1; o--) {
+        if (perSession && this.vote(table.find(this.sessionHashA[o]!, this.sessionHashB[o]!), 1, now, false)) break;
+        if (this.vote(table.find(this.hashA[o]!, this.hashB[o]!), 1, now, false)) break;
+      }
+    } else {
+      const { orderWeight, sessionWeight } = this.options;
+      let w = 1;
+      for (let o = 1; o <= orders; o++) {
+        w *= orderWeight;
+        this.vote(table.find(this.hashA[o]!, this.hashB[o]!), w, now, true);
+        if (perSession) this.vote(table.find(this.sessionHashA[o]!, this.sessionHashB[o]!), w * sessionWeight, now, true);
+      }
+    }
+    return this.candCount;
+  }
+
+  /** Adds state `s`'s successor distribution with weight `w` (× confidence total/(total+1)). */
+  private vote(s: number, w: number, now: number, confidence: boolean): boolean {
+    if (s < 0 || w <= 0) return false;
+    const table = this.table;
+    const stored = table.total[s]!;
+    if (!(stored > 0)) return false;
+    let weight = w;
+    if (confidence) {
+      const total = table.decayedTotal(s, now);
+      weight *= total / (total + 1);
+    }
+    this.candWeight += weight;
+    const per = table.successorsPerState;
+    const start = s * per;
+    const end = start + table.filled[s]!;
+    // Escape (PPM-C): d distinct successors leave d/(total+d) of the mass to unseen ones.
+    // Counts and total share one decay stamp, so stored values give the current ratio.
+    const denominator = this.options.escape ? stored + (end - start) * (stored / table.decayedTotal(s, now)) : stored;
+    for (let j = start; j < end; j++) {
+      const key = table.succKey[j]!;
+      const score = (weight * table.succCount[j]!) / denominator;
+      if (key >= this.candPos.length) this.growKeys(key);
+      let pos = this.candPos[key]!;
+      if (pos < 0) {
+        pos = this.candCount++;
+        this.candPos[key] = pos;
+        this.candKey[pos] = key;
+        this.candScore[pos] = 0;
+      }
+      this.candScore[pos]! += score;
+    }
+    return true;
+  }
+
+  private clearCandidates(n: number): void {
+    for (let c = 0; c < n; c++) this.candPos[this.candKey[c]!] = -1;
+    this.candCount = 0;
+  }
+
+  /** Fills hashA/B[o] (and sessionHashA/B) for orders 1..min(length, order); returns that count. */
+  private hashContexts(history: Uint32Array, base: number, length: number, session: number): number {
+    const orders = Math.min(length, this.order);
+    let a = seedA(SHARED_SCOPE, 0);
+    let b = seedB(SHARED_SCOPE, 0);
+    const perSession = this.options.sessionStats && session >= 0;
+    let sa = perSession ? seedA(SESSION_SCOPE, session) : 0;
+    let sb = perSession ? seedB(SESSION_SCOPE, session) : 0;
+    for (let o = 1; o <= orders; o++) {
+      const key = history[base + length - o]!;
+      a = extendA(a, key, o);
+      b = extendB(b, key, o);
+      this.hashA[o] = a;
+      this.hashB[o] = b;
+      if (perSession) {
+        sa = extendA(sa, key, o);
+        sb = extendB(sb, key, o);
+        this.sessionHashA[o] = sa;
+        this.sessionHashB[o] = sb;
+      }
+    }
+    return orders;
+  }
+
+  private slotOf(session: number): number {
+    return session >= 0 ? session % this.options.sessionSlots : this.options.sessionSlots;
+  }
+
+  /** The history slot of a session, emptied if another session held it. */
+  private claimSlot(session: number): number {
+    const slot = this.slotOf(session);
+    const owner = session >= 0 ? session : ABSENT;
+    if (this.slotOwner[slot] !== owner) {
+      this.slotOwner[slot] = owner;
+      this.slotLength[slot] = 0;
+    }
+    return slot;
+  }
+
+  private countPopularity(key: number, now: number): void {
+    if (key >= this.popularity.length) this.growKeys(key);
+    this.popularity[key] = this.popularity[key]! * this.decayOver(now - this.popularityStamp[key]!) + 1;
+    this.popularityStamp[key] = now;
+    this.popularityTotal = this.popularityTotal * this.stepDecay + 1;
+  }
+
+  private decayOver(elapsed: number): number {
+    return this.stepDecay === 1 || elapsed === 0 ? 1 : Math.pow(2, -elapsed / this.options.halfLife);
+  }
+
+  /** Key-indexed arrays double when a larger key id arrives (amortised; ids are dense). */
+  private growKeys(key: number): void {
+    const n = Math.max(key + 1, this.popularity.length * 2);
+    const popularity = new Float64Array(n);
+    popularity.set(this.popularity);
+    this.popularity = popularity;
+    const stamp = new Float64Array(n);
+    stamp.set(this.popularityStamp);
+    this.popularityStamp = stamp;
+    const pos = new Int32Array(n).fill(-1);
+    pos.set(this.candPos);
+    this.candPos = pos;
+  }
+
+  // ---- persistence ----------------------------------------------------------------------
+
+  /** The whole model as bytes (see serialization.ts for the format). */
+  save(): Uint8Array {
+    return encodeModel(this.exportState());
+  }
+
+  /** Rebuilds a saved model; it predicts and learns exactly as the saved one would have. */
+  static load(bytes: Uint8Array): MarkovPredictor {
+    const state = decodeModel(bytes);
+    try {
+      return new MarkovPredictor(state.options, state);
+    } catch (error) {
+      if (error instanceof MarkovModelError) throw error;
+      throw new MarkovModelError(0, (error as Error).message);
+    }
+  }
+
+  /** A snapshot of the whole model (shares no arrays with the live model). */
+  exportState(): PredictorState {
+    const t = this.table;
+    return {
+      options: { ...this.options },
+      clock: this.clock,
+      lastSession: this.lastSession,
+      popularityTotal: this.popularityTotal,
+      liveStates: t.liveStates,
+      arrays: {
+        tagA: t.tagA.slice(),
+        tagB: t.tagB.slice(),
+        inUse: t.inUse.slice(),
+        total: t.total.slice(),
+        stamp: t.stamp.slice(),
+        filled: t.filled.slice(),
+        succKey: t.succKey.slice(),
+        succCount: t.succCount.slice(),
+        slotOwner: this.slotOwner.slice(),
+        slotLength: this.slotLength.slice(),
+        slotHistory: this.slotHistory.slice(),
+        popularity: this.popularity.slice(),
+        popularityStamp: this.popularityStamp.slice(),
+      },
+    };
+  }
+
+  private restore(state: PredictorState): void {
+    const t = this.table;
+    const a = state.arrays;
+    const copy = <T extends { length: number; set(src: ArrayLike<number>): void }>(name: string, into: T, from: ArrayLike<number>): void => {
+      if (from.length !== into.length) throw new RangeError(`model array ${name} has ${from.length} entries, expected ${into.length}`);
+      into.set(from);
+    };
+    copy('tagA', t.tagA, a.tagA);
+    copy('tagB', t.tagB, a.tagB);
+    copy('inUse', t.inUse, a.inUse);
+    copy('total', t.total, a.total);
+    copy('stamp', t.stamp, a.stamp);
+    copy('filled', t.filled, a.filled);
+    copy('succKey', t.succKey, a.succKey);
+    copy('succCount', t.succCount, a.succCount);
+    copy('slotOwner', this.slotOwner, a.slotOwner);
+    copy('slotLength', this.slotLength, a.slotLength);
+    copy('slotHistory', this.slotHistory, a.slotHistory);
+    if (a.popularity.length !== a.popularityStamp.length) throw new RangeError('model popularity arrays differ in length');
+    this.popularity = a.popularity.slice();
+    this.popularityStamp = a.popularityStamp.slice();
+    this.candPos = new Int32Array(a.popularity.length).fill(-1);
+    t.liveStates = state.liveStates;
+    this.clock = state.clock;
+    this.lastSession = state.lastSession;
+    this.popularityTotal = state.popularityTotal;
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * Bounded table of Markov states (contexts) and their successor counts, in typed arrays.
+ *
+ * States: set-associative (8 ways), addressed by a 64-bit context hash (two 32-bit halves; the
+ * first picks the set, both are compared). A new context in a full set replaces the state with
+ * the lowest decayed total, so at most `capacity = ⌊maxStates/8⌋·8` states ever exist.
+ * Successors: a fixed block of `maxSuccessors` slots per state, maintained with space-saving
+ * (a new successor in a full block takes the least frequent slot and its count + weight), so the
+ * counts of a block always sum to the state's total.
+ * Decay: lazy; each state remembers the clock of its last touch and scales its counts by
+ * 2^(-elapsed/halfLife) when touched again. Nothing here allocates after construction.
+ */
+import { STATE_WAYS } from './options.js';
+
+export class StateTable {
+  readonly capacity: number;
+  readonly sets: number;
+  readonly successorsPerState: number;
+  /** States in use (≤ capacity). */
+  liveStates = 0;
+  /** Context hash halves, per state. */
+  readonly tagA: Int32Array;
+  readonly tagB: Int32Array;
+  /** 1 if the state slot is in use. */
+  readonly inUse: Uint8Array;
+  /** Decayed number of observations of the state, as of `stamp`. */
+  readonly total: Float64Array;
+  /** Clock (request count) when the state's counts were last brought up to date. */
+  readonly stamp: Float64Array;
+  /** Filled successor slots per state. */
+  readonly filled: Uint8Array;
+  /** Successor keys and counts: block of `successorsPerState` per state. */
+  readonly succKey: Uint32Array;
+  readonly succCount: Float64Array;
+  /** Whether counts decay (finite half-life). */
+  private readonly decays: boolean;
+
+  constructor(
+    maxStates: number,
+    maxSuccessors: number,
+    private readonly halfLife: number,
+  ) {
+    this.sets = Math.max(1, Math.floor(maxStates / STATE_WAYS));
+    this.capacity = this.sets * STATE_WAYS;
+    this.successorsPerState = maxSuccessors;
+    this.tagA = new Int32Array(this.capacity);
+    this.tagB = new Int32Array(this.capacity);
+    this.inUse = new Uint8Array(this.capacity);
+    this.total = new Float64Array(this.capacity);
+    this.stamp = new Float64Array(this.capacity);
+    this.filled = new Uint8Array(this.capacity);
+    this.succKey = new Uint32Array(this.capacity * maxSuccessors);
+    this.succCount = new Float64Array(this.capacity * maxSuccessors);
+    this.decays = Number.isFinite(halfLife);
+  }
+
+  /** Bytes held by the table's arrays (constant). */
+  bytes(): number {
+    return (
+      this.tagA.byteLength + this.tagB.byteLength + this.inUse.byteLength + this.total.byteLength +
+      this.stamp.byteLength + this.filled.byteLength + this.succKey.byteLength + this.succCount.byteLength
+    );
+  }
+
+  /** The state of a context, or -1. */
+  find(a: number, b: number): number {
+    const base = ((a >>> 0) % this.sets) * STATE_WAYS;
+    for (let w = base; w < base + STATE_WAYS; w++) {
+      if (this.inUse[w] === 1 && this.tagA[w] === a && this.tagB[w] === b) return w;
+    }
+    return -1;
+  }
+
+  /** The state of a context, created (possibly replacing the lightest state of its set) if absent. */
+  findOrCreate(a: number, b: number, now: number): number {
+    const base = ((a >>> 0) % this.sets) * STATE_WAYS;
+    let free = -1;
+    let victim = base;
+    let victimWeight = Infinity;
+    for (let w = base; w < base + STATE_WAYS; w++) {
+      if (this.inUse[w] !== 1) {
+        if (free < 0) free = w;
+        continue;
+      }
+      if (this.tagA[w] === a && this.tagB[w] === b) return w;
+      const weight = this.decayedTotal(w, now);
+      if (weight < victimWeight) {
+        victimWeight = weight;
+        victim = w;
+      }
+    }
+    const s = free >= 0 ? free : victim;
+    if (free >= 0) this.liveStates++;
+    this.inUse[s] = 1;
+    this.tagA[s] = a;
+    this.tagB[s] = b;
+    this.total[s] = 0;
+    this.stamp[s] = now;
+    this.filled[s] = 0;
+    return s;
+  }
+
+  /** Total of state `s` as of clock `now`, without changing it. */
+  decayedTotal(s: number, now: number): number {
+    const t = this.total[s]!;
+    if (!this.decays) return t;
+    return t * this.decayFactor(now - this.stamp[s]!);
+  }
+
+  /** Brings the counts of state `s` to clock `now`. Halving is exact at whole half-lives. */
+  refresh(s: number, now: number): void {
+    if (!this.decays) return;
+    const elapsed = now - this.stamp[s]!;
+    if (elapsed === 0) return;
+    const factor = this.decayFactor(elapsed);
+    this.total[s]! *= factor;
+    const start = s * this.successorsPerState;
+    const end = start + this.filled[s]!;
+    for (let j = start; j < end; j++) this.succCount[j]! *= factor;
+    this.stamp[s] = now;
+  }
+
+  /** 2^(-elapsed/halfLife); computed as a power of 2 so whole half-lives give exact halvings. */
+  decayFactor(elapsed: number): number {
+    return Math.pow(2, -elapsed / this.halfLife);
+  }
+
+  /** Counts one observation of `key` after state `s` (space-saving when the block is full). */
+  observe(s: number, key: number, now: number): void {
+    this.refresh(s, now);
+    const per = this.successorsPerState;
+    const start = s * per;
+    const n = this.filled[s]!;
+    const keys = this.succKey;
+    const counts = this.succCount;
+    this.total[s]! += 1;
+    let min = start;
+    for (let j = start; j < start + n; j++) {
+      if (keys[j] === key) {
+        counts[j]! += 1;
+        return;
+      }
+      if (counts[j]! < counts[min]!) min = j;
+    }
+    if (n < per) {
+      keys[start + n] = key;
+      counts[start + n] = 1;
+      this.filled[s] = n + 1;
+      return;
+    }
+    // Space-saving: the newcomer takes the least frequent slot and its count (an overestimate
+    // bounded by that count), keeping the block's sum equal to the state's total.
+    keys[min] = key;
+    counts[min]! += 1;
+  }
+
+  /** Count of `key` after state `s` as of `now` (0 if not kept). */
+  successorCount(s: number, key: number, now: number): number {
+    const start = s * this.successorsPerState;
+    const end = start + this.filled[s]!;
+    for (let j = start; j < end; j++) {
+      if (this.succKey[j] === key) {
+        const c = this.succCount[j]!;
+        return !this.decays ? c : c * this.decayFactor(now - this.stamp[s]!);
+      }
+    }
+    return 0;
+  }
+
+  /** Throws on a broken invariant (tests). */
+  verify(): void {
+    let live = 0;
+    for (let s = 0; s < this.capacity; s++) {
+      if (this.inUse[s] !== 1) continue;
+      live++;
+      const n = this.filled[s]!;
+      if (n > this.successorsPerState) throw new Error(`state ${s} has ${n} successors > cap ${this.successorsPerState}`);
+      let sum = 0;
+      const start = s * this.successorsPerState;
+      for (let j = start; j < start + n; j++) {
+        if (!(this.succCount[j]! > 0)) throw new Error(`state ${s} successor slot ${j - start} has count ${this.succCount[j]}`);
+        for (let i = start; i < j; i++) if (this.succKey[i] === this.succKey[j]) throw new Error(`state ${s} lists key ${this.succKey[j]} twice`);
+        sum += this.succCount[j]!;
+      }
+      const total = this.total[s]!;
+      if (Math.abs(sum - total) > 1e-9 * Math.max(1, total)) throw new Error(`state ${s}: successor counts sum to ${sum}, total is ${total}`);
+    }
+    if (live !== this.liveStates) throw new Error(`${live} states in use, counter says ${this.liveStates}`);
+    if (live > this.capacity) throw new Error(`${live} states exceed the cap ${this.capacity}`);
+  }
+}

@@ -1,0 +1,28 @@
+import { generateZipf } from '@cachelab/cache-core';
+import { describe, expect, it } from 'vitest';
+import { MarkovPredictor } from '../src/index.js';
+
+describe('memory bound on a 5M-request trace', () => {
+  it('never holds more states than maxStates nor more successors per state than maxSuccessors', () => {
+    // 10 chunks of 500k Zipf requests over 200k objects, 4,000 sessions: millions of distinct contexts.
+    const p = new MarkovPredictor({ order: 2, sessionStats: true, maxStates: 4_096, maxSuccessors: 6, sessionSlots: 1_024, halfLife: 100_000 });
+    const cap = p.stats().stateCapacity;
+    expect(cap).toBe(4_096);
+    const bytesBefore = p.stats().tableBytes;
+    let maxSeen = 0;
+    for (let chunk = 0; chunk < 10; chunk++) {
+      const { batch } = generateZipf({ requests: 500_000, objects: 200_000, alpha: 0.9, seed: 100 + chunk });
+      for (let i = 0; i < batch.length; i++) batch.session[i] = (i * 7919) % 4_000;
+      for (let i = 0; i < batch.length; i++) {
+        p.updateBatch(batch, i);
+        if ((i & 0x3fff) === 0) maxSeen = Math.max(maxSeen, p.stats().states);
+      }
+      maxSeen = Math.max(maxSeen, p.stats().states);
+    }
+    expect(p.stats().updates).toBe(5_000_000);
+    expect(maxSeen).toBeLessThanOrEqual(cap);
+    expect(maxSeen).toBe(cap); // the table did fill up, so the cap was exercised
+    expect(p.stats().tableBytes).toBe(bytesBefore);
+    p.verify(); // successor blocks ≤ maxSuccessors, counts sum to totals, live count = cap
+  });
+});

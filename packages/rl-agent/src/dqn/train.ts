@@ -1,0 +1,160 @@
+/**
+ * The DQN training loop, top to bottom (CleanRL's dqn.py): one seed is set once and handed to
+ * everything random; ε decays linearly; after `learningStarts` steps a gradient step runs every
+ * `trainFrequency` steps and the target network follows every `targetUpdateInterval` steps.
+ * A `terminated` transition does not bootstrap; a `truncated` one does (it is stored as not done).
+ * Episode `e` starts with `env.reset({ seed: config.seed + e })`, so a resumed run replays the
+ * interrupted episode from its start with the same randomness.
+ * Metrics go to `metrics.jsonl` with namespaced keys (charts/…, losses/…).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import seedrandom from 'seedrandom';
+import { initBackend } from '../backend.js';
+import type { AnyEnv, StepResult } from '../env/env.js';
+import { DqnAgent, type UpdateStats } from './agent.js';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, loadWeightsInto, readMeta, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
+import { epsilonAt, type DqnConfig } from './config.js';
+import type { QNetworkSpec } from './network.js';
+import { ReplayBuffer } from './replay-buffer.js';
+
+export type MetricRecord = { global_step: number } & Record<string, number>;
+
+export interface TrainOptions {
+  /** A sync Env (EvictionEnv) or an AsyncEnv (CacheEnv). */
+  env: AnyEnv;
+  config: DqnConfig;
+  /** Checkpoints and metrics.jsonl go here; without it nothing is written. */
+  outDir?: string;
+  /** Written to agent.json so a policy can rebuild the environment's observation. */
+  envMeta?: CheckpointMeta['env'];
+  /** Continue from the checkpoint in outDir (weights, step counter, generator state). */
+  resume?: boolean;
+  /** Called with every metrics record (also written to metrics.jsonl). */
+  onMetrics?: (record: MetricRecord) => void;
+  /** Called every 1,000 steps and at the end with (step, totalSteps). */
+  onProgress?: (step: number, total: number) => void;
+}
+
+export interface TrainResult {
+  agent: DqnAgent;
+  steps: number;
+  updates: number;
+  episodes: number;
+  seconds: number;
+  last?: UpdateStats;
+}
+
+/** Q-network layout from the observation space: `[K, F]` → per-action rows, `[D]` → flat. */
+export function specFor(env: AnyEnv, hiddenLayers: number[]): QNetworkSpec {
+  const shape = env.observationSpace.shape;
+  const actions = env.actionSpace.n;
+  if (shape.length === 2 && shape[0] === actions) return { layout: 'per-action', features: shape[1]!, actions, hiddenLayers };
+  return { layout: 'flat', features: env.observationSpace.size, actions, hiddenLayers };
+}
+
+export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
+  const { env, config, outDir } = options;
+  await initBackend();
+  const spec = specFor(env, config.hiddenLayers);
+  const agent = new DqnAgent(spec, config);
+  let rng: seedrandom.StatefulPRNG<seedrandom.State.Arc4> = seedrandom(`dqn-${config.seed}`, { state: true });
+  let step = 0;
+  let episode = 0;
+  let updates = 0;
+  if (options.resume && outDir && fs.existsSync(path.join(outDir, 'agent.json'))) {
+    const meta = readMeta(outDir);
+    loadWeightsInto(agent.online, outDir);
+    loadWeightsInto(agent.target, path.join(outDir, 'target'));
+    agent.refreshForward();
+    ({ step, episode, updates } = meta.state);
+    if (meta.state.rngState) rng = seedrandom('', { state: meta.state.rngState as seedrandom.State.Arc4 });
+  }
+  const firstStep = step;
+  const metricsFile = outDir ? path.join(outDir, 'metrics.jsonl') : undefined;
+  if (outDir) fs.mkdirSync(outDir, { recursive: true });
+  if (metricsFile && !options.resume) fs.writeFileSync(metricsFile, '');
+  const pending: string[] = [];
+  const emit = (record: MetricRecord): void => {
+    options.onMetrics?.(record);
+    if (metricsFile) pending.push(JSON.stringify(record));
+  };
+  const flush = (): void => {
+    if (metricsFile && pending.length > 0) fs.appendFileSync(metricsFile, `${pending.join('\n')}\n`);
+    pending.length = 0;
+  };
+  const checkpoint = async (stepsDone: number): Promise<void> => {
+    if (!outDir) return;
+    flush();
+    await saveCheckpoint(outDir, agent.online, agent.target, {
+      format: CHECKPOINT_FORMAT,
+      version: CHECKPOINT_VERSION,
+      spec,
+      env: options.envMeta ?? { kind: 'custom', settings: {} },
+      config,
+      state: { step: stepsDone, episode, updates, rngState: rng.state() },
+    });
+  };
+
+  const buffer = new ReplayBuffer(config.bufferSize, env.observationSpace.size);
+  const batch = buffer.allocateBatch(config.batchSize);
+  const obs = new Float32Array(env.observationSpace.size);
+  obs.set((await env.reset({ seed: config.seed + episode })).observation);
+  let episodeReturn = 0;
+  let episodeLength = 0;
+  let last: UpdateStats | undefined;
+  const started = performance.now();
+
+  for (; step < config.totalSteps; step++) {
+    const epsilon = epsilonAt(config, step);
+    const action = agent.act(obs, epsilon, rng);
+    const pending = env.step(action);
+    // Only an AsyncEnv pays for an await; a sync env's step stays a plain call.
+    const result: StepResult = pending instanceof Promise ? await pending : pending;
+    buffer.add(obs, action, result.reward, result.observation, result.terminated);
+    episodeReturn += result.reward;
+    episodeLength++;
+
+    if (result.terminated || result.truncated) {
+      emit({ global_step: step, 'charts/episodic_return': episodeReturn, 'charts/episodic_length': episodeLength, ...prefixed(result.info) });
+      episode++;
+      episodeReturn = 0;
+      episodeLength = 0;
+      obs.set((await env.reset({ seed: config.seed + episode })).observation);
+    } else {
+      obs.set(result.observation);
+    }
+
+    const learning = step - firstStep >= config.learningStarts;
+    if (learning && step % config.trainFrequency === 0) {
+      last = agent.update(buffer.sample(rng, batch));
+      updates++;
+    }
+    if (learning && step % config.targetUpdateInterval === 0) agent.updateTarget(config.tau);
+
+    if ((step + 1) % config.logInterval === 0) {
+      const seconds = (performance.now() - started) / 1000;
+      emit({
+        global_step: step + 1,
+        'charts/epsilon': epsilon,
+        'charts/SPS': Math.round((step + 1 - firstStep) / seconds),
+        ...(last ? { 'losses/td_loss': last.tdLoss, 'losses/q_values': last.qValues, 'losses/grad_norm': last.gradNorm } : {}),
+        ...prefixed(result.info),
+      });
+      flush();
+    }
+    if ((step + 1) % 1000 === 0) options.onProgress?.(step + 1, config.totalSteps);
+    if (config.checkpointInterval > 0 && (step + 1) % config.checkpointInterval === 0) await checkpoint(step + 1);
+  }
+  options.onProgress?.(step, config.totalSteps);
+  await checkpoint(step);
+  flush();
+  return { agent, steps: step, updates, episodes: episode, seconds: (performance.now() - started) / 1000, ...(last ? { last } : {}) };
+}
+
+/** Environment info as `charts/<key>` records (numbers only). */
+function prefixed(info: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(info)) if (typeof v === 'number' && Number.isFinite(v)) out[`charts/${k}`] = v;
+  return out;
+}

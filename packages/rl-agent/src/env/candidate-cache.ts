@@ -1,0 +1,337 @@
+/**
+ * The cache state a learned eviction policy decides on, shared by EvictionEnv (training) and
+ * LearnedPolicy (replay): an EvictionPolicy whose `evict` asks a chooser which candidate goes.
+ *
+ * Per-key state lives in typed arrays indexed by the dense key id: last access, admission time,
+ * request count, hits since admission, admitted size, flags; two index-linked lists give the
+ * exact LRU tail and FIFO head; a dense array of residents gives O(1) uniform sampling.
+ * Candidates for one decision: the LRU tail, the FIFO head, then distinct residents drawn from
+ * the seeded generator, K in all (fewer residents → candidates repeat). Nothing is allocated per request.
+ */
+import type { EvictionPolicy } from '@cachelab/cache-core';
+import type { PRNG } from 'seedrandom';
+import {
+  type AccessScorer,
+  FEATURE_COUNT,
+  F_AGE,
+  F_FREQUENCY,
+  F_FREQUENCY_RANK,
+  F_GHOST,
+  F_HITS,
+  F_MISS_RATIO,
+  F_PROBABILITY,
+  F_RECENCY,
+  F_RECENCY_RANK,
+  F_SIZE,
+  F_VOTE_FIFO,
+  F_VOTE_LFU,
+  F_VOTE_LRU,
+  F_VOTE_S3FIFO,
+} from './features.js';
+
+const NIL = -1;
+const RESIDENT = 1;
+const EVICTED_BEFORE = 2;
+const GHOST_RETURN = 4;
+/** Weight of the newest request in the recent miss ratio (≈ last 1,000 requests). */
+const MISS_EMA = 1 / 1024;
+
+/** Picks the key to evict; called by `evict`. */
+export type VictimChooser = (cache: CandidateCache, incomingKey: number, incomingSize: number) => number;
+
+export interface CandidateCacheOptions {
+  name: string;
+  capacity: number;
+  /** Candidates per decision (K). */
+  candidates: number;
+  keySpace?: number;
+  rng: PRNG;
+  scorer?: AccessScorer;
+}
+
+export class CandidateCache implements EvictionPolicy {
+  readonly name: string;
+  readonly capacity: number;
+  readonly k: number;
+  used = 0;
+  count = 0;
+  /** Requests seen (the clock of every time feature). */
+  clock = 0;
+  missRatio = 0;
+  rng: PRNG;
+  chooser: VictimChooser;
+  /** The current decision's candidates (K keys) after `sampleCandidates`. */
+  readonly candidates: Uint32Array;
+  private readonly scorer: AccessScorer | undefined;
+  private lastAccess: Float64Array;
+  private admitted: Float64Array;
+  private freq: Uint32Array;
+  private hits: Uint32Array;
+  private sizes: Float64Array;
+  private flags: Uint8Array;
+  private slot: Int32Array;
+  private residents: Uint32Array;
+  private lruPrev: Int32Array;
+  private lruNext: Int32Array;
+  private fifoPrev: Int32Array;
+  private fifoNext: Int32Array;
+  private lruHead = NIL; // most recent
+  private lruTail = NIL; // least recent
+  private fifoHead = NIL; // oldest admission
+  private fifoTail = NIL;
+
+  constructor(options: CandidateCacheOptions, chooser: VictimChooser) {
+    if (!(options.capacity > 0)) throw new RangeError(`${options.name}: capacity must be > 0, got ${options.capacity}`);
+    this.name = options.name;
+    this.capacity = options.capacity;
+    this.k = options.candidates;
+    this.rng = options.rng;
+    this.scorer = options.scorer;
+    this.chooser = chooser;
+    this.candidates = new Uint32Array(this.k);
+    const n = Math.max(options.keySpace ?? 1024, 16);
+    this.lastAccess = new Float64Array(n);
+    this.admitted = new Float64Array(n);
+    this.freq = new Uint32Array(n);
+    this.hits = new Uint32Array(n);
+    this.sizes = new Float64Array(n);
+    this.flags = new Uint8Array(n);
+    this.slot = new Int32Array(n).fill(NIL);
+    this.residents = new Uint32Array(n);
+    this.lruPrev = new Int32Array(n).fill(NIL);
+    this.lruNext = new Int32Array(n).fill(NIL);
+    this.fifoPrev = new Int32Array(n).fill(NIL);
+    this.fifoNext = new Int32Array(n).fill(NIL);
+  }
+
+  has(key: number): boolean {
+    return key < this.flags.length && (this.flags[key]! & RESIDENT) !== 0;
+  }
+
+  lookup(key: number, _size: number, _nextAccess: number): boolean {
+    this.ensure(key);
+    this.clock++;
+    this.freq[key]!++;
+    this.scorer?.observe(key);
+    const hit = (this.flags[key]! & RESIDENT) !== 0;
+    this.missRatio += MISS_EMA * ((hit ? 0 : 1) - this.missRatio);
+    this.lastAccess[key] = this.clock;
+    if (hit) {
+      this.hits[key]!++;
+      this.lruUnlink(key);
+      this.lruPushHead(key);
+    }
+    return hit;
+  }
+
+  insert(key: number, size: number, _nextAccess: number): void {
+    this.ensure(key);
+    let f = this.flags[key]! | RESIDENT;
+    f = f & EVICTED_BEFORE ? f | GHOST_RETURN : f & ~GHOST_RETURN;
+    this.flags[key] = f;
+    this.sizes[key] = size;
+    this.admitted[key] = this.clock;
+    this.lastAccess[key] = this.clock;
+    this.hits[key] = 0;
+    this.slot[key] = this.count;
+    this.residents[this.count] = key;
+    this.count++;
+    this.used += size;
+    this.lruPushHead(key);
+    this.fifoPushTail(key);
+  }
+
+  evict(incomingKey: number, incomingSize: number): number {
+    const victim = this.chooser(this, incomingKey, incomingSize);
+    if (!this.has(victim)) throw new Error(`${this.name}: chooser returned key ${victim}, which is not resident`);
+    this.drop(victim);
+    this.flags[victim]! |= EVICTED_BEFORE;
+    return victim;
+  }
+
+  remove(key: number): boolean {
+    if (!this.has(key)) return false;
+    this.drop(key);
+    return true;
+  }
+
+  /** Fills `candidates` for one decision and returns how many distinct residents it holds. */
+  sampleCandidates(exclude?: (key: number) => boolean): number {
+    const k = this.k;
+    const out = this.candidates;
+    let n = 0;
+    const add = (key: number): void => {
+      if (key === NIL || (exclude && exclude(key))) return;
+      for (let i = 0; i < n; i++) if (out[i] === key) return;
+      out[n++] = key;
+    };
+    // Walk from the LRU tail / FIFO head past excluded keys (the env's pending victims).
+    let t = this.lruTail;
+    while (t !== NIL && exclude && exclude(t)) t = this.lruPrev[t]!;
+    add(t);
+    let h = this.fifoHead;
+    while (h !== NIL && exclude && exclude(h)) h = this.fifoNext[h]!;
+    if (n < k) add(h);
+    const distinct = Math.min(k, this.count);
+    for (let tries = 0; n < distinct && tries < 8 * k; tries++) add(this.residents[Math.floor(this.rng() * this.count)]!);
+    if (n === 0) throw new Error(`${this.name}: no resident candidate to evict`);
+    const found = n;
+    for (let i = n; i < k; i++) out[i] = out[i % found]!;
+    return found;
+  }
+
+  /**
+   * Writes the K × F observation of the current candidates into `obs` (length K·F).
+   * `beforeLookup`: the decision is taken before the missing request's lookup (EvictionEnv),
+   * so the clock and miss ratio are advanced as that lookup will; LearnedPolicy decides after it.
+   */
+  writeFeatures(obs: Float32Array, beforeLookup = false): void {
+    const k = this.k;
+    const F = FEATURE_COUNT;
+    const c = this.candidates;
+    const clock = beforeLookup ? this.clock + 1 : this.clock;
+    const missRatio = beforeLookup ? this.missRatio + MISS_EMA * (1 - this.missRatio) : this.missRatio;
+    const scale = Math.max(this.count, 1);
+    const meanSize = this.count > 0 ? this.used / this.count : 1;
+    let lru = 0;
+    let lfu = 0;
+    let fifo = 0;
+    let s3 = -1;
+    for (let i = 0; i < k; i++) {
+      const key = c[i]!;
+      const row = i * F;
+      const since = clock - this.lastAccess[key]!;
+      const age = clock - this.admitted[key]!;
+      obs[row + F_RECENCY] = Math.min(1, Math.log2(1 + since / scale) / 6);
+      obs[row + F_FREQUENCY] = Math.min(1, Math.log2(1 + this.freq[key]!) / 8);
+      obs[row + F_AGE] = Math.min(1, Math.log2(1 + age / scale) / 6);
+      obs[row + F_HITS] = Math.min(1, Math.log2(1 + this.hits[key]!) / 6);
+      obs[row + F_SIZE] = Math.max(-1, Math.min(1, Math.log2(this.sizes[key]! / meanSize) / 8)); // 0 when all sizes are equal
+      obs[row + F_PROBABILITY] = this.scorer ? Math.max(0, Math.min(1, this.scorer.accessProbability(key))) : 0;
+      obs[row + F_GHOST] = this.flags[key]! & GHOST_RETURN ? 1 : 0;
+      obs[row + F_MISS_RATIO] = missRatio;
+      const lk = c[lru]!;
+      if (this.lastAccess[key]! < this.lastAccess[lk]!) lru = i;
+      const fk = c[lfu]!;
+      if (this.freq[key]! < this.freq[fk]! || (this.freq[key] === this.freq[fk] && this.lastAccess[key]! < this.lastAccess[fk]!)) lfu = i;
+      if (this.admitted[key]! < this.admitted[c[fifo]!]!) fifo = i;
+      if (this.hits[key] === 0 && (s3 < 0 || this.admitted[key]! < this.admitted[c[s3]!]!)) s3 = i;
+    }
+    if (s3 < 0) s3 = lru;
+    for (let i = 0; i < k; i++) {
+      const key = c[i]!;
+      const row = i * F;
+      let olderAccess = 0;
+      let rarer = 0;
+      for (let j = 0; j < k; j++) {
+        const other = c[j]!;
+        if (this.lastAccess[other]! > this.lastAccess[key]!) olderAccess++;
+        if (this.freq[other]! > this.freq[key]!) rarer++;
+      }
+      obs[row + F_RECENCY_RANK] = k > 1 ? olderAccess / (k - 1) : 0;
+      obs[row + F_FREQUENCY_RANK] = k > 1 ? rarer / (k - 1) : 0;
+      obs[row + F_VOTE_LRU] = i === lru ? 1 : 0;
+      obs[row + F_VOTE_LFU] = i === lfu ? 1 : 0;
+      obs[row + F_VOTE_FIFO] = i === fifo ? 1 : 0;
+      obs[row + F_VOTE_S3FIFO] = i === s3 ? 1 : 0;
+    }
+  }
+
+  sizeOf(key: number): number {
+    return this.sizes[key]!;
+  }
+
+  verify(): void {
+    let n = 0;
+    let used = 0;
+    for (let k = this.lruHead, prev = NIL; k !== NIL; prev = k, k = this.lruNext[k]!) {
+      if (this.lruPrev[k] !== prev) throw new Error(`${this.name}: broken LRU link at key ${k}`);
+      if (!this.has(k)) throw new Error(`${this.name}: key ${k} in the LRU list is not resident`);
+      if (++n > this.count) throw new Error(`${this.name}: LRU list longer than count ${this.count}`);
+      used += this.sizes[k]!;
+    }
+    if (n !== this.count) throw new Error(`${this.name}: LRU list holds ${n}, count is ${this.count}`);
+    if (used !== this.used) throw new Error(`${this.name}: sizes sum to ${used}, used is ${this.used}`);
+    let m = 0;
+    for (let k = this.fifoHead; k !== NIL; k = this.fifoNext[k]!) if (++m > this.count) break;
+    if (m !== this.count) throw new Error(`${this.name}: FIFO list holds ${m}, count is ${this.count}`);
+    for (let i = 0; i < this.count; i++) {
+      if (this.slot[this.residents[i]!] !== i) throw new Error(`${this.name}: resident slot ${i} is inconsistent`);
+    }
+    if (this.used > this.capacity) throw new Error(`${this.name}: used ${this.used} exceeds capacity ${this.capacity}`);
+  }
+
+  private drop(key: number): void {
+    this.flags[key]! &= ~RESIDENT;
+    this.used -= this.sizes[key]!;
+    const s = this.slot[key]!;
+    const last = this.residents[this.count - 1]!;
+    this.residents[s] = last;
+    this.slot[last] = s;
+    this.slot[key] = NIL;
+    this.count--;
+    this.lruUnlink(key);
+    this.fifoUnlink(key);
+  }
+
+  private lruPushHead(key: number): void {
+    this.lruPrev[key] = NIL;
+    this.lruNext[key] = this.lruHead;
+    if (this.lruHead !== NIL) this.lruPrev[this.lruHead] = key;
+    else this.lruTail = key;
+    this.lruHead = key;
+  }
+
+  private lruUnlink(key: number): void {
+    const p = this.lruPrev[key]!;
+    const n = this.lruNext[key]!;
+    if (p !== NIL) this.lruNext[p] = n;
+    else this.lruHead = n;
+    if (n !== NIL) this.lruPrev[n] = p;
+    else this.lruTail = p;
+    this.lruPrev[key] = NIL;
+    this.lruNext[key] = NIL;
+  }
+
+  private fifoPushTail(key: number): void {
+    this.fifoNext[key] = NIL;
+    this.fifoPrev[key] = this.fifoTail;
+    if (this.fifoTail !== NIL) this.fifoNext[this.fifoTail] = key;
+    else this.fifoHead = key;
+    this.fifoTail = key;
+  }
+
+  private fifoUnlink(key: number): void {
+    const p = this.fifoPrev[key]!;
+    const n = this.fifoNext[key]!;
+    if (p !== NIL) this.fifoNext[p] = n;
+    else this.fifoHead = n;
+    if (n !== NIL) this.fifoPrev[n] = p;
+    else this.fifoTail = p;
+    this.fifoPrev[key] = NIL;
+    this.fifoNext[key] = NIL;
+  }
+
+  private ensure(key: number): void {
+    if (key < this.flags.length) return;
+    const n = Math.max(key + 1, this.flags.length * 2);
+    const grow = <T extends Float64Array | Uint32Array | Uint8Array | Int32Array>(a: T, fill: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(n);
+      b.set(a as never);
+      if (fill !== 0) b.fill(fill, a.length);
+      return b;
+    };
+    this.lastAccess = grow(this.lastAccess, 0);
+    this.admitted = grow(this.admitted, 0);
+    this.freq = grow(this.freq, 0);
+    this.hits = grow(this.hits, 0);
+    this.sizes = grow(this.sizes, 0);
+    this.flags = grow(this.flags, 0);
+    this.slot = grow(this.slot, NIL);
+    this.residents = grow(this.residents, 0);
+    this.lruPrev = grow(this.lruPrev, NIL);
+    this.lruNext = grow(this.lruNext, NIL);
+    this.fifoPrev = grow(this.fifoPrev, NIL);
+    this.fifoNext = grow(this.fifoNext, NIL);
+  }
+}

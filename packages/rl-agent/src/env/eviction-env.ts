@@ -1,0 +1,212 @@
+/**
+ * EvictionEnv: the fine-grained environment where a learned policy can beat heuristics. The trace
+ * is replayed through the simulator's Replayer (the one replay loop) with a CandidateCache as the
+ * policy; whenever a miss needs room, the episode pauses and the agent picks which of K
+ * candidates to evict (observation: K rows of CANDIDATE_FEATURES; action: the row index).
+ *
+ * Credit assignment (hindsight from the trace, training only): evicting candidate v while serving
+ * request t costs
+ *     reward = −max(0, 1 − d / H),   d = (position of v's next request) − t,
+ * i.e. −1 for evicting an object requested again right away, falling linearly to 0 at a horizon of
+ * H requests (never requested again: 0). H = horizonFactor × (resident objects at the decision).
+ * Each evicted object that comes back soon is a miss the eviction caused; the shaping orders
+ * victims the way Belady's optimum does (farthest next use is best) without rewarding cache hits
+ * that no decision influenced. The policy itself never sees the future: its features are causal.
+ *
+ * terminated: the trace (or the [start, end) slice) ended. Wrap in TimeLimit for truncation.
+ * reset({ seed }) re-seeds the candidate sampling and replays from `start` with an empty cache.
+ */
+import {
+  allocateBatch,
+  computeNextAccess,
+  NO_NEXT_ACCESS,
+  Replayer,
+  UNKNOWN_NEXT_ACCESS,
+  type CapacityUnit,
+  type RequestBatch,
+} from '@cachelab/cache-core';
+import seedrandom, { type PRNG } from 'seedrandom';
+import { CandidateCache } from './candidate-cache.js';
+import type { Env, Info, ResetResult, StepResult } from './env.js';
+import { FEATURE_COUNT } from './features.js';
+import { markovAccessScorer } from './markov-scorer.js';
+import { Box, Discrete } from './spaces.js';
+
+export interface EvictionEnvOptions {
+  /** Cache capacity in `unit`. */
+  capacity: number;
+  /** 'objects' (every object counts 1) or 'bytes'. Default 'objects'. */
+  unit?: CapacityUnit;
+  /** Candidates per decision, K (the action count). Default 8. */
+  candidates?: number;
+  /** Reward horizon as a multiple of the resident object count. Default 1. */
+  horizonFactor?: number;
+  /** First and one-past-last request of the episode. Default the whole trace. */
+  start?: number;
+  end?: number;
+  /**
+   * Fills the access_probability feature: 'markov' (@cachelab/markov's predictor, see
+   * markovAccessScorer) or 'none' (the feature reads 0; the fast default). Default 'none'.
+   */
+  scorer?: 'markov' | 'none';
+}
+
+export const EVICTION_ENV_DEFAULTS = { unit: 'objects' as CapacityUnit, candidates: 8, horizonFactor: 1 };
+
+export class EvictionEnv implements Env {
+  readonly actionSpace: Discrete;
+  readonly observationSpace: Box;
+  readonly k: number;
+  readonly unit: CapacityUnit;
+  readonly horizonFactor: number;
+  private readonly start: number;
+  private readonly end: number;
+  /** Position of each key's next request, as of its latest request replayed. */
+  private readonly nextUse: Float64Array;
+  private readonly keySpace: number;
+  private readonly one: RequestBatch = allocateBatch(1);
+  private rng: PRNG = seedrandom('0');
+  private cache!: CandidateCache;
+  private replayer!: Replayer;
+  private position = 0;
+  private decisions = 0;
+  /** Victims chosen for the request at `position`, handed to the Replayer's evict calls in order. */
+  private readonly pending: Uint32Array;
+  private pendingCount = 0;
+  private pendingTaken = 0;
+  private pendingFreed = 0;
+  private readonly isPending = (key: number): boolean => {
+    for (let i = 0; i < this.pendingCount; i++) if (this.pending[i] === key) return true;
+    return false;
+  };
+
+  constructor(
+    readonly trace: RequestBatch,
+    readonly options: EvictionEnvOptions,
+  ) {
+    this.k = options.candidates ?? EVICTION_ENV_DEFAULTS.candidates;
+    this.unit = options.unit ?? EVICTION_ENV_DEFAULTS.unit;
+    this.horizonFactor = options.horizonFactor ?? EVICTION_ENV_DEFAULTS.horizonFactor;
+    if (!Number.isInteger(this.k) || this.k < 1) throw new RangeError(`candidates must be a positive integer, got ${this.k}`);
+    if (!(options.capacity > 0)) throw new RangeError(`capacity must be > 0, got ${options.capacity}`);
+    if (!(this.horizonFactor > 0)) throw new RangeError(`horizonFactor must be > 0, got ${this.horizonFactor}`);
+    this.start = options.start ?? 0;
+    this.end = Math.min(options.end ?? trace.length, trace.length);
+    if (!(this.start >= 0 && this.start < this.end)) throw new RangeError(`empty episode range [${this.start}, ${this.end})`);
+    if (trace.length > 0 && trace.nextAccess[0] === UNKNOWN_NEXT_ACCESS) computeNextAccess(trace);
+    let maxKey = -1;
+    for (let i = 0; i < trace.length; i++) if (trace.key[i]! > maxKey) maxKey = trace.key[i]!;
+    this.keySpace = maxKey + 1;
+    this.nextUse = new Float64Array(this.keySpace);
+    this.actionSpace = new Discrete(this.k);
+    this.observationSpace = new Box(-1, 1, [this.k, FEATURE_COUNT]);
+    this.pending = new Uint32Array(64);
+  }
+
+  /** Settings stored with a trained model (agent.json) so a policy rebuilds the same features. */
+  settings(): Record<string, unknown> {
+    return { unit: this.unit, candidates: this.k, horizonFactor: this.horizonFactor, features: FEATURE_COUNT, scorer: this.options.scorer ?? 'none' };
+  }
+
+  reset(options: { seed?: number } = {}): ResetResult {
+    if (options.seed !== undefined) this.rng = seedrandom(`eviction-env-${options.seed}`);
+    this.cache = new CandidateCache(
+      {
+        name: 'eviction-env',
+        capacity: this.options.capacity,
+        candidates: this.k,
+        keySpace: this.keySpace,
+        rng: this.rng,
+        ...(this.options.scorer === 'markov' ? { scorer: markovAccessScorer() } : {}),
+      },
+      () => this.pending[this.pendingTaken++]!,
+    );
+    this.replayer = new Replayer(this.cache, { unit: this.unit });
+    this.position = this.start;
+    this.decisions = 0;
+    this.nextUse.fill(NO_NEXT_ACCESS);
+    this.clearPending();
+    const observation = new Float32Array(this.observationSpace.size);
+    this.advance(observation);
+    return { observation, info: this.info() };
+  }
+
+  step(action: number): StepResult {
+    if (!this.actionSpace.contains(action)) throw new RangeError(`action ${action} is outside Discrete(${this.k})`);
+    if (this.position >= this.end) throw new Error('step() after the episode terminated; call reset()');
+    const victim = this.cache.candidates[action]!;
+    const d = this.distanceToNextUse(victim);
+    const horizon = this.horizonFactor * Math.max(this.cache.count, 1);
+    const reward = d >= horizon ? 0 : d / horizon - 1;
+    if (this.pendingCount === this.pending.length) throw new Error('more than 64 evictions for one request');
+    this.pending[this.pendingCount++] = victim;
+    this.pendingFreed += this.cache.sizeOf(victim);
+    this.decisions++;
+    const observation = new Float32Array(this.observationSpace.size);
+    const terminated = !this.advance(observation);
+    return { observation, reward, terminated, truncated: false, info: this.info() };
+  }
+
+  /** Hit ratio of the episode so far (all requests counted, cold misses included). */
+  hitRatio(): number {
+    const r = this.replayer.result();
+    return r.requests === 0 ? 0 : r.hits / r.requests;
+  }
+
+  /**
+   * Replays requests until one needs an eviction decision (writes its observation, returns true)
+   * or the episode ends (returns false; the observation stays zero).
+   */
+  private advance(observation: Float32Array): boolean {
+    const { key: keys, size: sizes } = this.trace;
+    const bytes = this.unit === 'bytes';
+    const capacity = this.options.capacity;
+    const cache = this.cache;
+    while (this.position < this.end) {
+      const i = this.position;
+      const key = keys[i]!;
+      const size = bytes ? sizes[i]! : 1;
+      if (!cache.has(key) && size <= capacity && cache.used - this.pendingFreed + size > capacity) {
+        cache.sampleCandidates(this.isPending);
+        cache.writeFeatures(observation, true);
+        return true;
+      }
+      this.feedOne(i);
+      if (this.pendingTaken !== this.pendingCount) throw new Error(`replayer used ${this.pendingTaken} of ${this.pendingCount} chosen victims`);
+      this.clearPending();
+      this.position++;
+    }
+    return false;
+  }
+
+  private feedOne(i: number): void {
+    const t = this.trace;
+    const one = this.one;
+    one.length = 1;
+    one.time[0] = t.time[i]!;
+    one.key[0] = t.key[i]!;
+    one.size[0] = t.size[i]!;
+    one.session[0] = t.session[i]!;
+    one.op[0] = t.op[i]!;
+    one.nextAccess[0] = t.nextAccess[i]!;
+    this.replayer.feed(one);
+    this.nextUse[t.key[i]!] = t.nextAccess[i]!;
+  }
+
+  /** Requests from the current position to the victim's next request (Infinity for never). */
+  private distanceToNextUse(victim: number): number {
+    const next = this.nextUse[victim]!;
+    if (next < 0 || next >= this.end) return Infinity;
+    return next - this.position;
+  }
+
+  private clearPending(): void {
+    this.pendingCount = 0;
+    this.pendingTaken = 0;
+    this.pendingFreed = 0;
+  }
+
+  private info(): Info {
+    return { hit_ratio: this.hitRatio(), requests: this.position - this.start, decisions: this.decisions };
+  }
+}

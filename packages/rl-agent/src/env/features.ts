@@ -1,0 +1,47 @@
+/**
+ * The per-candidate features an eviction decision sees, in the order of the observation row.
+ * All are scaled to [0, 1] (size to [−1, 1]) so that one model transfers across traces and
+ * cache sizes: time spans are measured in units of the current resident count.
+ */
+export const CANDIDATE_FEATURES = [
+  'recency', // log2(1 + (now − last access) / residents) / 6, capped at 1
+  'recency_rank', // rank among the candidates by last access: 0 most recent … 1 least recent
+  'frequency', // log2(1 + requests of the key so far) / 8, capped at 1
+  'frequency_rank', // rank among the candidates: 0 most frequent … 1 least frequent
+  'age', // log2(1 + (now − admission) / residents) / 6, capped at 1
+  'hits_since_admission', // log2(1 + hits since admission) / 6, capped at 1
+  'size', // log2(size / mean resident size) / 8 in [−1, 1]; 0 in object mode
+  'access_probability', // the Markov predictor's probability of a request soon (0 without one)
+  'vote_lru', // 1 for the candidate LRU would evict (the least recently used)
+  'vote_lfu', // 1 for the candidate LFU would evict (least frequent; ties: least recent)
+  'vote_fifo', // 1 for the candidate FIFO would evict (the oldest admission)
+  'vote_s3fifo', // 1 for the S3-FIFO-style choice: the oldest one never hit since admission (else the LRU one)
+  'ghost_return', // 1 when the key had been evicted before and came back (S3-FIFO's ghost signal)
+  'recent_miss_ratio', // the cache's miss ratio over roughly the last 1,000 requests (same in every row)
+] as const;
+
+export const FEATURE_COUNT = CANDIDATE_FEATURES.length;
+
+export const F_RECENCY = 0;
+export const F_RECENCY_RANK = 1;
+export const F_FREQUENCY = 2;
+export const F_FREQUENCY_RANK = 3;
+export const F_AGE = 4;
+export const F_HITS = 5;
+export const F_SIZE = 6;
+export const F_PROBABILITY = 7;
+export const F_VOTE_LRU = 8;
+export const F_VOTE_LFU = 9;
+export const F_VOTE_FIFO = 10;
+export const F_VOTE_S3FIFO = 11;
+export const F_GHOST = 12;
+export const F_MISS_RATIO = 13;
+
+/**
+ * Probability that a key is requested soon, from a predictor such as @cachelab/markov's.
+ * `observe` sees every demand request in order.
+ */
+export interface AccessScorer {
+  observe(key: number): void;
+  accessProbability(key: number): number;
+}

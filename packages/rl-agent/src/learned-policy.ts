@@ -1,0 +1,59 @@
+/**
+ * A trained eviction model as a simulator policy: `createPolicy('dqn:DIR', options)`.
+ * At each eviction it samples K candidates, writes their features and evicts the candidate
+ * with the highest Q-value, computed by the pure-TS forward pass (no tfjs on the replay path).
+ */
+import { ConfigError, registerPolicyResolver, type EvictionPolicy, type PolicyOptions } from '@cachelab/cache-core';
+import seedrandom from 'seedrandom';
+import { loadForward } from './dqn/checkpoint.js';
+import type { QForward } from './dqn/forward.js';
+import { CandidateCache } from './env/candidate-cache.js';
+import { FEATURE_COUNT, type AccessScorer } from './env/features.js';
+import { markovAccessScorer } from './env/markov-scorer.js';
+
+export const DQN_POLICY_PREFIX = 'dqn';
+
+/** Builds the eviction policy of a checkpoint directory written by `cachelab train --env eviction`. */
+export function createLearnedPolicy(dir: string, options: PolicyOptions): EvictionPolicy {
+  if (options.params && Object.keys(options.params).length > 0) {
+    throw new ConfigError('params', `dqn:${dir} takes no parameters (got ${Object.keys(options.params).join(', ')}); settings come from the model's agent.json`);
+  }
+  const { forward, meta } = loadForward(dir);
+  if (meta.env.kind !== 'eviction' || meta.spec.layout !== 'per-action' || meta.spec.features !== FEATURE_COUNT) {
+    throw new ConfigError(
+      'policy',
+      `dqn:${dir} was trained on the ${meta.env.kind} environment with ${meta.spec.features} features; ` +
+        `an eviction policy needs a model trained with --env eviction (${FEATURE_COUNT} candidate features)`,
+    );
+  }
+  return learnedPolicyFromForward(`dqn:${dir}`, forward, options, meta.env.settings.scorer === 'markov' ? markovAccessScorer() : undefined);
+}
+
+/** The policy around an in-memory forward pass (also used right after training). */
+export function learnedPolicyFromForward(name: string, forward: QForward, options: PolicyOptions, scorer?: AccessScorer): CandidateCache {
+  const obs = new Float32Array(forward.spec.actions * FEATURE_COUNT);
+  return new CandidateCache(
+    {
+      name,
+      capacity: options.capacity,
+      candidates: forward.spec.actions,
+      ...(options.keySpace !== undefined ? { keySpace: options.keySpace } : {}),
+      rng: seedrandom(`learned-policy-${options.seed ?? 0}`),
+      ...(scorer ? { scorer } : {}),
+    },
+    (cache) => {
+      cache.sampleCandidates();
+      cache.writeFeatures(obs);
+      return cache.candidates[forward.argmax(obs)]!;
+    },
+  );
+}
+
+let registered = false;
+
+/** Registers the `dqn:DIR` resolver (idempotent; done when the package is imported). */
+export function registerLearnedPolicy(): void {
+  if (registered) return;
+  registered = true;
+  registerPolicyResolver(DQN_POLICY_PREFIX, createLearnedPolicy, 'learned eviction policy from a `cachelab train --env eviction` directory');
+}

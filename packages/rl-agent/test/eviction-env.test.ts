@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadTrace } from '@cachelab/cache-core';
+import { describe, expect, it } from 'vitest';
+import { checkEnv } from '../src/env/checker.js';
+import type { Env, StepResult } from '../src/env/env.js';
+import { EvictionEnv } from '../src/env/eviction-env.js';
+import { FEATURE_COUNT, F_VOTE_FIFO, F_VOTE_LRU } from '../src/env/features.js';
+import { TimeLimit } from '../src/env/wrappers.js';
+import { traceOf, zipfTrace } from './helpers/trace.js';
+
+/** The row whose feature `f` is 1 (an expert's vote). */
+function voted(obs: Float32Array, f: number, k: number): number {
+  for (let i = 0; i < k; i++) if (obs[i * FEATURE_COUNT + f] === 1) return i;
+  throw new Error(`no candidate carries vote feature ${f}`);
+}
+
+/** Plays a whole episode following one expert's vote; returns every step. */
+function followExpert(env: EvictionEnv, f: number): StepResult[] {
+  let { observation } = env.reset({ seed: 1 });
+  const steps: StepResult[] = [];
+  for (;;) {
+    const r = env.step(voted(observation, f, env.k));
+    steps.push(r);
+    if (r.terminated || r.truncated) return steps;
+    observation = r.observation;
+  }
+}
+
+describe('EvictionEnv', () => {
+  it('passes the checker: same seed, same trajectory; observations inside the box', () => {
+    const trace = zipfTrace(5_000, 500, 0.8, 1, 0.2);
+    const t = checkEnv(() => new TimeLimit(new EvictionEnv(trace, { capacity: 50 }), 300), { seed: 3, steps: 800 });
+    expect(t.truncated.filter(Boolean).length).toBeGreaterThanOrEqual(2);
+    expect(t.rewards.some((r) => r < 0)).toBe(true);
+    // Another seed samples other candidates.
+    const other = checkEnv(() => new EvictionEnv(trace, { capacity: 50 }), { seed: 4, steps: 100 });
+    expect(other.observations).not.toEqual(t.observations.slice(0, 101));
+  });
+
+  it('hand-worked trace: LRU choices, rewards from the victims next use, termination at the end', () => {
+    // keys 0 1 2 0 3 0 1, capacity 2. LRU: m m m(evict 0) m(evict 1) m(evict 2) h m(evict 3).
+    const env = new EvictionEnv(traceOf([0, 1, 2, 0, 3, 0, 1]), { capacity: 2, candidates: 2 });
+    const steps = followExpert(env, F_VOTE_LRU);
+    // Victim 0 at position 2 is requested at 3: d = 1, H = 1 × 2 residents → −(1 − 1/2).
+    // Victim 1 at position 3 returns at 6: d = 3 > H → 0. Victims 2 and 3 never return → 0.
+    expect(steps.map((s) => s.reward)).toEqual([-0.5, 0, 0, 0]);
+    expect(steps.map((s) => s.terminated)).toEqual([false, false, false, true]);
+    expect(steps.at(-1)!.info.hit_ratio).toBeCloseTo(1 / 7, 12);
+    expect(steps.at(-1)!.observation.every((v) => v === 0)).toBe(true);
+    expect(() => env.step(0)).toThrow(/reset/);
+  });
+
+  it('byte mode: one request can need several decisions; capacity is never exceeded', () => {
+    // capacity 3 bytes; 0,1,2 (1 byte each) fill it; key 3 (3 bytes) needs three evictions.
+    const env = new EvictionEnv(traceOf([0, 1, 2, 3, 0], [1, 1, 1, 3, 1]), { capacity: 3, unit: 'bytes', candidates: 3 });
+    const steps = followExpert(env, F_VOTE_LRU);
+    // Decisions: three for key 3, one for key 0 (evicting 3). All victims: 0 returns at 4 (d = 1).
+    expect(steps).toHaveLength(4);
+    expect(steps[0]!.reward).toBeLessThan(0);
+    expect(steps.slice(1).map((s) => s.reward)).toEqual([0, 0, 0]);
+    expect(steps.at(-1)!.info.hit_ratio).toBe(0);
+  });
+});
+
+const traces = fileURLToPath(new URL('../../../../shared/traces/', import.meta.url));
+const cloud = `${traces}cloudPhysicsIO.oracleGeneral.bin`;
+
+describe.skipIf(!fs.existsSync(cloud))('EvictionEnv on cloudPhysicsIO against libCacheSim (needs ../shared/traces)', () => {
+  it('following the LRU vote reproduces LRU (95,420 misses) and the FIFO vote FIFO (96,518) at 489 objects', async () => {
+    const { batch } = await loadTrace(cloud);
+    const misses = (f: number) => {
+      const env = new EvictionEnv(batch, { capacity: 489 });
+      const last = followExpert(env, f).at(-1)!;
+      return Math.round(batch.length * (1 - last.info.hit_ratio!));
+    };
+    expect(misses(F_VOTE_LRU)).toBe(95_420);
+    expect(misses(F_VOTE_FIFO)).toBe(96_518);
+  });
+});
+
+export type { Env };

@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { createPolicy, replay } from '@cachelab/cache-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CheckpointError, fileHandler, loadForward, readMeta } from '../src/dqn/checkpoint.js';
+import { resolveDqnConfig } from '../src/dqn/config.js';
+import { trainDqn, type TrainResult } from '../src/dqn/train.js';
+import { EvictionEnv } from '../src/env/eviction-env.js';
+import '../src/index.js';
+import { learnedPolicyFromForward } from '../src/learned-policy.js';
+import { zipfTrace } from './helpers/trace.js';
+
+const trace = zipfTrace(20_000, 2_000, 0.9, 2, 0.3);
+const config = resolveDqnConfig({ seed: 2, totalSteps: 600, learningStarts: 100, bufferSize: 1_000, logInterval: 100 });
+let dir: string;
+let trained: TrainResult;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelab-dqn-'));
+  const env = new EvictionEnv(trace, { capacity: 100 });
+  trained = await trainDqn({ env, config, outDir: dir, envMeta: { kind: 'eviction', settings: env.settings() } });
+});
+afterAll(() => {
+  trained.agent.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('checkpoint and learned policy', () => {
+  it('writes model.json, weights.bin, target/, agent.json and namespaced metrics.jsonl', () => {
+    for (const f of ['model.json', 'weights.bin', 'target/model.json', 'target/weights.bin', 'agent.json', 'metrics.jsonl']) {
+      expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
+    }
+    const meta = readMeta(dir);
+    expect(meta.state.step).toBe(600);
+    expect(meta.state.updates).toBe(trained.updates);
+    expect(meta.env).toEqual({ kind: 'eviction', settings: { unit: 'objects', candidates: 8, horizonFactor: 1, features: 14 } });
+    const records = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(records.map((r) => r.global_step)).toEqual([100, 200, 300, 400, 500, 600]);
+    expect(Object.keys(records.at(-1)!)).toEqual(
+      expect.arrayContaining(['charts/epsilon', 'charts/SPS', 'losses/td_loss', 'losses/q_values', 'charts/hit_ratio']),
+    );
+  });
+
+  it('the pure-TS forward pass from disk equals the tfjs model loaded through the IO handler', async () => {
+    const { forward } = loadForward(dir);
+    const model = await tf.loadLayersModel(fileHandler(dir));
+    const env = new EvictionEnv(trace, { capacity: 100 });
+    let { observation } = env.reset({ seed: 9 });
+    for (let s = 0; s < 20; s++) {
+      const expected = tf.tidy(() => (model.predict(tf.tensor(observation, [1, 8, 14])) as tf.Tensor).dataSync());
+      const q = forward.evaluate(observation);
+      for (let a = 0; a < 8; a++) expect(q[a]).toBeCloseTo(expected[a]!, 5);
+      const step = env.step(forward.argmax(observation));
+      observation = step.observation;
+    }
+    model.dispose();
+  });
+
+  it('`dqn:DIR` is a simulator policy: same decisions as the in-memory model, invariants hold', () => {
+    const fromDisk = createPolicy(`dqn:${dir}`, { capacity: 100, keySpace: 6_000 });
+    const inMemory = learnedPolicyFromForward('x', trained.agent.forward, { capacity: 100 });
+    const a = replay(fromDisk, trace, { unit: 'objects' });
+    const b = replay(inMemory, trace, { unit: 'objects' });
+    expect(a.misses).toBe(b.misses);
+    expect(a.requests).toBe(20_000);
+    fromDisk.verify();
+    expect(fromDisk.count).toBe(100);
+  });
+
+  it('a missing or wrong directory is a typed error that says what to pass', () => {
+    expect(() => createPolicy('dqn:/nonexistent/model', { capacity: 10 })).toThrow(CheckpointError);
+    expect(() => createPolicy('dqn:/nonexistent/model', { capacity: 10 })).toThrow(/cachelab train/);
+  });
+
+  it('resume continues the step counter and the metrics file from the checkpoint', async () => {
+    const resumeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelab-resume-'));
+    const env = () => new EvictionEnv(trace, { capacity: 100 });
+    const first = await trainDqn({ env: env(), config: { ...config, totalSteps: 300 }, outDir: resumeDir });
+    first.agent.dispose();
+    const second = await trainDqn({ env: env(), config, outDir: resumeDir, resume: true });
+    expect(second.steps).toBe(600);
+    expect(readMeta(resumeDir).state.step).toBe(600);
+    const steps = fs.readFileSync(path.join(resumeDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).global_step);
+    expect(steps).toEqual([100, 200, 300, 400, 500, 600]);
+    second.agent.dispose();
+    fs.rmSync(resumeDir, { recursive: true, force: true });
+  });
+});

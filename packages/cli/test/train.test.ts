@@ -43,6 +43,18 @@ describe('cachelab train (smoke run on a tiny budget)', () => {
     expect(records[3]['charts/hit_ratio']).toBeGreaterThan(0);
   });
 
+  it('trains the cache-control agent (--env cache: windows through a CacheManager, Markov predictions)', async () => {
+    const model = path.join(out, 'cache');
+    const r = await cli(['train', '--trace', web07, '--size', '1%', '--env', 'cache', '--window', '500', '--steps', '20', '--learning-starts', '8', '--train-frequency', '2', '--out', model, '--json', '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ env: 'cache', capacity: 204, steps: 20, updates: 6 });
+    const agent = JSON.parse(fs.readFileSync(path.join(model, 'agent.json'), 'utf8'));
+    expect(agent.env.kind).toBe('cache');
+    expect(agent.env.settings.window).toBe(500);
+    expect(agent.spec).toMatchObject({ layout: 'flat', features: 10, actions: 7 });
+  });
+
   it('rejects a bad hyperparameter with the field and the accepted range', async () => {
     const r = await cli(['train', '--trace', web07, '--size', '1%', '--out', path.join(out, 'x'), '--gamma', '1.5', '--quiet']);
     expect(r.code).toBe(1);

@@ -57,6 +57,8 @@ export class MarkovPredictor implements SequencePredictor {
   readonly options: MarkovOptions;
   private readonly table: StateTable;
   private readonly order: number;
+  private readonly sessionStats: boolean;
+  private readonly sessionSlots: number;
   /** Session history slots; slot `sessionSlots` holds the global stream (no session). */
   private readonly slotOwner: Int32Array;
   private readonly slotLength: Uint8Array;
@@ -87,6 +89,8 @@ export class MarkovPredictor implements SequencePredictor {
     this.options = resolveOptions(state ? state.options : options);
     const o = this.options;
     this.order = o.order;
+    this.sessionStats = o.sessionStats;
+    this.sessionSlots = o.sessionSlots;
     this.table = new StateTable(o.maxStates, o.maxSuccessors, o.halfLife);
     this.slotOwner = new Int32Array(o.sessionSlots + 1).fill(NO_OWNER);
     this.slotLength = new Uint8Array(o.sessionSlots + 1);
@@ -123,7 +127,7 @@ export class MarkovPredictor implements SequencePredictor {
     const length = this.slotLength[slot]!;
     const orders = this.hashContexts(this.slotHistory, base, length, session);
     const table = this.table;
-    const perSession = this.options.sessionStats && session >= 0;
+    const perSession = this.sessionStats && session >= 0;
     for (let o = 1; o <= orders; o++) {
       table.observe(table.findOrCreate(this.hashA[o]!, this.hashB[o]!, now), key, now);
       if (perSession) table.observe(table.findOrCreate(this.sessionHashA[o]!, this.sessionHashB[o]!, now), key, now);
@@ -134,8 +138,9 @@ export class MarkovPredictor implements SequencePredictor {
       history[base + length] = key;
       this.slotLength[slot] = length + 1;
     } else {
-      history.copyWithin(base, base + 1, base + this.order);
-      history[base + this.order - 1] = key;
+      const last = base + this.order - 1;
+      for (let j = base; j < last; j++) history[j] = history[j + 1]!;
+      history[last] = key;
     }
     this.countPopularity(key, now);
     this.lastSession = session;
@@ -355,7 +360,7 @@ export class MarkovPredictor implements SequencePredictor {
     const orders = Math.min(length, this.order);
     let a = seedA(SHARED_SCOPE, 0);
     let b = seedB(SHARED_SCOPE, 0);
-    const perSession = this.options.sessionStats && session >= 0;
+    const perSession = this.sessionStats && session >= 0;
     let sa = perSession ? seedA(SESSION_SCOPE, session) : 0;
     let sb = perSession ? seedB(SESSION_SCOPE, session) : 0;
     for (let o = 1; o <= orders; o++) {
@@ -375,7 +380,7 @@ export class MarkovPredictor implements SequencePredictor {
   }
 
   private slotOf(session: number): number {
-    return session >= 0 ? session % this.options.sessionSlots : this.options.sessionSlots;
+    return session >= 0 ? session % this.sessionSlots : this.sessionSlots;
   }
 
   /** The history slot of a session, emptied if another session held it. */

@@ -12,6 +12,8 @@
  */
 import { STATE_WAYS } from './options.js';
 
+const DECAY_TABLE = 4096;
+
 export class StateTable {
   readonly capacity: number;
   readonly sets: number;
@@ -34,6 +36,8 @@ export class StateTable {
   readonly succCount: Float64Array;
   /** Whether counts decay (finite half-life). */
   private readonly decays: boolean;
+  /** 2^(-e/halfLife) for e < DECAY_TABLE (the same values Math.pow gives, looked up). */
+  private readonly decayTable: Float64Array;
 
   constructor(
     maxStates: number,
@@ -52,6 +56,8 @@ export class StateTable {
     this.succKey = new Uint32Array(this.capacity * maxSuccessors);
     this.succCount = new Float64Array(this.capacity * maxSuccessors);
     this.decays = Number.isFinite(halfLife);
+    this.decayTable = new Float64Array(this.decays ? DECAY_TABLE : 0);
+    for (let e = 0; e < this.decayTable.length; e++) this.decayTable[e] = Math.pow(2, -e / halfLife);
   }
 
   /** Bytes held by the table's arrays (constant). */
@@ -75,22 +81,28 @@ export class StateTable {
   findOrCreate(a: number, b: number, now: number): number {
     const base = ((a >>> 0) % this.sets) * STATE_WAYS;
     let free = -1;
-    let victim = base;
-    let victimWeight = Infinity;
     for (let w = base; w < base + STATE_WAYS; w++) {
       if (this.inUse[w] !== 1) {
         if (free < 0) free = w;
-        continue;
-      }
-      if (this.tagA[w] === a && this.tagB[w] === b) return w;
-      const weight = this.decayedTotal(w, now);
-      if (weight < victimWeight) {
-        victimWeight = weight;
-        victim = w;
+      } else if (this.tagA[w] === a && this.tagB[w] === b) {
+        return w;
       }
     }
-    const s = free >= 0 ? free : victim;
-    if (free >= 0) this.liveStates++;
+    let s = free;
+    if (s >= 0) {
+      this.liveStates++;
+    } else {
+      // Full set: replace the state with the lowest decayed total (frequency-aware).
+      s = base;
+      let lightest = this.decayedTotal(base, now);
+      for (let w = base + 1; w < base + STATE_WAYS; w++) {
+        const weight = this.decayedTotal(w, now);
+        if (weight < lightest) {
+          lightest = weight;
+          s = w;
+        }
+      }
+    }
     this.inUse[s] = 1;
     this.tagA[s] = a;
     this.tagB[s] = b;
@@ -122,7 +134,7 @@ export class StateTable {
 
   /** 2^(-elapsed/halfLife); computed as a power of 2 so whole half-lives give exact halvings. */
   decayFactor(elapsed: number): number {
-    return Math.pow(2, -elapsed / this.halfLife);
+    return elapsed < this.decayTable.length ? this.decayTable[elapsed]! : Math.pow(2, -elapsed / this.halfLife);
   }
 
   /** Counts one observation of `key` after state `s` (space-saving when the block is full). */

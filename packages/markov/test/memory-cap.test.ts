@@ -3,16 +3,29 @@ import { describe, expect, it } from 'vitest';
 import { MarkovPredictor } from '../src/index.js';
 
 describe('memory bound on a 5M-request trace', () => {
+  function chunk(index: number) {
+    const { batch } = generateZipf({ requests: 500_000, objects: 200_000, alpha: 0.9, seed: 100 + index });
+    for (let i = 0; i < batch.length; i++) batch.session[i] = (i * 7919) % 4_000;
+    return batch;
+  }
+
+  it('with decay and per-session statistics the cap holds as well', () => {
+    const p = new MarkovPredictor({ order: 2, sessionStats: true, maxStates: 1_024, maxSuccessors: 4, sessionSlots: 4_096, halfLife: 50_000 });
+    const batch = chunk(99);
+    for (let i = 0; i < batch.length; i++) p.updateBatch(batch, i);
+    expect(p.stats().states).toBe(1_024);
+    p.verify();
+  });
+
   it('never holds more states than maxStates nor more successors per state than maxSuccessors', () => {
     // 10 chunks of 500k Zipf requests over 200k objects, 4,000 sessions: millions of distinct contexts.
-    const p = new MarkovPredictor({ order: 2, sessionStats: true, maxStates: 4_096, maxSuccessors: 6, sessionSlots: 1_024, halfLife: 100_000 });
+    const p = new MarkovPredictor({ order: 2, maxStates: 4_096, maxSuccessors: 6, sessionSlots: 4_096 });
     const cap = p.stats().stateCapacity;
     expect(cap).toBe(4_096);
     const bytesBefore = p.stats().tableBytes;
     let maxSeen = 0;
-    for (let chunk = 0; chunk < 10; chunk++) {
-      const { batch } = generateZipf({ requests: 500_000, objects: 200_000, alpha: 0.9, seed: 100 + chunk });
-      for (let i = 0; i < batch.length; i++) batch.session[i] = (i * 7919) % 4_000;
+    for (let c = 0; c < 10; c++) {
+      const batch = chunk(c);
       for (let i = 0; i < batch.length; i++) {
         p.updateBatch(batch, i);
         if ((i & 0x3fff) === 0) maxSeen = Math.max(maxSeen, p.stats().states);

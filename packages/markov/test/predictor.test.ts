@@ -134,6 +134,28 @@ describe('bounded memory', () => {
     expect(() => new MarkovPredictor({ bogus: 1 } as never)).toThrow(/bogus/);
   });
 
+  it('a new context in a full set replaces the state with the lowest total', () => {
+    // maxStates 8 = one set of 8 ways. Each two-request session [x, 100] observes context x once.
+    const keys: number[] = [];
+    const sessions: number[] = [];
+    let session = 0;
+    const observe = (x: number, times: number) => {
+      for (let t = 0; t < times; t++) {
+        keys.push(x, 100);
+        sessions.push(session, session);
+        session++;
+      }
+    };
+    for (let x = 0; x < 8; x++) observe(x, x === 5 ? 1 : 3); // context 5 is the lightest
+    observe(8, 1); // a ninth context
+    const p = learn(keys, { order: 1, maxStates: 8 }, sessions);
+    expect(p.stats().states).toBe(8);
+    expect(p.transitionCount([5], 100)).toBe(0);
+    expect(p.transitionCount([8], 100)).toBe(1);
+    for (const x of [0, 1, 2, 3, 4, 6, 7]) expect(p.transitionCount([x], 100)).toBe(3);
+    p.verify();
+  });
+
   it('keeps at most maxSuccessors per state (space-saving keeps counts summing to the total)', () => {
     // After 0 come 1..20 once each, then 3 three more times.
     const keys: number[] = [];

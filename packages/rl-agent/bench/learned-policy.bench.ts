@@ -14,7 +14,7 @@ import { learnedPolicyFromForward } from '../src/learned-policy.js';
 import { zipfTrace } from '../test/helpers/trace.js';
 
 /** A forward pass of the default shape with seeded random weights (a trained one costs the same). */
-function randomForward(hidden = 16, k = 8): QForward {
+function randomForward(hidden = 8, k = 8): QForward {
   const rng = seedrandom('weights');
   const dims = [FEATURE_COUNT, hidden, 1];
   const layers = [0, 1].map((l) => ({
@@ -48,7 +48,7 @@ if (fs.existsSync(cloud)) {
   replayGroup('cloudPhysicsIO (10%)', t.batch, 4_897, t.keyCount);
 }
 
-describe('one eviction decision (K = 8 candidates × 14 features, hidden [16])', () => {
+describe('one eviction decision (K = 8 candidates × 14 features, hidden [8])', () => {
   const obs = new Float32Array(8 * FEATURE_COUNT);
   const rng = seedrandom('obs');
   for (let i = 0; i < obs.length; i++) obs[i] = rng() < 0.4 ? 0 : rng();

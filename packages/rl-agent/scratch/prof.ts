@@ -3,7 +3,7 @@ import seedrandom from 'seedrandom';
 import { CandidateCache, QForward, FEATURE_COUNT } from '../src/index.js';
 const t = await loadTrace('/work/shared/traces/cloudPhysicsIO.oracleGeneral.bin');
 const cap = 4897;
-const hidden = JSON.parse(process.argv[2] ?? '[16]');
+const hidden = JSON.parse(process.argv[2] ?? '[8]');
 const spec = { layout: 'per-action' as const, features: 14, actions: 8, hiddenLayers: hidden };
 const dims = [14, ...hidden, 1];
 const rng0 = seedrandom('x');

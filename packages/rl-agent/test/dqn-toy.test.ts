@@ -4,7 +4,22 @@ import { initBackend } from '../src/backend.js';
 import { resolveDqnConfig } from '../src/dqn/config.js';
 import { trainDqn } from '../src/dqn/train.js';
 import { checkEnv } from '../src/env/checker.js';
+import type { Env } from '../src/env/env.js';
+import { Box, Discrete } from '../src/env/spaces.js';
 import { ChainEnv, greedyReturn } from './helpers/chain-env.js';
+
+/** One state, reward 1 per step, and every episode ends after one step: terminated or truncated. */
+class OneStepEnv implements Env {
+  readonly actionSpace = new Discrete(2);
+  readonly observationSpace = new Box(0, 1, [1]);
+  constructor(private readonly end: 'terminated' | 'truncated') {}
+  reset() {
+    return { observation: Float32Array.of(1), info: {} };
+  }
+  step() {
+    return { observation: Float32Array.of(1), reward: 1, terminated: this.end === 'terminated', truncated: this.end === 'truncated', info: {} };
+  }
+}
 
 const toyConfig = resolveDqnConfig({
   seed: 3,
@@ -55,6 +70,19 @@ describe('DQN on a chain whose optimal policy is "always right"', () => {
     const c = await run(6);
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
+  });
+
+  it('bootstraps through truncation but not through termination (γ = 0.9: Q → 10 vs Q → 1)', async () => {
+    const q = async (end: 'terminated' | 'truncated') => {
+      const config = { ...toyConfig, gamma: 0.9, totalSteps: 1_500, learningStarts: 100, targetUpdateInterval: 25, learningRate: 1e-2, maxGradNorm: 100 };
+      const r = await trainDqn({ env: new OneStepEnv(end), config });
+      const value = r.agent.forward.evaluate(Float32Array.of(1))[0]!;
+      r.agent.dispose();
+      return value;
+    };
+    expect(await q('terminated')).toBeCloseTo(1, 1);
+    // 56 target updates of value iteration from ≈ 0: 10 · (1 − 0.9^56) ≈ 9.97; allow slack for SGD.
+    expect(await q('truncated')).toBeGreaterThan(7);
   });
 
   it('keeps tf.memory().numTensors flat over 1,000 training steps', async () => {

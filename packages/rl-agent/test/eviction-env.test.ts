@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { checkEnv } from '../src/env/checker.js';
 import type { Env, StepResult } from '../src/env/env.js';
 import { EvictionEnv } from '../src/env/eviction-env.js';
-import { FEATURE_COUNT, F_VOTE_FIFO, F_VOTE_LRU } from '../src/env/features.js';
+import { FEATURE_COUNT, F_PROBABILITY, F_VOTE_FIFO, F_VOTE_LRU } from '../src/env/features.js';
 import { TimeLimit } from '../src/env/wrappers.js';
 import { traceOf, zipfTrace } from './helpers/trace.js';
 
@@ -36,6 +36,18 @@ describe('EvictionEnv', () => {
     // Another seed samples other candidates.
     const other = checkEnv(() => new EvictionEnv(trace, { capacity: 50 }), { seed: 4, steps: 100 });
     expect(other.observations).not.toEqual(t.observations.slice(0, 101));
+  });
+
+  it('with scorer "markov" the access-probability feature carries the Markov predictor’s estimate', () => {
+    // A strict cycle 0..9 with room for 5: the predictor learns the order; the key right after the
+    // current one is the likeliest next request.
+    const keys = Array.from({ length: 400 }, (_, i) => i % 10);
+    const env = new EvictionEnv(traceOf(keys), { capacity: 5, candidates: 5, scorer: 'markov' });
+    expect(env.settings().scorer).toBe('markov');
+    const t = checkEnv(() => new EvictionEnv(traceOf(keys), { capacity: 5, candidates: 5, scorer: 'markov' }), { seed: 1, steps: 300 });
+    const probabilities = t.observations.at(-1)!.filter((_, i) => i % FEATURE_COUNT === F_PROBABILITY);
+    expect(Math.max(...probabilities)).toBeGreaterThan(0.5);
+    expect(probabilities.every((p) => p >= 0 && p <= 1)).toBe(true);
   });
 
   it('hand-worked trace: LRU choices, rewards from the victims next use, termination at the end', () => {

@@ -11,7 +11,7 @@ export type RunKind = 'get' | 'set';
 export type ScriptArg = string | number | Buffer;
 
 export interface QueuedItem {
-  /** The script arguments of this item (one key for a get, six values for a set). */
+  /** The script arguments of this item (one key for a get, five values for a set). */
   args: ScriptArg[];
   /** Called once with the whole reply (undefined when the call failed) and this item's index in it. */
   settle(reply: unknown[] | undefined, index: number): void;

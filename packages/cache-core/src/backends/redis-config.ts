@@ -52,7 +52,7 @@ export interface RedisConfig {
   maxBytes?: number;
   /** HMAC-SHA256 secret (≥ 16 bytes). When set, every entry is signed and unsigned/tampered ones are rejected. */
   signingSecret?: string | Uint8Array;
-  /** Keys per Lua call in getMany / setMany / evictKeys (bounds how long one call blocks Redis). Default 256. */
+  /** Keys per Lua call in get / set batches and evictKeys (bounds how long one call blocks Redis). Default 256, at most 1000. */
   batchSize?: number;
 }
 
@@ -164,7 +164,7 @@ export function resolveRedisConfig(config: RedisConfig = {}): ResolvedRedisConfi
     maxEntries,
     maxBytes,
     signingSecret,
-    batchSize: positiveInteger('batchSize', config.batchSize, REDIS_DEFAULTS.batchSize, 10_000),
+    batchSize: positiveInteger('batchSize', config.batchSize, REDIS_DEFAULTS.batchSize, 1000),
   };
 }
 

@@ -8,7 +8,8 @@
  *   KEYS[3] exp  sorted set   cache key → absolute expiry (server ms), only for entries with a TTL
  *   KEYS[4] pf   set          prefetched entries not read yet
  *   KEYS[5] st   hash         counters: bytes, evictions, expirations, wasted
- *   entry        hash         `<prefix>{<prefix><n>}:e:<key>` with fields v (value) and m (metadata JSON), PX = TTL
+ *   entry        string       `<prefix>{<prefix><n>}:e:<key>` = envelope (redis-entry.ts: header,
+ *                             metadata, signature, value), PX = TTL
  * ARGV[1] is always the entry key prefix `<prefix>{<prefix><n>}:e:`. Entry keys are built here,
  * not declared in KEYS; this is allowed because they hash to the same slot as the index keys.
  *
@@ -59,86 +60,111 @@ end
 `;
 
 /**
- * ARGV[2..] = keys. Returns 3 items per key: code (0 miss, 1 hit, 2 hit that was an unread
- * prefetch, -1 a foreign value of the wrong Redis type, removed), value, metadata ('' if none).
+ * ARGV[2..] = keys. Returns one item per key: the stored envelope on a hit, the envelope
+ * wrapped in a one-element array on a hit that was an unread prefetch, 0 on a miss, -1 when a
+ * foreign value of another Redis type sat under the entry's name (it is removed).
+ * A handful of multi-key commands per call, whatever the number of keys (ZMSCORE, MGET,
+ * SMISMEMBER, ZADD XX, SREM); needs Redis >= 6.2.
  */
 export const GET_MANY = `${PRELUDE}
-local out = {}
-local score = nil
-for i = 2, #ARGV do
-  local key = ARGV[i]
-  local code, v, m = 0, '', ''
-  if redis.call('HEXISTS', sz, key) == 1 then
-    local r = redis.pcall('HMGET', eprefix .. key, 'v', 'm')
-    if type(r) == 'table' and r['err'] then
-      drop(key, 'evictions')
-      code = -1
-    elseif not r[1] then
-      -- The entry vanished: expired by Redis, or removed by someone else (maxmemory, DEL).
-      if is_expired(key) then drop(key, 'expirations') else drop(key, 'evictions') end
+local n = #ARGV - 1
+local keys, ekeys = {}, {}
+for i = 1, n do
+  keys[i] = ARGV[i + 1]
+  ekeys[i] = eprefix .. ARGV[i + 1]
+end
+local indexed = redis.call('ZMSCORE', lru, unpack(keys))
+local values = redis.call('MGET', unpack(ekeys))
+local unread = nil
+if redis.call('EXISTS', pf) == 1 then unread = redis.call('SMISMEMBER', pf, unpack(keys)) end
+local score = first_score()
+local touch, reported, out = {}, {}, {}
+for i = 1, n do
+  local key, v, item = keys[i], values[i], 0
+  if indexed[i] and v then
+    touch[#touch + 1] = fmt(score)
+    touch[#touch + 1] = key
+    score = score + 1
+    -- A prefetch is reported once, even when the key appears twice in one call.
+    if unread and unread[i] == 1 and not reported[key] then
+      reported[key] = true
+      item = {v}
     else
-      if not score then score = first_score() end
-      redis.call('ZADD', lru, fmt(score), key)
-      score = score + 1
-      code = 1 + redis.call('SREM', pf, key)
-      v = r[1]
-      if r[2] then m = r[2] end
+      item = v
+    end
+  elseif indexed[i] then
+    -- MGET gives nil for a vanished entry and for a value of another type.
+    if redis.call('TYPE', ekeys[i])['ok'] ~= 'none' then
+      drop(key, 'evictions')
+      item = -1
+    elseif is_expired(key) then
+      -- Expired by Redis.
+      drop(key, 'expirations')
+    else
+      -- Removed by someone else (maxmemory eviction, DEL).
+      drop(key, 'evictions')
     end
   end
-  out[#out + 1] = code
-  out[#out + 1] = v
-  out[#out + 1] = m
+  out[i] = item
 end
+if #touch > 0 then redis.call('ZADD', lru, 'XX', unpack(touch)) end
+local read = {}
+for key in pairs(reported) do read[#read + 1] = key end
+if #read > 0 then redis.call('SREM', pf, unpack(read)) end
 return out
 `;
 
 /**
- * ARGV[2] maxEntries (0 = none), ARGV[3] maxBytes (0 = none), then 6 items per entry:
- * key, stored value, metadata JSON or '', size (bytes counted), ttl ms (0 = none), prefetched '1'/'0'.
+ * ARGV[2] maxEntries (0 = none), ARGV[3] maxBytes (0 = none), then 5 items per entry:
+ * key, envelope, size (value bytes counted), ttl ms (0 = none), prefetched '1'/'0'.
  * Returns 1 (stored) or 0 (refused: larger than maxBytes) per entry.
  */
 export const SET_MANY = `${PRELUDE}
-reclaim(16)
+local any_expiring = redis.call('EXISTS', exp) == 1
+if any_expiring then reclaim(16) end
+local any_prefetched = redis.call('EXISTS', pf) == 1
 local max_entries, max_bytes = tonumber(ARGV[2]), tonumber(ARGV[3])
 local capped = max_entries > 0 or max_bytes > 0
 local score = first_score()
 local bytes, wasted, expired = 0, 0, 0
 local out = {}
-for i = 4, #ARGV, 6 do
-  local key, value, meta = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local size, ttl = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
+for i = 4, #ARGV, 5 do
+  local key, envelope = ARGV[i], ARGV[i + 1]
+  local size, ttl = tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
   if max_bytes > 0 and size > max_bytes then
     out[#out + 1] = 0
   else
-    local ekey = eprefix .. key
     -- Replacing: the old bytes leave the count, an unread prefetch counts as wasted, an old
     -- entry already past its TTL counts as expired.
     local old = redis.call('HGET', sz, key)
     if old then
-      bytes = bytes - tonumber(old)
-      local e = redis.call('ZSCORE', exp, key)
-      if e then
-        redis.call('ZREM', exp, key)
-        if tonumber(e) <= now_ms then expired = expired + 1 end
+      old = tonumber(old)
+      bytes = bytes - old
+      if any_expiring then
+        local e = redis.call('ZSCORE', exp, key)
+        if e then
+          redis.call('ZREM', exp, key)
+          if tonumber(e) <= now_ms then expired = expired + 1 end
+        end
       end
-      wasted = wasted + redis.call('SREM', pf, key)
+      if any_prefetched then wasted = wasted + redis.call('SREM', pf, key) end
     end
-    -- DEL drops the old fields and TTL (and any value someone else left under this name).
-    redis.call('DEL', ekey)
-    if meta == '' then
-      redis.call('HSET', ekey, 'v', value)
-    else
-      redis.call('HSET', ekey, 'v', value, 'm', meta)
-    end
+    -- SET replaces any old value (of any type) and its TTL.
     if ttl > 0 then
-      redis.call('PEXPIRE', ekey, ttl)
+      redis.call('SET', eprefix .. key, envelope, 'PX', ttl)
       redis.call('ZADD', exp, fmt(now_ms + ttl), key)
+      any_expiring = true
+    else
+      redis.call('SET', eprefix .. key, envelope)
     end
-    redis.call('HSET', sz, key, size)
+    if old ~= size then redis.call('HSET', sz, key, size) end
     bytes = bytes + size
     redis.call('ZADD', lru, fmt(score), key)
     score = score + 1
-    if ARGV[i + 5] == '1' then redis.call('SADD', pf, key) end
+    if ARGV[i + 4] == '1' then
+      redis.call('SADD', pf, key)
+      any_prefetched = true
+    end
     if capped then
       redis.call('HINCRBY', st, 'bytes', bytes)
       bytes = 0

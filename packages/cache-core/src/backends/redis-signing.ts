@@ -1,8 +1,8 @@
 /**
  * Optional HMAC-SHA256 signing of Redis entries. The tag covers the cache key, the metadata and
- * the value, so a value copied to another key, or a tampered value or metadata, is rejected
- * before the manager's decoder ever sees its bytes (the `v8` format must not deserialize
- * untrusted input). Stored layout: 32-byte tag ‖ value bytes.
+ * the value, so a value copied to another key, or tampered bytes or metadata, are rejected
+ * before the manager's decoder ever sees them (the `v8` format must not deserialize untrusted
+ * input).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
@@ -13,7 +13,7 @@ const SEPARATOR = Buffer.from([0]);
 export class EntrySigner {
   constructor(private readonly secret: Uint8Array) {}
 
-  private tag(key: string, metadata: string, value: Uint8Array): Buffer {
+  tag(key: string, metadata: string, value: Uint8Array): Buffer {
     return createHmac('sha256', this.secret)
       .update(DOMAIN)
       .update(key, 'utf8')
@@ -24,16 +24,8 @@ export class EntrySigner {
       .digest();
   }
 
-  /** The bytes to store: tag followed by the value. */
-  sign(key: string, metadata: string, value: Uint8Array): Buffer {
-    return Buffer.concat([this.tag(key, metadata, value), value]);
-  }
-
-  /** The value when the tag matches, undefined when the stored bytes are unsigned or tampered. */
-  verify(key: string, metadata: string, stored: Buffer): Buffer | undefined {
-    if (stored.length < TAG_BYTES) return undefined;
-    const value = stored.subarray(TAG_BYTES);
-    const expected = this.tag(key, metadata, value);
-    return timingSafeEqual(expected, stored.subarray(0, TAG_BYTES)) ? value : undefined;
+  /** True when `tag` is the tag of this key, metadata and value (constant-time comparison). */
+  verify(key: string, metadata: string, value: Uint8Array, tag: Uint8Array): boolean {
+    return tag.length === TAG_BYTES && timingSafeEqual(this.tag(key, metadata, value), tag);
   }
 }

@@ -2,7 +2,8 @@
  * The Redis backend: a `CacheBackend` on ioredis, for a single server or a Redis Cluster.
  *
  * Design (see redis-scripts.ts for the exact layout):
- * - Every entry is a Redis hash `<prefix>{<prefix><n>}:e:<key>` (value, metadata JSON) with PX = TTL.
+ * - Every entry is one Redis string `<prefix>{<prefix><n>}:e:<key>` (an envelope of metadata,
+ *   optional HMAC tag and the value bytes, see redis-entry.ts) with PX = TTL.
  * - Each of `shards` index shards keeps an LRU sorted set, a size hash, an expiry sorted set, a
  *   set of unread prefetches and a counter hash, all under the hash tag `{<prefix><n>}`, so one
  *   Lua script updates an entry and its index atomically on one cluster slot, in O(log n).
@@ -27,6 +28,7 @@ import {
   type ResolvedRedisConfig,
 } from './redis-config.js';
 import { INDEX_KEY_COUNT, SCRIPTS } from './redis-scripts.js';
+import { decodeEntry, encodeEntry } from './redis-entry.js';
 import { EntrySigner } from './redis-signing.js';
 import { ShardBatcher, type QueuedItem, type RunKind, type ScriptArg } from './redis-batcher.js';
 
@@ -233,44 +235,29 @@ export class RedisBackend implements CacheBackend {
 
   // --- entries -------------------------------------------------------------------------------
 
-  /** Turns 3 reply items (code, value, metadata) into an entry; counts rejected ones. */
-  private readEntry(key: string, reply: unknown[], at: number): BackendEntry | undefined {
-    const code = reply[at] as number;
-    if (code === 0) return undefined;
-    if (code < 0) {
+  /** Turns one GET_MANY reply item into an entry; counts rejected ones. */
+  private readEntry(key: string, item: unknown): BackendEntry | undefined {
+    if (item === 0) return undefined;
+    const prefetched = Array.isArray(item);
+    const stored: unknown = prefetched ? item[0] : item;
+    let decoded: ReturnType<typeof decodeEntry>;
+    try {
+      decoded = Buffer.isBuffer(stored) ? decodeEntry(key, stored, this.signer) : undefined;
+    } catch {
+      // Untrusted bytes must never throw out of a read.
+      decoded = undefined;
+    }
+    if (!decoded) {
+      // -1 (a value of the wrong Redis type) or bytes that are not an entry of this backend.
       this.rejectedEntries++;
       return undefined;
     }
-    const stored = reply[at + 1];
-    const metaBytes = reply[at + 2];
-    if (!Buffer.isBuffer(stored) || !Buffer.isBuffer(metaBytes)) {
-      this.rejectedEntries++;
-      return undefined;
-    }
-    const metaText = metaBytes.length > 0 ? metaBytes.toString('utf8') : '';
-    const value = this.signer ? this.signer.verify(key, metaText, stored) : stored;
-    if (!value) {
-      this.rejectedEntries++;
-      return undefined;
-    }
-    const entry: BackendEntry = { value, prefetched: code === 2 };
-    if (metaText !== '') {
-      let metadata: unknown;
-      try {
-        metadata = JSON.parse(metaText);
-      } catch {
-        metadata = undefined;
-      }
-      if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
-        this.rejectedEntries++;
-        return undefined;
-      }
-      entry.metadata = metadata as Record<string, unknown>;
-    }
+    const entry: BackendEntry = { value: decoded.value, prefetched };
+    if (decoded.metadata) entry.metadata = decoded.metadata;
     return entry;
   }
 
-  /** The 6 script arguments of one entry, or undefined when the metadata cannot be stored. */
+  /** The 5 script arguments of one entry, or undefined when the metadata cannot be stored. */
   private entryArgs(key: string, value: Uint8Array, options: BackendSetOptions | undefined): ScriptArg[] | undefined {
     let meta = '';
     if (options?.metadata !== undefined) {
@@ -280,10 +267,8 @@ export class RedisBackend implements CacheBackend {
         return undefined;
       }
     }
-    const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-    const stored = this.signer ? this.signer.sign(key, meta, bytes) : bytes;
     const ttl = options?.ttlMs !== undefined && options.ttlMs > 0 ? Math.ceil(options.ttlMs) : 0;
-    return [key, stored, meta, value.byteLength, ttl, options?.prefetched ? '1' : '0'];
+    return [key, encodeEntry(key, value, meta, this.signer), value.byteLength, ttl, options?.prefetched ? '1' : '0'];
   }
 
   /** Sends one run of queued gets or sets as a single script call. */
@@ -315,7 +300,7 @@ export class RedisBackend implements CacheBackend {
     return new Promise((resolve) => {
       this.batcher.enqueue(this.shardIndex(key), 'get', {
         args: [key],
-        settle: (reply, index) => resolve(reply ? this.readEntry(key, reply, index * 3) : undefined),
+        settle: (reply, index) => resolve(reply ? this.readEntry(key, reply[index]) : undefined),
       });
     });
   }

@@ -123,7 +123,8 @@ export class CacheManager {
       return false;
     }
     this.running = true;
-    if (this.config.prefetchFetcher) this.startPrefetchWorker(this.config.prefetchFetcher);
+    if (!this.worker && this.config.prefetchFetcher) this.startPrefetchWorker(this.config.prefetchFetcher);
+    else this.worker?.start();
     this.logger.info(`cache manager: started on "${backend.name}" (${this.config.serializationFormat}, compression ${this.config.compressionEnabled ? 'on' : 'off'})`);
     return true;
   }
@@ -132,8 +133,8 @@ export class CacheManager {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    // The worker is kept (stopped) and resumes on the next start().
     if (this.worker) await this.worker.stop();
-    this.worker = undefined;
     try {
       await this.backend?.stop();
     } catch (error) {
@@ -247,9 +248,9 @@ export class CacheManager {
   }
 
   /**
-   * Starts the worker that drains the prefetch queue through `fetcher` (at most
-   * `prefetchConcurrency` fetches at once) while the manager runs. Started by `start()` when the
-   * config has a `prefetchFetcher`.
+   * Sets up the worker that drains the prefetch queue through `fetcher` (at most `concurrency`
+   * fetches at once, default `prefetchConcurrency`); it runs while the manager runs. `start()`
+   * does this itself when the config has a `prefetchFetcher`. Throws while another worker runs.
    */
   startPrefetchWorker(fetcher: PrefetchFetcher, concurrency = this.config.prefetchConcurrency): void {
     if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError('concurrency', `must be an integer >= 1, got ${concurrency}`);

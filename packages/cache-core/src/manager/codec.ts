@@ -185,11 +185,14 @@ export class Codec {
   decode(bytes: Uint8Array): unknown {
     if (bytes.length === 0) return this.fail('empty', 'the entry has no bytes (expected a marker byte)');
     const marker = bytes[0];
-    let payload: Uint8Array = bytes.subarray(1);
+    // `start` = where the serialized value begins in `payload` (no subarray on the plain path).
+    let payload: Uint8Array = bytes;
+    let start = 1;
     if (marker === MARKER_ZLIB) {
       const t = performance.now();
       try {
-        payload = inflateSync(payload, this.inflateOptions);
+        payload = inflateSync(bytes.subarray(1), this.inflateOptions);
+        start = 0;
       } catch (error) {
         this.stats.compressionErrors++;
         return this.fail('decompress', `zlib data is corrupt or truncated: ${error instanceof Error ? error.message : String(error)}`);
@@ -202,11 +205,12 @@ export class Codec {
     const t = performance.now();
     try {
       if (this.json) {
+        // The marker byte 0x00 is valid UTF-8 itself, so the whole buffer can be checked at once.
         if (!isUtf8(payload)) return this.fail('payload', 'json payload is not valid UTF-8');
-        const buffer = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-        return JSON.parse(buffer.toString('utf8'));
+        const buffer = payload instanceof Buffer ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+        return JSON.parse(buffer.toString('utf8', start));
       }
-      return deserialize(payload);
+      return deserialize(start === 0 ? payload : payload.subarray(start));
     } catch (error) {
       return this.fail('payload', `${this.options.format} payload cannot be read: ${error instanceof Error ? error.message : String(error)}`);
     } finally {

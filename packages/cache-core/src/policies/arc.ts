@@ -31,8 +31,8 @@ export class ArcPolicy extends KeyedPolicy {
   private t2Size = 0;
   private b1Size = 0;
   private b2Size = 0;
-  /** Target size of T1. */
-  private p = 0;
+  /** [p], the target size of T1 (a typed array so that updates never box a double). */
+  private readonly target = new Float64Array(1);
   /** Which ghost list the current miss hit (0 none, B1, B2); decides insert and eviction. */
   private ghostHit = 0;
   private where: Uint8Array;
@@ -75,11 +75,11 @@ export class ArcPolicy extends KeyedPolicy {
       return true;
     }
     if (w === B1) {
-      this.p = Math.min(this.p + Math.max(this.b2Size / this.b1Size, 1), this.capacity);
+      this.target[0] = Math.min(this.target[0]! + Math.max(this.b2Size / this.b1Size, 1), this.capacity);
       this.b1Size -= size;
       this.b1.remove(key);
     } else {
-      this.p = Math.max(this.p - Math.max(this.b1Size / this.b2Size, 1), 0);
+      this.target[0] = Math.max(this.target[0]! - Math.max(this.b1Size / this.b2Size, 1), 0);
       this.b2Size -= size;
       this.b2.remove(key);
     }
@@ -152,8 +152,8 @@ export class ArcPolicy extends KeyedPolicy {
   /** REPLACE of the paper: demote the LRU of T1 or T2 to its ghost list. */
   private replace(): number {
     const t1Size = this.t1Size;
-    const fromT1 =
-      (t1Size > 0 && (t1Size > this.p || (t1Size === this.p && this.ghostHit === B2))) || this.t2Size === 0;
+    const p = this.target[0]!;
+    const fromT1 = (t1Size > 0 && (t1Size > p || (t1Size === p && this.ghostHit === B2))) || this.t2Size === 0;
     const key = fromT1 ? this.t1.popTail() : this.t2.popTail();
     const size = this.size[key]!;
     if (fromT1) {
@@ -197,7 +197,8 @@ export class ArcPolicy extends KeyedPolicy {
     if (sums[T1] !== this.t1Size || sums[T2] !== this.t2Size || sums[B1] !== this.b1Size || sums[B2] !== this.b2Size) {
       throw new Error(`arc: list sizes ${sums.slice(1).join('/')} differ from the counters`);
     }
-    if (this.p < 0 || this.p > this.capacity) throw new Error(`arc: p=${this.p} outside [0, capacity]`);
+    const p = this.target[0]!;
+    if (p < 0 || p > this.capacity) throw new Error(`arc: p=${p} outside [0, capacity]`);
     this.checkTotals(this.t1.length + this.t2.length, this.t1Size + this.t2Size);
   }
 }

@@ -11,14 +11,14 @@
  * adapts the SR size online; this implementation keeps it fixed (srRatio).
  * Parameters: initialLearningRate (0.1), srRatio (0.5).
  */
-import seedrandom from 'seedrandom';
 import type { PolicyInfo, PolicyOptions } from './policy.js';
 import { KeyedPolicy } from './internal/base.js';
 import { growUint8 } from './internal/arrays.js';
 import { FreqBuckets } from './internal/freq-buckets.js';
 import { KeyList, LinkStore } from './internal/key-list.js';
-import { ExpertHistories, ExpertWeights, discountFor } from './internal/learned-experts.js';
+import { ExpertHistories, ExpertWeights } from './internal/learned-experts.js';
 import { checkRange, readParams } from './internal/params.js';
+import { SeededRandom } from './internal/random.js';
 
 export const cacheusParams = {
   initialLearningRate: { default: 0.1, doc: 'starting learning rate (then adapted every interval)' },
@@ -29,6 +29,8 @@ const SR = 1;
 const R = 2;
 const MIN_RATE = 0.001;
 const MAX_RATE = 1;
+const PREVIOUS_RATE = 0;
+const PREVIOUS_HIT_RATIO = 1;
 
 export class CacheusPolicy extends KeyedPolicy {
   private readonly links: LinkStore;
@@ -39,13 +41,12 @@ export class CacheusPolicy extends KeyedPolicy {
   private readonly rCap: number;
   private readonly lfu: FreqBuckets;
   private readonly history: ExpertHistories;
-  private readonly weights = new ExpertWeights();
-  private readonly rng: seedrandom.PRNG;
+  private readonly weights: ExpertWeights;
+  private readonly rng: SeededRandom;
   private time = 0;
   // adaptive learning rate
-  private rate: number;
-  private previousRate = 0;
-  private previousHitRatio = 0;
+  /** Previous learning rate and previous interval's hit ratio (typed: no boxed doubles). */
+  private readonly previous = new Float64Array(2);
   private intervalHits = 0;
   private intervalRequests = 0;
   private stalled = 0;
@@ -55,7 +56,7 @@ export class CacheusPolicy extends KeyedPolicy {
     const p = readParams(this.name, cacheusParams, options.params);
     checkRange(this.name, 'initialLearningRate', p.initialLearningRate, MIN_RATE, MAX_RATE);
     checkRange(this.name, 'srRatio', p.srRatio, 0, 1);
-    this.rate = p.initialLearningRate;
+    this.weights = new ExpertWeights(p.initialLearningRate);
     this.rCap = this.capacity - Math.floor(this.capacity * p.srRatio);
     this.links = new LinkStore(this.keyCap);
     this.sr = new KeyList(this.links);
@@ -63,12 +64,12 @@ export class CacheusPolicy extends KeyedPolicy {
     this.segment = new Uint8Array(this.keyCap);
     this.lfu = new FreqBuckets(this.keyCap);
     this.history = new ExpertHistories(this.keyCap, this.capacity);
-    this.rng = seedrandom.alea(`cacheus:${options.seed ?? 0}`);
+    this.rng = new SeededRandom(`cacheus:${options.seed ?? 0}`);
   }
 
   /** Current learning rate and weight of the SR-LRU expert (for tests and reports). */
   get learningRate(): number {
-    return this.rate;
+    return this.weights.learningRate;
   }
 
   get srLruWeight(): number {
@@ -98,7 +99,7 @@ export class CacheusPolicy extends KeyedPolicy {
     }
     const expert = this.history.expertOf(key);
     if (expert >= 0) {
-      this.weights.penalise(expert, this.rate, discountFor(this.count), this.time - this.history.evictedTime(key));
+      this.weights.penalise(expert, this.count, this.history.age(key, this.time));
       this.history.take(key);
     }
     return false;
@@ -111,7 +112,7 @@ export class CacheusPolicy extends KeyedPolicy {
       this.drop(srLruVictim);
       return srLruVictim;
     }
-    const expert = this.weights.choose(this.rng());
+    const expert = this.weights.choose(this.rng);
     const victim = expert === 0 ? srLruVictim : crLfuVictim;
     this.drop(victim);
     this.history.add(expert, victim, this.size[victim]!, this.time, 0);
@@ -169,21 +170,23 @@ export class CacheusPolicy extends KeyedPolicy {
   private adaptRate(hit: boolean): void {
     if (hit) this.intervalHits++;
     if (++this.intervalRequests < Math.max(this.count, 1)) return;
+    const r = this.previous;
+    const rate = this.weights.learningRate;
     const hitRatio = this.intervalHits / this.intervalRequests;
-    const deltaHit = hitRatio - this.previousHitRatio;
-    const deltaRate = this.rate - this.previousRate;
-    this.previousRate = this.rate;
-    this.previousHitRatio = hitRatio;
+    const deltaHit = hitRatio - r[PREVIOUS_HIT_RATIO]!;
+    const deltaRate = rate - r[PREVIOUS_RATE]!;
+    r[PREVIOUS_RATE] = rate;
+    r[PREVIOUS_HIT_RATIO] = hitRatio;
     this.intervalHits = 0;
     this.intervalRequests = 0;
     if (deltaRate !== 0) {
       const sign = deltaHit * deltaRate > 0 ? 1 : -1;
-      this.rate = Math.min(MAX_RATE, Math.max(MIN_RATE, this.rate + sign * Math.abs(this.rate * deltaRate)));
+      this.weights.learningRate = Math.min(MAX_RATE, Math.max(MIN_RATE, rate + sign * Math.abs(rate * deltaRate)));
       this.stalled = 0;
     } else if (hitRatio === 0 || deltaHit <= 0) {
       if (++this.stalled >= 10) {
         this.stalled = 0;
-        this.rate = MIN_RATE + (MAX_RATE - MIN_RATE) * this.rng();
+        this.weights.learningRate = this.rng.uniform(MIN_RATE, MAX_RATE);
       }
     }
   }
@@ -202,7 +205,8 @@ export class CacheusPolicy extends KeyedPolicy {
     if (rUsed !== this.rUsed) throw new Error(`cacheus: R holds ${rUsed}, counter ${this.rUsed}`);
     this.lfu.walk('cacheus lfu', () => {});
     if (this.lfu.length !== this.sr.length + this.r.length) throw new Error('cacheus: LFU and SR-LRU hold different counts');
-    if (!(this.rate >= MIN_RATE && this.rate <= MAX_RATE)) throw new Error(`cacheus: learning rate ${this.rate} out of range`);
+    const rate = this.weights.learningRate;
+    if (!(rate >= MIN_RATE && rate <= MAX_RATE)) throw new Error(`cacheus: learning rate ${rate} out of range`);
     this.history.verify('cacheus');
     this.checkTotals(this.lfu.length, used + rUsed);
   }

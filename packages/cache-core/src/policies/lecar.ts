@@ -7,13 +7,13 @@
  * the number of cached objects. A key re-admitted from the LFU history resumes its old frequency.
  * Parameters: learningRate (0.45).
  */
-import seedrandom from 'seedrandom';
 import type { PolicyInfo, PolicyOptions } from './policy.js';
 import { KeyedPolicy } from './internal/base.js';
 import { FreqBuckets } from './internal/freq-buckets.js';
 import { KeyList, LinkStore } from './internal/key-list.js';
-import { ExpertHistories, ExpertWeights, discountFor } from './internal/learned-experts.js';
+import { ExpertHistories, ExpertWeights } from './internal/learned-experts.js';
 import { checkRange, readParams } from './internal/params.js';
+import { SeededRandom } from './internal/random.js';
 
 export const lecarParams = {
   learningRate: { default: 0.45, doc: 'learning rate of the expert weights' },
@@ -24,9 +24,8 @@ export class LecarPolicy extends KeyedPolicy {
   private readonly lru: KeyList;
   private readonly lfu: FreqBuckets;
   private readonly history: ExpertHistories;
-  private readonly weights = new ExpertWeights();
-  private readonly learningRate: number;
-  private readonly rng: seedrandom.PRNG;
+  private readonly weights: ExpertWeights;
+  private readonly rng: SeededRandom;
   private time = 0;
   /** Frequency to resume at for the key of the current miss (1 unless found in the LFU history). */
   private resumeKey = -1;
@@ -36,12 +35,12 @@ export class LecarPolicy extends KeyedPolicy {
     super('lecar', options.capacity, options.keySpace);
     const p = readParams(this.name, lecarParams, options.params);
     checkRange(this.name, 'learningRate', p.learningRate, 0, 100);
-    this.learningRate = p.learningRate;
+    this.weights = new ExpertWeights(p.learningRate);
     this.lruLinks = new LinkStore(this.keyCap);
     this.lru = new KeyList(this.lruLinks);
     this.lfu = new FreqBuckets(this.keyCap);
     this.history = new ExpertHistories(this.keyCap, this.capacity);
-    this.rng = seedrandom.alea(`lecar:${options.seed ?? 0}`);
+    this.rng = new SeededRandom(`lecar:${options.seed ?? 0}`);
   }
 
   /** Weight of the LRU expert (the LFU expert has 1 - this). */
@@ -70,8 +69,7 @@ export class LecarPolicy extends KeyedPolicy {
     this.resumeFreq = 1;
     const expert = this.history.expertOf(key);
     if (expert >= 0) {
-      const age = this.time - this.history.evictedTime(key);
-      this.weights.penalise(expert, this.learningRate, discountFor(this.count), age);
+      this.weights.penalise(expert, this.count, this.history.age(key, this.time));
       if (expert === 1) this.resumeFreq = this.history.memoOf(key) + 1;
       this.history.take(key);
     }
@@ -85,7 +83,7 @@ export class LecarPolicy extends KeyedPolicy {
       this.drop(lruVictim);
       return lruVictim;
     }
-    const expert = this.weights.choose(this.rng());
+    const expert = this.weights.choose(this.rng);
     const victim = expert === 0 ? lruVictim : lfuVictim;
     const freq = this.lfu.freq[victim]!;
     this.drop(victim);

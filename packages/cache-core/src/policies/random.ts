@@ -3,11 +3,11 @@
  * PolicyOptions.seed, so runs are reproducible). The baseline every policy should beat.
  * Parameters: none.
  */
-import seedrandom from 'seedrandom';
 import type { PolicyInfo, PolicyOptions } from './policy.js';
 import { KeyedPolicy } from './internal/base.js';
 import { growInt32, growUint32 } from './internal/arrays.js';
 import { readParams } from './internal/params.js';
+import { SeededRandom } from './internal/random.js';
 
 export const randomParams = {} as const;
 
@@ -15,14 +15,14 @@ export class RandomPolicy extends KeyedPolicy {
   /** Dense array of resident keys and each key's slot in it (-1 when absent). */
   private keys: Uint32Array;
   private slot: Int32Array;
-  private readonly rng: seedrandom.PRNG;
+  private readonly rng: SeededRandom;
 
   constructor(options: PolicyOptions) {
     super('random', options.capacity, options.keySpace);
     readParams(this.name, randomParams, options.params);
     this.keys = new Uint32Array(this.keyCap);
     this.slot = new Int32Array(this.keyCap).fill(-1);
-    this.rng = seedrandom.alea(`random-policy:${options.seed ?? 0}`);
+    this.rng = new SeededRandom(`random-policy:${options.seed ?? 0}`);
   }
 
   protected growKeys(n: number): void {
@@ -39,7 +39,7 @@ export class RandomPolicy extends KeyedPolicy {
   }
 
   evict(): number {
-    const key = this.keys[Math.floor(this.rng() * this.count)]!;
+    const key = this.keys[this.rng.below(this.count)]!;
     this.remove(key);
     return key;
   }

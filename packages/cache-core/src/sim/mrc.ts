@@ -57,6 +57,12 @@ export function mrcPoint(curve: MissRatioCurve, policy: string, capacity: number
   return point;
 }
 
+/**
+ * Replays every policy at every capacity over `trace` (one in-memory read of the trace) and
+ * returns the points policy-major. With a policy that needs next-access positions (Belady) and
+ * a trace without them, `trace.nextAccess` is filled in place first. Results do not depend on
+ * the number of threads.
+ */
 export async function missRatioCurve(trace: RequestBatch, keyCount: number, options: MrcOptions): Promise<MissRatioCurve> {
   const started = performance.now();
   if (options.policies.length === 0) throw new ConfigError('policies', 'no policies given');

@@ -61,15 +61,17 @@ describe('CacheManager on Redis', () => {
     expect((await manager.getEntry('small'))?.metadata).toEqual({ source: 'test' });
     expect(await manager.get('big')).toEqual(big);
     expect(await manager.get('absent', 'default')).toBe('default');
-    // The big value went to Redis compressed: marker byte 0x01.
-    const stored = await raw.hgetBuffer(`${keyPrefix}{${keyPrefix}0}:e:big`, 'v');
-    expect(stored?.[0]).toBe(0x01);
-    expect(stored!.length).toBeLessThan(5000);
+    // The big value went to Redis compressed: after the 2-byte envelope header, marker byte 0x01.
+    const stored = (await raw.getBuffer(`${keyPrefix}{${keyPrefix}0}:e:big`))!;
+    expect(Array.from(stored.subarray(0, 3))).toEqual([0xca, 0, 0x01]);
+    expect(stored.length).toBeLessThan(5000);
     const pttl = await raw.pttl(`${keyPrefix}{${keyPrefix}0}:e:small`);
     expect(pttl).toBeGreaterThan(59_000);
     const metrics = await manager.getMetrics();
     expect(metrics).toMatchObject({ hits: 3, misses: 1, sets: 2, currentEntries: 2, backendErrors: 0 });
-    expect(metrics.currentSizeBytes).toBe(stored!.length + (await raw.hstrlen(`${keyPrefix}{${keyPrefix}0}:e:small`, 'v')));
+    const small = (await raw.getBuffer(`${keyPrefix}{${keyPrefix}0}:e:small`))!;
+    // Value bytes only: the envelope header (2) and the metadata block (4 + 17) are not counted.
+    expect(metrics.currentSizeBytes).toBe(stored.length - 2 + small.length - 2 - 4 - '{"source":"test"}'.length);
     expect(await manager.evictLru(1)).toBe(1);
     expect(await manager.get('small')).toBeUndefined();
   });
@@ -77,7 +79,8 @@ describe('CacheManager on Redis', () => {
   it('corrupt bytes written by someone else are a miss counted by the decoder', async () => {
     const { manager, keyPrefix } = await startManager();
     await manager.set('k', { ok: true });
-    await raw.hset(`${keyPrefix}{${keyPrefix}0}:e:k`, 'v', Buffer.from([0x07, 1, 2, 3]));
+    // A well-formed envelope around bytes the manager's codec does not know (marker 0x07).
+    await raw.set(`${keyPrefix}{${keyPrefix}0}:e:k`, Buffer.from([0xca, 0, 0x07, 1, 2, 3]));
     expect(await manager.get('k', 'fallback')).toBe('fallback');
     expect((await manager.getMetrics()).decodeErrors).toBe(1);
   });
@@ -87,10 +90,10 @@ describe('CacheManager on Redis', () => {
     const { manager, keyPrefix } = await startManager({ signingSecret: secret });
     await manager.set('k', { ok: true });
     expect(await manager.get('k')).toEqual({ ok: true });
-    const field = `${keyPrefix}{${keyPrefix}0}:e:k`;
-    const stored = (await raw.hgetBuffer(field, 'v'))!;
-    // Replace the payload with a valid, unsigned JSON entry: the decoder would accept it.
-    await raw.hset(field, 'v', Buffer.concat([stored.subarray(0, 32), Buffer.from([0x00]), Buffer.from('{"ok":false}')]));
+    const entryKey = `${keyPrefix}{${keyPrefix}0}:e:k`;
+    const stored = (await raw.getBuffer(entryKey))!;
+    // Keep header and tag, replace the payload with a valid JSON entry the decoder would accept.
+    await raw.set(entryKey, Buffer.concat([stored.subarray(0, 2 + 32), Buffer.from([0x00]), Buffer.from('{"ok":false}')]));
     expect(await manager.get('k', 'fallback')).toBe('fallback');
     expect((await manager.currentBackend!.stats()).rejectedEntries).toBe(1);
     expect((await manager.getMetrics()).decodeErrors).toBe(0);

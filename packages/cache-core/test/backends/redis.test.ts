@@ -47,19 +47,37 @@ async function keysUnder(prefix: string): Promise<string[]> {
 }
 
 describe('key layout', () => {
-  it('stores each entry as a hash with PX and keeps the index under the same hash tag', async () => {
+  it('stores each entry as one string with PX and keeps the index under the same hash tag', async () => {
     const prefix = uniquePrefix('layout');
     const backend = await started({ keyPrefix: prefix });
     await backend.set('user:1', Uint8Array.of(0, 42), { ttlMs: 60_000, metadata: { a: 1 } });
     const base = `${prefix}{${prefix}0}:`;
     expect(await keysUnder(prefix)).toEqual([`${base}e:user:1`, `${base}exp`, `${base}lru`, `${base}st`, `${base}sz`]);
-    const entry = await raw.hgetallBuffer(`${base}e:user:1`);
-    expect(Array.from(entry.v!)).toEqual([0, 42]);
-    expect(entry.m!.toString()).toBe('{"a":1}');
+    const stored = (await raw.getBuffer(`${base}e:user:1`))!;
+    // 0xCA, flags = metadata, u32 length 7, '{"a":1}', then the value bytes untouched.
+    expect(Array.from(stored)).toEqual([0xca, 1, 0, 0, 0, 7, ...Buffer.from('{"a":1}'), 0, 42]);
     const pttl = await raw.pttl(`${base}e:user:1`);
     expect(pttl).toBeGreaterThan(59_000);
     expect(pttl).toBeLessThanOrEqual(60_000);
     expect(await raw.hget(`${base}sz`, 'user:1')).toBe('2');
+  });
+
+  it('an overwrite sets, keeps or removes the TTL as the new entry asks', async () => {
+    const prefix = uniquePrefix('ttl');
+    const backend = await started({ keyPrefix: prefix });
+    const entryKey = `${prefix}{${prefix}0}:e:k`;
+    await backend.set('k', Uint8Array.of(1), { ttlMs: 60_000 });
+    expect(await raw.pttl(entryKey)).toBeGreaterThan(59_000);
+    await backend.set('k', Uint8Array.of(2), { metadata: { m: 1 } });
+    expect(await raw.pttl(entryKey)).toBe(-1);
+    expect(await raw.zcard(`${prefix}{${prefix}0}:exp`)).toBe(0);
+    await backend.set('k', Uint8Array.of(3));
+    expect(Array.from((await raw.getBuffer(entryKey))!)).toEqual([0xca, 0, 3]);
+    expect((await backend.get('k'))?.metadata).toBeUndefined();
+    await backend.set('k', Uint8Array.of(4, 4), { ttlMs: 30_000 });
+    expect(await raw.pttl(entryKey)).toBeGreaterThan(29_000);
+    expect(await raw.pttl(entryKey)).toBeLessThanOrEqual(30_000);
+    expect(await backend.stats()).toMatchObject({ entries: 1, sizeBytes: 2, expirations: 0 });
   });
 
   it('clear() removes only its own prefix, even when the prefix holds glob characters', async () => {
@@ -94,28 +112,42 @@ describe('key layout', () => {
 });
 
 describe('values the backend did not write', () => {
-  it('returns foreign bytes in the value field as they are (the manager decoder judges them)', async () => {
+  it('passes the value bytes inside a valid envelope as they are (the manager decoder judges them)', async () => {
     const prefix = uniquePrefix('foreign');
     const backend = await started({ keyPrefix: prefix });
     await backend.set('k', Uint8Array.of(0, 1));
-    await raw.hset(`${prefix}{${prefix}0}:e:k`, 'v', Buffer.from([0xff, 0xfe, 0x00]));
+    await raw.set(`${prefix}{${prefix}0}:e:k`, Buffer.from([0xca, 0, 0xff, 0xfe, 0x00]));
     expect(Array.from((await backend.get('k'))!.value)).toEqual([0xff, 0xfe, 0x00]);
   });
 
-  it('a value of the wrong Redis type or unreadable metadata is a miss plus a counted rejection', async () => {
-    const prefix = uniquePrefix('wrongtype');
+  it('a foreign value (wrong Redis type, other format, truncated, bad metadata) is a miss plus a counted rejection', async () => {
+    const prefix = uniquePrefix('rejected');
+    const base = `${prefix}{${prefix}0}:e:`;
     const backend = await started({ keyPrefix: prefix });
-    await backend.set('string', Uint8Array.of(1));
-    await backend.set('meta', Uint8Array.of(2), { metadata: { ok: true } });
-    await raw.del(`${prefix}{${prefix}0}:e:string`);
-    await raw.set(`${prefix}{${prefix}0}:e:string`, 'someone else wrote this');
-    await raw.hset(`${prefix}{${prefix}0}:e:meta`, 'm', '{not json');
-    expect(await backend.get('string')).toBeUndefined();
-    expect(await backend.get('meta')).toBeUndefined();
-    const stats = await backend.stats();
-    expect(stats).toMatchObject({ rejectedEntries: 2, entries: 1, backendErrors: 0 });
+    const cases: [string, () => Promise<unknown>][] = [
+      ['hash', async () => {
+        await raw.del(`${base}hash`);
+        await raw.hset(`${base}hash`, 'v', 'someone else wrote this');
+      }],
+      ['text', () => raw.set(`${base}text`, 'plain text from another writer')],
+      ['empty', () => raw.set(`${base}empty`, '')],
+      ['flags', () => raw.set(`${base}flags`, Buffer.from([0xca, 9, 1]))],
+      ['truncated', () => raw.set(`${base}truncated`, Buffer.from([0xca, 1, 0, 0, 0, 50, 0x7b]))],
+      ['badjson', () => raw.set(`${base}badjson`, Buffer.concat([Buffer.from([0xca, 1, 0, 0, 0, 9]), Buffer.from('{not json'), Buffer.from([0])]))],
+      ['array', () => raw.set(`${base}array`, Buffer.concat([Buffer.from([0xca, 1, 0, 0, 0, 2]), Buffer.from('[]'), Buffer.from([0])]))],
+      ['signed', () => raw.set(`${base}signed`, Buffer.concat([Buffer.from([0xca, 2]), Buffer.alloc(32), Buffer.from([0])]))],
+    ];
+    for (const [key, overwrite] of cases) {
+      await backend.set(key, Uint8Array.of(1), { metadata: { ok: true } });
+      await overwrite();
+    }
+    await backend.set('good', Uint8Array.of(2));
+    for (const [key] of cases) expect(await backend.get(key)).toBeUndefined();
+    expect((await backend.get('good'))?.value[0]).toBe(2);
+    expect(await backend.stats()).toMatchObject({ rejectedEntries: cases.length, backendErrors: 0 });
     // The wrong-type key under our prefix was removed from the index and from Redis.
-    expect(await raw.exists(`${prefix}{${prefix}0}:e:string`)).toBe(0);
+    expect(await raw.exists(`${base}hash`)).toBe(0);
+    expect((await backend.keys()).includes('hash')).toBe(false);
   });
 
   it('an entry removed behind the backend (DEL, maxmemory) is a miss, counted as an eviction', async () => {
@@ -132,14 +164,16 @@ describe('values the backend did not write', () => {
 describe('HMAC signing', () => {
   const secret = 'a secret of at least sixteen bytes';
 
-  it('round-trips signed entries and stores tag + value', async () => {
+  it('round-trips signed entries and stores header, metadata, tag and value', async () => {
     const prefix = uniquePrefix('signed');
     const backend = await started({ keyPrefix: prefix, signingSecret: secret });
     await backend.set('k', Uint8Array.of(0, 9, 9), { metadata: { v: 2 } });
     const entry = await backend.get('k');
     expect(Array.from(entry!.value)).toEqual([0, 9, 9]);
     expect(entry!.metadata).toEqual({ v: 2 });
-    expect((await raw.hgetBuffer(`${prefix}{${prefix}0}:e:k`, 'v'))!.length).toBe(32 + 3);
+    const stored = (await raw.getBuffer(`${prefix}{${prefix}0}:e:k`))!;
+    expect(stored.length).toBe(2 + 4 + '{"v":2}'.length + 32 + 3);
+    expect(stored[1]).toBe(3); // metadata + signed
     expect(await backend.stats()).toMatchObject({ sizeBytes: 3, rejectedEntries: 0 });
   });
 
@@ -149,12 +183,14 @@ describe('HMAC signing', () => {
     const backend = await started({ keyPrefix: prefix, signingSecret: secret });
     for (const key of ['value', 'meta', 'source', 'copy']) await backend.set(key, Uint8Array.of(0, 1, 2), { metadata: { k: key } });
 
-    const stored = (await raw.hgetBuffer(`${base}value`, 'v'))!;
-    stored.writeUInt8(stored.readUInt8(stored.length - 1) ^ 1, stored.length - 1);
-    await raw.hset(`${base}value`, 'v', stored);
-    await raw.hset(`${base}meta`, 'm', '{"k":"other"}');
+    const value = (await raw.getBuffer(`${base}value`))!;
+    value.writeUInt8(value.readUInt8(value.length - 1) ^ 1, value.length - 1);
+    await raw.set(`${base}value`, value);
+    const meta = (await raw.getBuffer(`${base}meta`))!;
+    meta.write('{"k":"oops"}', 6, 'utf8'); // same length as {"k":"meta"}
+    await raw.set(`${base}meta`, meta);
     // A valid entry of another key, copied over: the tag covers the key.
-    await raw.hset(`${base}copy`, 'v', (await raw.hgetBuffer(`${base}source`, 'v'))!, 'm', '{"k":"source"}');
+    await raw.set(`${base}copy`, (await raw.getBuffer(`${base}source`))!);
 
     expect(await backend.get('value')).toBeUndefined();
     expect(await backend.get('meta')).toBeUndefined();
@@ -164,10 +200,13 @@ describe('HMAC signing', () => {
     const unsigned = await started({ keyPrefix: prefix });
     await unsigned.set('plain', Uint8Array.of(0, 5));
     expect(await backend.get('plain')).toBeUndefined();
+    // Without the secret a signed entry cannot be checked, so it is not trusted either.
+    expect(await unsigned.get('source')).toBeUndefined();
     const otherSecret = await started({ keyPrefix: prefix, signingSecret: 'another secret, also long enough' });
     expect(await otherSecret.get('source')).toBeUndefined();
 
     expect((await backend.stats()).rejectedEntries).toBe(4);
+    expect((await unsigned.stats()).rejectedEntries).toBe(1);
     expect((await otherSecret.stats()).rejectedEntries).toBe(1);
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/manager/errors.js';
 import { generateCacheKey } from '../../src/manager/keys.js';
 import { PrefetchQueue } from '../../src/manager/prefetch-queue.js';
-import { startedManager } from './helpers.js';
+import { CacheManager } from '../../src/manager/cache-manager.js';
+import { RecordingLogger, startedManager } from './helpers.js';
 
 const order = (queue: PrefetchQueue) => queue.snapshot().map((i) => `${i.key}:${i.priority}`);
 
@@ -157,5 +158,28 @@ describe('CacheManager: prefetch API', () => {
     await manager.drainPrefetchQueue();
     expect(manager.getPrefetchQueue()).toEqual([]);
     expect(await manager.get('/later')).toBe('fetched');
+  });
+});
+
+describe('CacheManager: prefetch worker lifecycle', () => {
+  it('a worker set up before start() runs once started, pauses on stop and resumes on restart', async () => {
+    const manager = new CacheManager({ logger: new RecordingLogger() });
+    const fetched: string[] = [];
+    manager.startPrefetchWorker(async (endpoint) => (fetched.push(endpoint), endpoint), 1);
+    manager.prefetch('/before-start');
+    await manager.drainPrefetchQueue();
+    expect(fetched).toEqual([]);
+    await manager.start();
+    await manager.drainPrefetchQueue();
+    expect(fetched).toEqual(['/before-start']);
+    await manager.stop();
+    manager.prefetch('/while-stopped');
+    await manager.drainPrefetchQueue();
+    expect(fetched).toEqual(['/before-start']);
+    await manager.start();
+    await manager.drainPrefetchQueue();
+    expect(fetched).toEqual(['/before-start', '/while-stopped']);
+    expect(() => manager.startPrefetchWorker(async () => 1)).toThrow(/already running/);
+    await manager.stop();
   });
 });

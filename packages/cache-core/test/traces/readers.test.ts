@@ -245,11 +245,28 @@ describe('every format', () => {
     }
   });
 
+  it('a binary file read as text fails at the over-long line instead of filling memory', async () => {
+    const junk = Buffer.alloc((1 << 20) + 10, 0x41);
+    const path = file('junk.txt', Buffer.concat([Buffer.from('1\n2\n'), junk]));
+    const error = await failure(path);
+    expect(error.byteOffset).toBe(4);
+    expect(error.message).toContain('a line longer than 1048576 bytes starts here; is this really a text trace?');
+    const csv = file('junk.csv', Buffer.concat([Buffer.from('1,2\n"'), junk]));
+    expect((await failure(csv, { csv: 'key=1' })).message).toContain('malformed CSV');
+  });
+
   it('limit stops after that many requests', async () => {
     const path = file('limit.txt', '1\n2\n3\n4\n5\n');
     const trace = await loadTrace(path, { limit: 3, batchSize: 2 });
     expect(keys(trace)).toEqual([0, 1, 2]);
     expect(trace.keyCount).toBe(3);
+    for (const [name, text] of [['limit.csv', '1\n2\n3\n4\n5\n'], ['limit.log', '1.1.1.1 - - [01/Jan/2020:00:00:00 +0000] "GET /a HTTP/1.1" 200 1\n'.repeat(5)]] as const) {
+      const other = await loadTrace(file(name, text), { limit: 3, csv: 'key=1' });
+      expect(other.batch.length).toBe(3);
+    }
+    const bin = await loadTrace(file('limit.bin', oracleGeneralBytes([1, 2, 1, 3].map((id, i) => ({ time: i, id: BigInt(id), size: 1, next: id === 1 && i === 0 ? 3n : -1n })))), { limit: 2 });
+    expect(keys(bin)).toEqual([0, 1]);
+    expect(Array.from(bin.batch.nextAccess)).toEqual([-1, -1]); // recomputed inside the prefix
   });
 
   it('a reader can be iterated only once', async () => {

@@ -6,8 +6,9 @@
  * trace back to run files (reports/compare/runs/...).
  */
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { type TraceFormat, UnknownPolicyError, createPolicy, knownPolicyNames, listPolicies } from '@cachelab/cache-core';
+import { type TraceFormat, knownPolicyNames, listPolicies } from '@cachelab/cache-core';
 import type { Command } from 'commander';
+import { assertPoliciesKnown } from '../experiment/check-policies.js';
 import { assertRunFinished } from '../experiment/outcome.js';
 import { runExperiment } from '../experiment/runner.js';
 import { type Experiment, parseExperiment, policyLabel, sizeLabel } from '../experiment/schema.js';
@@ -47,19 +48,6 @@ interface CompareOptions {
   quiet?: boolean;
 }
 
-/** Fails fast (exit 1) on an unknown policy, listing the known ones. */
-function checkPolicies(names: readonly string[]): void {
-  for (const name of names) {
-    if (name.startsWith('dqn:')) continue;
-    try {
-      createPolicy(name, { capacity: 1, keySpace: 1 });
-    } catch (error) {
-      if (error instanceof UnknownPolicyError) throw error;
-      // other errors (parameters) surface when the cell runs, with the cell named
-    }
-  }
-}
-
 /** Repository-relative when the trace is inside the checkout, so run files do not depend on where it lives. */
 function tracePathForExperiment(path: string): string {
   const absolute = resolve(path);
@@ -70,7 +58,7 @@ function tracePathForExperiment(path: string): string {
 export function compareExperiment(options: Pick<CompareOptions, 'trace' | 'format' | 'policies' | 'sizes' | 'unit' | 'seed'>): Experiment {
   const policies = options.policies ?? defaultPolicies();
   if (policies.length === 0) throw new CliUsageError(`no policies to compare; known policies: ${knownPolicyNames().join(', ')}`);
-  checkPolicies(policies);
+  assertPoliciesKnown(policies);
   const trace = tracePathForExperiment(options.trace ?? shippedTracePath());
   try {
     return parseExperiment(

@@ -12,10 +12,11 @@ import { register as trace } from './trace.js';
 import { register as train } from './train.js';
 import { register as evaluate } from './evaluate.js';
 import { register as validate } from './validate.js';
+import { register as markov } from './markov.js';
 
 type Register = (program: Command) => void;
 
-const commands: Register[] = [replay, mrc, trace, compare, run, report, train, evaluate, validate];
+const commands: Register[] = [replay, mrc, trace, compare, run, report, train, evaluate, validate, markov];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);

@@ -56,7 +56,7 @@ export function register(program: Command): void {
     .description('replay a trace through one eviction policy at one cache size')
     .requiredOption('--trace <file>', 'trace file (oracleGeneral .bin, .csv, .txt, access .log)');
   addTraceOptions(command)
-    .requiredOption('--policy <name>', 'eviction policy (see `cachelab policies`), e.g. lru, s3fifo, belady')
+    .requiredOption('--policy <name>', 'eviction policy, e.g. lru, s3fifo, belady (an unknown name lists the known ones)')
     .requiredOption('--size <size>', 'cache size: objects (4897), share of distinct objects (10%) or bytes (128MiB, 1GB)')
     .addOption(new Option('--unit <unit>', 'unit of a plain number or % size (byte suffixes always mean bytes)').choices(['objects', 'bytes']))
     .option('--warmup <n>', 'requests that warm the cache without being counted', parseNonNegativeInt('--warmup'))
@@ -97,7 +97,9 @@ export async function runReplay(flags: ReplayFlags): Promise<ReplayResult> {
   let unit: CapacityUnit;
   let seconds: number;
 
-  if (!relative && (!needsOracle || reader.format === 'oracleGeneral')) {
+  // Oracle positions in a stream are usable only as the file has them (no record skipped).
+  const streamable = !relative && (!needsOracle || (reader.format === 'oracleGeneral' && !flags.skipInvalid));
+  if (streamable) {
     // Absolute size: stream the trace, nothing needs the whole of it.
     ({ capacity, unit } = parseCapacity(flags.size, { distinctObjects: 0, ...(flags.unit ? { unit: flags.unit } : {}) }));
     const replayer = new Replayer(createPolicy(flags.policy, { capacity, seed, ...params }), { unit, warmup });

@@ -99,7 +99,8 @@ Examples:
   cachelab trace generate --kind sessions --endpoints 100 --users 20 --seed 7 --out api.csv --matrix api-matrix.json
 
 Same options and seed → byte-identical file. The sessions csv has a session column (read it with
---header); its key ids are endpoint indices, matching the rows of the --matrix file.`,
+--header). Rows and columns of the --matrix file are endpoint indices; its "keys" array gives the
+key label (/api/eN) of each, which is how a trace read back from the file maps to them.`,
     )
     .action(async (flags: GenerateFlags) => {
       const to = flags.to ?? writableFromPath(flags.out);

@@ -15,7 +15,8 @@ import type { Cell, DqnTrainCell, ReplayCell } from './cells.js';
 import { tracePath } from './cells.js';
 import { UnsupportedCellError } from './errors.js';
 import { trainCell } from './dqn-train.js';
-import { importRlAgent, prefetcherFactory } from './optional-packages.js';
+import { importRlAgent } from './optional-packages.js';
+import { createCellPrefetcher } from './prefetch.js';
 import { type LoadedTrace, getTrace } from './trace-cache.js';
 
 /** What every cell of a run shares; plain data (it travels to worker processes). */
@@ -105,18 +106,7 @@ async function runReplay(context: RunContext, cell: ReplayCell, trace: LoadedTra
     seed: cell.seed,
     ...(cell.policy.params ? { params: cell.policy.params } : {}),
   });
-  let prefetcher: Prefetcher | undefined;
-  if (cell.prefetch) {
-    const create = await prefetcherFactory();
-    if (!create) throw new UnsupportedCellError(cell.id, '@cachelab/markov exports no createPrefetcher() in this build, so prefetch cells cannot run');
-    prefetcher = create({
-      predictor: cell.prefetch.predictor,
-      degree: cell.prefetch.degree,
-      seed: cell.seed,
-      keySpace: trace.keyCount,
-      ...(cell.prefetch.params ? { params: cell.prefetch.params } : {}),
-    });
-  }
+  const prefetcher: Prefetcher | undefined = cell.prefetch ? createCellPrefetcher(cell.prefetch) : undefined;
   const replayer = new Replayer(policy, {
     unit: cell.unit,
     warmup: cell.warmup,
@@ -129,6 +119,8 @@ async function runReplay(context: RunContext, cell: ReplayCell, trace: LoadedTra
   const started = performance.now();
   let previous: ReplayStats = replayer.result();
   for (let start = 0; start < batch.length; start += step) {
+    // Yield to the event loop so that Ctrl-C (a signal handler) can be seen between chunks.
+    await new Promise((resolve) => setImmediate(resolve));
     if (signal.aborted) throw new InterruptedError(`cell ${cell.id} stopped before it finished; it will run again next time`);
     const end = Math.min(batch.length, start + step);
     replayer.feed(slice(batch, start, end));

@@ -110,8 +110,33 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 export function parseExperiment(value: unknown, source = 'experiment'): Experiment {
   const result = experimentSchema.safeParse(value);
   if (result.success) return checkReferences(result.data);
-  const issue = result.error.issues[0]!;
-  throw new ConfigError(fieldPath(issue.path), `${issue.message} (in ${source})`);
+  const { path, message } = explainIssue(result.error.issues[0]!);
+  throw new ConfigError(fieldPath(path), `${message} (in ${source})`);
+}
+
+interface Issue {
+  code?: string;
+  path: PropertyKey[];
+  message: string;
+  errors?: Issue[][];
+}
+
+/**
+ * For a value matching no branch of a union, the most telling branch: one that got past the
+ * type check (a string failing the size pattern, an object with a bad field), deepest first.
+ */
+function explainIssue(issue: Issue): { path: PropertyKey[]; message: string } {
+  if (issue.code !== 'invalid_union' || !issue.errors || issue.errors.length === 0) return { path: issue.path, message: issue.message };
+  const branches = issue.errors
+    .filter((branch) => branch.length > 0)
+    .map((branch) => {
+      const inner = explainIssue(branch[0]!);
+      return { path: [...issue.path, ...inner.path], message: inner.message, typeOnly: branch[0]!.code === 'invalid_type' && branch[0]!.path.length === 0 };
+    });
+  const informative = branches.filter((b) => !b.typeOnly);
+  const pool = informative.length > 0 ? informative : branches;
+  if (pool.length === 0) return { path: issue.path, message: issue.message };
+  return pool.reduce((best, b) => (b.path.length > best.path.length ? b : best));
 }
 
 /** Cross-field checks zod cannot express field by field. */

@@ -160,20 +160,23 @@ export class CandidateCache implements EvictionPolicy {
     const k = this.k;
     const out = this.candidates;
     let n = 0;
-    const add = (key: number): void => {
-      if (key === NIL || (exclude && exclude(key))) return;
-      for (let i = 0; i < n; i++) if (out[i] === key) return;
-      out[n++] = key;
-    };
     // Walk from the LRU tail / FIFO head past excluded keys (the env's pending victims).
     let t = this.lruTail;
-    while (t !== NIL && exclude && exclude(t)) t = this.lruPrev[t]!;
-    add(t);
+    if (exclude) while (t !== NIL && exclude(t)) t = this.lruPrev[t]!;
+    if (t !== NIL) out[n++] = t;
     let h = this.fifoHead;
-    while (h !== NIL && exclude && exclude(h)) h = this.fifoNext[h]!;
-    if (n < k) add(h);
+    if (exclude) while (h !== NIL && exclude(h)) h = this.fifoNext[h]!;
+    if (h !== NIL && h !== t && n < k) out[n++] = h;
     const distinct = Math.min(k, this.count);
-    for (let tries = 0; n < distinct && tries < 8 * k; tries++) add(this.residents[Math.floor(this.rng() * this.count)]!);
+    const residents = this.residents;
+    const count = this.count;
+    for (let tries = 0; n < distinct && tries < 8 * k; tries++) {
+      const key = residents[Math.floor(this.rng() * count)]!;
+      if (exclude && exclude(key)) continue;
+      let seen = false;
+      for (let i = 0; i < n; i++) if (out[i] === key) seen = true;
+      if (!seen) out[n++] = key;
+    }
     if (n === 0) throw new Error(`${this.name}: no resident candidate to evict`);
     const found = n;
     for (let i = n; i < k; i++) out[i] = out[i % found]!;

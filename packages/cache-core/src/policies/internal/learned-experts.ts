@@ -7,6 +7,7 @@
  */
 import { growFloat64, growUint32, growUint8 } from './arrays.js';
 import { KeyList, LinkStore } from './key-list.js';
+import type { SeededRandom } from './random.js';
 
 export class ExpertHistories {
   private readonly links: LinkStore;
@@ -69,8 +70,9 @@ export class ExpertHistories {
     return (this.where[key] ?? 0) - 1;
   }
 
-  evictedTime(key: number): number {
-    return this.evictedAt[key]!;
+  /** Requests since `key` was evicted. */
+  age(key: number, now: number): number {
+    return now - this.evictedAt[key]!;
   }
 
   memoOf(key: number): number {
@@ -99,30 +101,43 @@ export class ExpertHistories {
   }
 }
 
-/** Two expert weights summing to 1. */
+/** Two expert weights summing to 1, and the learning rate that moves them. */
 export class ExpertWeights {
-  w0 = 0.5;
+  /** [weight of expert 0, learning rate]: a typed array, so updates never box a double. */
+  private readonly w: Float64Array;
 
-  /** Penalises `expert` for a regretted eviction of the given age (in requests). */
-  penalise(expert: number, learningRate: number, discount: number, age: number): void {
-    const factor = Math.exp(-learningRate * Math.pow(discount, age));
-    let w0 = this.w0;
+  constructor(learningRate: number) {
+    this.w = new Float64Array([0.5, learningRate]);
+  }
+
+  get w0(): number {
+    return this.w[0]!;
+  }
+
+  get learningRate(): number {
+    return this.w[1]!;
+  }
+
+  set learningRate(rate: number) {
+    this.w[1] = rate;
+  }
+
+  /**
+   * Penalises `expert` for a regretted eviction `age` requests ago in a cache of `objects` objects:
+   * factor exp(-learningRate × d^age) with LeCaR's discount d = 0.005^(1/objects).
+   */
+  penalise(expert: number, objects: number, age: number): void {
+    const factor = Math.exp(-this.w[1]! * Math.pow(0.005, age / Math.max(1, objects)));
+    let w0 = this.w[0]!;
     let w1 = 1 - w0;
     if (expert === 0) w0 *= factor;
     else w1 *= factor;
-    this.w0 = w0 / (w0 + w1);
     // Keep both experts alive (the LeCaR/CACHEUS implementations clamp weights similarly).
-    if (this.w0 < 0.01) this.w0 = 0.01;
-    else if (this.w0 > 0.99) this.w0 = 0.99;
+    this.w[0] = Math.min(0.99, Math.max(0.01, w0 / (w0 + w1)));
   }
 
-  /** Picks an expert with probability proportional to its weight; `u` uniform in [0, 1). */
-  choose(u: number): 0 | 1 {
-    return u < this.w0 ? 0 : 1;
+  /** Picks an expert with probability proportional to its weight. */
+  choose(random: SeededRandom): 0 | 1 {
+    return random.chance(this.w[0]!) ? 0 : 1;
   }
-}
-
-/** LeCaR's discount rate for a cache of `n` objects: 0.005^(1/n). */
-export function discountFor(n: number): number {
-  return Math.pow(0.005, 1 / Math.max(1, n));
 }

@@ -11,6 +11,7 @@ import { TraceFormatError } from '../errors.js';
 import { parseCsvColumns, type CsvColumns } from '../format.js';
 import { ABSENT, type RequestBatch } from '../request.js';
 import type { ReaderContext } from './context.js';
+import { MAX_LINE_BYTES } from './lines.js';
 import { clip } from './txt.js';
 
 export interface CsvReadOptions {
@@ -44,7 +45,14 @@ export async function* readCsv(ctx: ReaderContext, options: CsvReadOptions): Asy
     throw new ConfigError('csv', `${ctx.path}: a CSV trace needs a column mapping such as --csv time=2,key=5,size=4 (1-based columns), or --header with named columns`);
   }
   let index: ColumnIndex | null = mapping && !options.header ? resolveColumns(mapping, null, ctx.path) : null;
-  const parser = new Parser({ delimiter: options.delimiter, relax_column_count: true, skip_empty_lines: true, trim: true });
+  const parser = new Parser({
+    delimiter: options.delimiter,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    trim: true,
+    // An unclosed quote in a large file must not swallow it whole into memory.
+    max_record_size: MAX_LINE_BYTES,
+  });
   const api = parserApi(parser);
   // Records of the current file chunk with the line each ends on (csv-parse's running line count).
   const records: string[][] = [];
@@ -99,19 +107,24 @@ export async function* readCsv(ctx: ReaderContext, options: CsvReadOptions): Asy
   const stream = createReadStream(ctx.path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
   let ended = false;
   const iterator = stream[Symbol.asyncIterator]();
-  while (!ended) {
-    const next = await iterator.next();
-    ended = next.done === true;
-    parseChunk(ended ? undefined : next.value);
-    for (let r = 0; r < records.length; r++) {
-      consume(records[r]!, lines[r]!);
-      if (builder.full) {
-        yield builder.batch;
-        builder.reset();
+  try {
+    while (!ended) {
+      const next = await iterator.next();
+      ended = next.done === true;
+      parseChunk(ended ? undefined : next.value);
+      for (let r = 0; r < records.length; r++) {
+        consume(records[r]!, lines[r]!);
+        if (builder.full) {
+          yield builder.batch;
+          builder.reset();
+        }
       }
+      records.length = 0;
+      lines.length = 0;
     }
-    records.length = 0;
-    lines.length = 0;
+  } finally {
+    // The consumer may stop early (limit, error): close the file.
+    if (!ended) await iterator.return?.();
   }
   if (builder.batch.length > 0) yield builder.batch;
 }

@@ -1,0 +1,22 @@
+/**
+ * Replay throughput per policy, object mode, on cloudPhysicsIO repeated to >= 10M requests
+ * (a seeded Zipf trace without ../shared), 10% of the distinct objects. One iteration = one
+ * replay of the whole batch, so requests/s = requests × hz. LRU is the baseline of the group.
+ * Targets (issue 4): LRU >= 5 M/s; S3-FIFO, SIEVE, CLOCK >= 3 M/s; ARC, LIRS, W-TinyLFU >= 1.5 M/s.
+ * Metadata bytes per object and the allocation check: bench/policy-figures.ts.
+ */
+import { bench, describe } from 'vitest';
+import { builtinPolicies, createPolicy, replay } from '../src/index.js';
+import { buildWorkload } from './policy-workload.js';
+
+const workload = await buildWorkload();
+const options = { iterations: 2, warmupIterations: 1, time: 0, warmupTime: 0 };
+
+describe(`policy replay, ${(workload.batch.length / 1e6).toFixed(2)}M requests (${workload.source}), ${workload.capacity} objects`, () => {
+  for (const info of builtinPolicies) {
+    bench(info.name, () => {
+      const policy = createPolicy(info.name, { capacity: workload.capacity, keySpace: workload.keyCount });
+      replay(policy, workload.batch, { unit: 'objects' });
+    }, options);
+  }
+});

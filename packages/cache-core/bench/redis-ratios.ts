@@ -1,0 +1,37 @@
+/**
+ * The Redis benchmark workloads (redis-fixture.ts) run interleaved: every round runs each
+ * contender for the same number of iterations, one after the other, so a change in machine load
+ * hits all of them alike. Prints the median throughput of each contender and the median of the
+ * per-round ratios to the group's baseline (its first contender).
+ * Run: pnpm tsx packages/cache-core/bench/redis-ratios.ts [rounds=15]
+ */
+import { RedisBenchFixture } from './redis-fixture.js';
+
+const rounds = Number(process.argv[2] ?? 15);
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+
+const fixture = new RedisBenchFixture();
+await fixture.start();
+try {
+  for (const workload of fixture.workloads) {
+    const sequential = workload.group.startsWith('sequential');
+    const iterations = sequential ? 400 : 20;
+    const callsPerIteration = sequential ? 1 : 100;
+    const opsPerSecond = workload.contenders.map(() => [] as number[]);
+    for (let round = 0; round < rounds + 1; round++) {
+      for (const [c, contender] of workload.contenders.entries()) {
+        const started = performance.now();
+        for (let i = 0; i < iterations; i++) await contender.run();
+        const seconds = (performance.now() - started) / 1000;
+        if (round > 0) opsPerSecond[c]!.push((iterations * callsPerIteration) / seconds); // round 0 warms up
+      }
+    }
+    console.log(`\n${workload.group} (calls/s, median of ${rounds} interleaved rounds)`);
+    for (const [c, contender] of workload.contenders.entries()) {
+      const ratios = opsPerSecond[c]!.map((ops, r) => ops / opsPerSecond[0]![r]!);
+      console.log(`  ${contender.name.padEnd(42)} ${median(opsPerSecond[c]!).toFixed(0).padStart(8)}   ×${median(ratios).toFixed(2)} of baseline`);
+    }
+  }
+} finally {
+  await fixture.close();
+}

@@ -1,0 +1,226 @@
+/**
+ * `cachelab markov eval`: trains a Markov next-request predictor online on a trace and reports
+ * how often it predicted the next request (per session/client when the trace has them), and with
+ * --prefetch how prefetching its predictions changes a cache's hit ratio against demand-only.
+ */
+import { createPolicy, distinctBytes, loadTrace, parseCapacity, type CapacityUnit } from '@cachelab/cache-core';
+import {
+  DEFAULT_OPTIONS,
+  DEFAULT_PREFETCH,
+  MarkovPredictor,
+  NaiveFirstOrderPredictor,
+  comparePrefetch,
+  evaluatePredictor,
+  type MarkovOptions,
+  type SequencePredictor,
+} from '@cachelab/markov';
+import { Option, type Command } from 'commander';
+import { CliUsageError } from '../util/cli-error.js';
+import { parsePositiveInt } from '../util/options.js';
+import { addTraceOptions, formatCount, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
+
+interface EvalFlags extends TraceFlags {
+  trace: string;
+  predictor: 'markov' | 'naive';
+  order: number;
+  top: number;
+  mode: MarkovOptions['mode'];
+  escape: boolean;
+  sessionStats?: boolean;
+  halfLife?: number;
+  maxStates: number;
+  maxSuccessors: number;
+  prefetch?: boolean;
+  policy: string;
+  size?: string;
+  unit?: CapacityUnit;
+  threshold: number;
+  degree: number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export interface MarkovPrefetchResult {
+  policy: string;
+  capacity: number;
+  capacityUnit: CapacityUnit;
+  threshold: number;
+  maxPrefetches: number;
+  demandHitRatio: number;
+  prefetchHitRatio: number;
+  hitRatioGain: number;
+  demandMisses: number;
+  prefetchMisses: number;
+  prefetchesIssued: number;
+  prefetchHits: number;
+  accuracy: number;
+  coverage: number;
+  prefetchBytes: number;
+  extraBytes: number;
+}
+
+/** The `--json` result. */
+export interface MarkovEvalResult {
+  trace: string;
+  requests: number;
+  keys: number;
+  sessions: number;
+  predictor: 'markov' | 'naive';
+  options: MarkovOptions | null;
+  predictions: number;
+  top1Hits: number;
+  top1Accuracy: number;
+  top: number;
+  topKHits: number;
+  topKAccuracy: number;
+  predictionRate: number;
+  states: number | null;
+  seconds: number;
+  prefetch: MarkovPrefetchResult | null;
+}
+
+function parseProbability(value: string): number {
+  const p = Number(value);
+  if (value.trim() === '' || !(p >= 0 && p <= 1)) throw new CliUsageError(`--threshold must be a probability in [0, 1], got "${value}"`);
+  return p;
+}
+
+function parseHalfLife(value: string): number {
+  const h = Number(value);
+  if (!(h > 0)) throw new CliUsageError(`--half-life must be a positive number of requests, got "${value}"`);
+  return h;
+}
+
+export function register(program: Command): void {
+  const markov = program.command('markov').description('Markov next-request prediction: evaluate, prefetch');
+  const command = markov
+    .command('eval')
+    .description('train a Markov predictor online on a trace; report top-1/top-k accuracy and, with --prefetch, replay figures')
+    .requiredOption('--trace <file>', 'trace file (access .log gives per-client sessions; .txt/.csv/.bin the global stream)');
+  addTraceOptions(command)
+    .addOption(new Option('--predictor <kind>', 'markov (bounded PPM) or naive (exact first-order most-frequent-successor baseline)').choices(['markov', 'naive']).default('markov'))
+    .option('--order <k>', 'longest context (PPM order; 1 = first order)', parsePositiveInt('--order'), DEFAULT_OPTIONS.order)
+    .option('--top <k>', 'k of top-k accuracy', parsePositiveInt('--top'), 3)
+    .addOption(new Option('--mode <mode>', 'how orders combine').choices(['blend', 'fallback']).default(DEFAULT_OPTIONS.mode))
+    .option('--no-escape', 'no PPM-C escape mass: probabilities are count/total')
+    .option('--session-stats', 'also keep per-session statistics (blended with the shared ones)')
+    .option('--half-life <n>', 'counts halve every n requests (default: no decay)', parseHalfLife)
+    .option('--max-states <n>', 'cap on states (contexts)', parsePositiveInt('--max-states'), DEFAULT_OPTIONS.maxStates)
+    .option('--max-successors <n>', 'cap on successors per state (≤ 255)', parsePositiveInt('--max-successors'), DEFAULT_OPTIONS.maxSuccessors)
+    .option('--prefetch', 'also replay the trace through a cache, demand-only and with Markov prefetching')
+    .option('--policy <name>', 'eviction policy of the prefetch replay', 'lru')
+    .option('--size <size>', 'cache size of the prefetch replay: objects (500), share (10%) or bytes (64MiB)')
+    .addOption(new Option('--unit <unit>', 'unit of a plain number or % size').choices(['objects', 'bytes']))
+    .option('--threshold <p>', 'least predicted probability that is prefetched', parseProbability, DEFAULT_PREFETCH.threshold)
+    .option('--degree <k>', 'most keys prefetched after one request', parsePositiveInt('--degree'), DEFAULT_PREFETCH.maxPrefetches)
+    .option('--json', 'print one JSON object')
+    .option('--quiet', 'no progress output')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  cachelab markov eval --trace access.log --order 3 --session-stats
+  cachelab markov eval --trace access.log --predictor naive --json
+  cachelab markov eval --trace traces/cache2k-web07.txt --order 2 --prefetch --policy lru --size 2000
+
+A prediction is a request whose session (client) has a previous request and for which the
+predictor offers at least one key; top-1 accuracy = correct best guesses / predictions.`,
+    )
+    .action(async (flags: EvalFlags) => {
+      const result = await runMarkovEval(flags);
+      process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : describe(result));
+    });
+}
+
+export async function runMarkovEval(flags: EvalFlags): Promise<MarkovEvalResult> {
+  if (flags.prefetch && flags.size === undefined) throw new CliUsageError('--prefetch needs --size (the cache size of the replay), e.g. --size 10%');
+  const options: Partial<MarkovOptions> = {
+    order: flags.order,
+    mode: flags.mode,
+    escape: flags.escape,
+    sessionStats: flags.sessionStats ?? false,
+    maxStates: flags.maxStates,
+    maxSuccessors: flags.maxSuccessors,
+    ...(flags.halfLife !== undefined ? { halfLife: flags.halfLife } : {}),
+  };
+  const makePredictor = (): SequencePredictor => (flags.predictor === 'naive' ? new NaiveFirstOrderPredictor() : new MarkovPredictor(options));
+  const probe = makePredictor(); // validates options before reading the trace
+  if (flags.prefetch) createPolicy(flags.policy, { capacity: 1, keySpace: 1 });
+  const trace = await loadTrace(flags.trace, traceReadOptions(flags));
+  const started = performance.now();
+  const evaluation = evaluatePredictor(probe, trace.batch, flags.top);
+  const seconds = (performance.now() - started) / 1000;
+  let prefetch: MarkovPrefetchResult | null = null;
+  if (flags.prefetch && flags.size !== undefined) {
+    const bytes = flags.size.trim().endsWith('%') && flags.unit === 'bytes' ? distinctBytes(trace.batch, trace.keyCount) : 0;
+    const { capacity, unit } = parseCapacity(flags.size, { distinctObjects: trace.keyCount, distinctBytes: bytes, ...(flags.unit ? { unit: flags.unit } : {}) });
+    const c = comparePrefetch(() => createPolicy(flags.policy, { capacity, keySpace: trace.keyCount }), makePredictor, trace.batch, {
+      unit,
+      prefetch: { threshold: flags.threshold, maxPrefetches: flags.degree },
+    });
+    const hitRatio = (hits: number, requests: number): number => (requests === 0 ? 0 : hits / requests);
+    prefetch = {
+      policy: flags.policy,
+      capacity,
+      capacityUnit: unit,
+      threshold: flags.threshold,
+      maxPrefetches: flags.degree,
+      demandHitRatio: hitRatio(c.demand.hits, c.demand.requests),
+      prefetchHitRatio: hitRatio(c.prefetch.hits, c.prefetch.requests),
+      hitRatioGain: c.hitRatioGain,
+      demandMisses: c.demand.misses,
+      prefetchMisses: c.prefetch.misses,
+      prefetchesIssued: c.prefetchesIssued,
+      prefetchHits: c.prefetchHits,
+      accuracy: c.accuracy,
+      coverage: c.coverage,
+      prefetchBytes: c.prefetchBytes,
+      extraBytes: c.extraBytes,
+    };
+  }
+  return {
+    trace: flags.trace,
+    requests: trace.batch.length,
+    keys: trace.keyCount,
+    sessions: trace.sessionCount,
+    predictor: flags.predictor,
+    options: probe instanceof MarkovPredictor ? probe.options : null,
+    predictions: evaluation.predictions,
+    top1Hits: evaluation.top1Hits,
+    top1Accuracy: evaluation.top1Accuracy,
+    top: evaluation.top,
+    topKHits: evaluation.topKHits,
+    topKAccuracy: evaluation.topKAccuracy,
+    predictionRate: evaluation.predictionRate,
+    states: probe instanceof MarkovPredictor ? probe.stats().states : null,
+    seconds,
+    prefetch,
+  };
+}
+
+function percent(x: number): string {
+  return `${(100 * x).toFixed(2)}%`;
+}
+
+function describe(r: MarkovEvalResult): string {
+  const model = r.options ? `markov order ${r.options.order} (${r.options.mode}${r.options.sessionStats ? ', per-session stats' : ''})` : 'naive first order';
+  const lines = [
+    `trace         ${r.trace}: ${formatCount(r.requests)} requests, ${formatCount(r.keys)} keys, ${formatCount(r.sessions)} sessions`,
+    `predictor     ${model}${r.states !== null ? `, ${formatCount(r.states)} states` : ''}`,
+    `predictions   ${formatCount(r.predictions)} (${percent(r.predictionRate)} of requests)`,
+    `top-1         ${formatCount(r.top1Hits)} correct   ${percent(r.top1Accuracy)}`,
+    `top-${r.top}         ${formatCount(r.topKHits)} correct   ${percent(r.topKAccuracy)}`,
+  ];
+  const p = r.prefetch;
+  if (p) {
+    lines.push(
+      `prefetch      ${p.policy} at ${formatCount(p.capacity)} ${p.capacityUnit}, threshold ${p.threshold}, at most ${p.maxPrefetches} per request`,
+      `  hit ratio   ${percent(p.demandHitRatio)} demand-only → ${percent(p.prefetchHitRatio)} with prefetch (${p.hitRatioGain >= 0 ? '+' : ''}${(100 * p.hitRatioGain).toFixed(2)} points)`,
+      `  issued      ${formatCount(p.prefetchesIssued)}, useful ${formatCount(p.prefetchHits)} (accuracy ${percent(p.accuracy)})`,
+      `  coverage    ${percent(p.coverage)} of demand misses removed (${formatCount(p.demandMisses)} → ${formatCount(p.prefetchMisses)})`,
+      `  bytes       ${formatCount(p.prefetchBytes)} prefetched, ${formatCount(p.extraBytes)} extra from the origin`,
+    );
+  }
+  lines.push(`time          ${r.seconds.toFixed(3)} s`, '');
+  return lines.join('\n');
+}

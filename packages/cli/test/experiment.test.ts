@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '@cachelab/cache-core';
+import { describe, expect, it } from 'vitest';
+import { expandCells } from '../src/experiment/cells.js';
+import { loadExperiment } from '../src/experiment/load.js';
+import { parseExperiment } from '../src/experiment/schema.js';
+import { canonicalJson, configHash } from '../src/util/hash.js';
+import { repoRoot } from '../src/util/paths.js';
+import { tempDir } from './helpers/workflow.js';
+
+const base = { traces: ['traces/cache2k-web07.txt'], sizes: ['1%', '5%'], policies: ['lru', 'fifo'] };
+
+function fieldOf(value: unknown): string {
+  try {
+    parseExperiment(value);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).field;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('experiment schema', () => {
+  it('fills defaults', () => {
+    const experiment = parseExperiment(base);
+    expect(experiment.unit).toBe('objects');
+    expect(experiment.seeds).toEqual([0]);
+    expect(experiment.warmup).toBe(0);
+    expect(experiment.prefetch).toEqual([]);
+  });
+
+  it('names the bad field in every error', () => {
+    expect(fieldOf({ ...base, sizes: ['5%', 'lots'] })).toBe('sizes[1]');
+    expect(fieldOf({ ...base, sizes: [] })).toBe('sizes');
+    expect(fieldOf({ ...base, policies: ['lru', { name: 'arc', params: { p: [1] } }] })).toBe('policies[1].params.p');
+    expect(fieldOf({ ...base, seeds: [1, -2] })).toBe('seeds[1]');
+    expect(fieldOf({ ...base, unit: 'pages' })).toBe('unit');
+    expect(fieldOf({ ...base, traces: [{ path: 'x.bin', format: 'parquet' }] })).toBe('traces[0].format');
+    expect(fieldOf({ sizes: ['1%'], policies: ['lru'] })).toBe('traces');
+    expect(fieldOf({ ...base, prefetch: [{ name: 'm', degree: 0 }] })).toBe('prefetch[0].degree');
+    expect(fieldOf({ ...base, dqn: { train: [{ name: 'a', trace: 'nope', size: '5%' }] } })).toBe('dqn.train[0].trace');
+    expect(fieldOf({ ...base, policies: ['lru', 'dqn:@missing'] })).toBe('policies[1]');
+    expect(fieldOf({ ...base, policies: ['lru', 'lru'] })).toBe('policies');
+  });
+
+  it('rejects unknown keys, naming them', () => {
+    expect(() => parseExperiment({ ...base, polices: ['lru'] })).toThrow(/polices/);
+    expect(() => parseExperiment({ ...base, traces: [{ path: 'a.txt', fromat: 'txt' }] })).toThrow(/traces\[0\].*fromat/);
+  });
+});
+
+describe('config hash', () => {
+  it('is the SHA-256 of the canonical JSON, whatever the key order', () => {
+    const a = parseExperiment({ ...base, seeds: [1, 2] });
+    const b = parseExperiment({ seeds: [1, 2], policies: ['lru', 'fifo'], sizes: ['1%', '5%'], traces: ['traces/cache2k-web07.txt'] });
+    expect(configHash(a)).toBe(configHash(b));
+    const expected = createHash('sha256').update(canonicalJson(a)).digest('hex').slice(0, 12);
+    expect(configHash(a)).toBe(expected);
+    expect(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: undefined } })).toBe('{"a":{"d":[2,{"y":2,"z":1}]},"b":1}');
+  });
+
+  it('changes with anything that changes results', () => {
+    const hash = configHash(parseExperiment(base));
+    expect(configHash(parseExperiment({ ...base, seeds: [1] }))).not.toBe(hash);
+    expect(configHash(parseExperiment({ ...base, sizes: ['1%', '6%'] }))).not.toBe(hash);
+    expect(configHash(parseExperiment({ ...base, warmup: 10 }))).not.toBe(hash);
+  });
+});
+
+describe('cells', () => {
+  it('expands traces × sizes × policies × seeds × (no prefetch + prefetch settings), training first', () => {
+    const experiment = parseExperiment({
+      traces: ['a.txt', { path: 'dir/b.csv', name: 'bee' }],
+      sizes: ['1%', 100],
+      policies: ['lru', { name: 'arc', label: 'arc2' }, 'dqn:@small'],
+      seeds: [0, 1],
+      prefetch: [{ name: 'mk' }],
+      dqn: { train: [{ name: 'small', trace: 'bee', size: '5%' }] },
+    });
+    const cells = expandCells(experiment);
+    expect(cells.filter((c) => c.kind === 'dqn-train').map((c) => c.id)).toEqual(['train-small-s0', 'train-small-s1']);
+    expect(cells.slice(0, 2).every((c) => c.kind === 'dqn-train')).toBe(true);
+    expect(cells.filter((c) => c.kind === 'replay')).toHaveLength(2 * 2 * 3 * 2 * 2);
+    const ids = cells.map((c) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toContain('bee-1pct-arc2-s1-pf-mk');
+    expect(ids).toContain('a-100-dqn__small-s0');
+  });
+});
+
+describe('loading experiment files', () => {
+  const content = { ...base, seeds: [3], description: 'same in every format' };
+
+  it('reads JSON, YAML and TypeScript to the same experiment, and finds files without an extension', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a.json'), JSON.stringify(content));
+    writeFileSync(
+      join(dir, 'b.yaml'),
+      'description: same in every format\ntraces: [traces/cache2k-web07.txt]\nsizes: ["1%", "5%"]\npolicies:\n  - lru\n  - fifo\nseeds: [3]\n',
+    );
+    writeFileSync(join(dir, 'c.ts'), `const experiment: Record<string, unknown> = ${JSON.stringify(content)};\nexport default experiment;\n`);
+    const [a, b, c] = await Promise.all([loadExperiment(join(dir, 'a')), loadExperiment(join(dir, 'b.yaml')), loadExperiment(join(dir, 'c'))]);
+    expect(a.name).toBe('a');
+    expect(b.experiment).toEqual(a.experiment);
+    expect(c.experiment).toEqual(a.experiment);
+    expect(configHash(c.experiment)).toBe(configHash(a.experiment));
+  });
+
+  it('reports a bad file with its path and the field', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ ...content, sizes: ['x'] }));
+    await expect(loadExperiment(join(dir, 'bad.json'))).rejects.toThrow(/^sizes\[0\]: .*bad\.json/);
+    writeFileSync(join(dir, 'broken.yaml'), 'traces: [\n');
+    await expect(loadExperiment(join(dir, 'broken.yaml'))).rejects.toThrow(/not valid YAML/);
+    await expect(loadExperiment(join(dir, 'absent'))).rejects.toThrow(/experiment ".*absent" not found/);
+  });
+
+  it('validates every shipped experiment', async () => {
+    const dir = join(repoRoot(), 'experiments');
+    for (const name of ['compare-web07.json', 'compare-shared.json']) {
+      const loaded = await loadExperiment(join(dir, name));
+      expect(loaded.experiment.policies.length).toBeGreaterThanOrEqual(8);
+      expect(JSON.parse(readFileSync(join(dir, name), 'utf8')).traces.length).toBe(loaded.experiment.traces.length);
+    }
+  });
+});

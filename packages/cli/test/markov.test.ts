@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/main.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelab-markov-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const apacheLog = fileURLToPath(new URL('../../../../shared/traces/apache_logs.log', import.meta.url));
+const hasShared = fs.existsSync(apacheLog);
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  try {
+    return { code: await main(args), stdout, stderr };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+function logLine(client: string, path: string, second: number): string {
+  return `${client} - - [17/May/2015:10:05:${String(second).padStart(2, '0')} +0000] "GET ${path} HTTP/1.1" 200 100 "-" "test"`;
+}
+
+// Two clients, interleaved. a: / /a.css /b.js / /a.css ; b: / /a.css /c.png
+// Shared first-order counts, hand-worked (prediction before learning each request):
+//   a /a.css  (after /: nothing known)          — no prediction
+//   b /       (b's first request)               — none
+//   a /b.js   (after /a.css: nothing known)     — none
+//   b /a.css  (after /: {/a.css:1})             → predict /a.css  ✓
+//   a /       (after /b.js: nothing known)      — none
+//   b /c.png  (after /a.css: {/b.js:1})         → predict /b.js   ✗
+//   a /a.css  (after /: {/a.css:2})             → predict /a.css  ✓
+// → 3 predictions, 2 correct.
+const requests: Array<[string, string]> = [
+  ['10.0.0.1', '/'],
+  ['10.0.0.1', '/a.css'],
+  ['10.0.0.2', '/'],
+  ['10.0.0.1', '/b.js'],
+  ['10.0.0.2', '/a.css'],
+  ['10.0.0.1', '/'],
+  ['10.0.0.2', '/c.png'],
+  ['10.0.0.1', '/a.css'],
+];
+const small = path.join(dir, 'small.log');
+fs.writeFileSync(small, requests.map(([c, p], i) => logLine(c, p, i)).join('\n') + '\n');
+
+describe('cachelab markov eval', () => {
+  it('counts predictions per client on a hand-worked access log (--json)', async () => {
+    for (const predictor of ['naive', 'markov']) {
+      const r = await cli(['markov', 'eval', '--trace', small, '--predictor', predictor, '--top', '2', '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const result = JSON.parse(r.stdout);
+      expect(result).toMatchObject({ requests: 8, keys: 4, sessions: 2, predictions: 3, top1Hits: 2, top1Accuracy: 2 / 3, top: 2, topKHits: 2 });
+    }
+  });
+
+  it('reports demand-only and prefetch replay figures with --prefetch (hand-worked)', async () => {
+    // One client alternating / and /a.css, one cache slot: demand-only misses all 6. With prefetch:
+    // misses at t=0,1,2 (/a.css→/ is learned at t=2), then each request prefetches the other page,
+    // which the next request hits: 3 misses, 4 prefetches issued (after t=2..5), 3 useful.
+    const alternating = path.join(dir, 'alternating.log');
+    fs.writeFileSync(alternating, ['/', '/a.css', '/', '/a.css', '/', '/a.css'].map((p, i) => logLine('10.0.0.9', p, i)).join('\n') + '\n');
+    const r = await cli(['markov', 'eval', '--trace', alternating, '--prefetch', '--size', '1', '--threshold', '0.5', '--no-escape', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).prefetch).toEqual({
+      policy: 'lru',
+      capacity: 1,
+      capacityUnit: 'objects',
+      threshold: 0.5,
+      maxPrefetches: 2,
+      demandHitRatio: 0,
+      prefetchHitRatio: 0.5,
+      hitRatioGain: 0.5,
+      demandMisses: 6,
+      prefetchMisses: 3,
+      prefetchesIssued: 4,
+      prefetchHits: 3,
+      accuracy: 0.75,
+      coverage: 0.5,
+      prefetchBytes: 400,
+      extraBytes: 100,
+    });
+    const text = await cli(['markov', 'eval', '--trace', alternating, '--prefetch', '--size', '1', '--threshold', '0.5', '--no-escape']);
+    expect(text.stdout).toContain('0.00% demand-only → 50.00% with prefetch (+50.00 points)');
+  });
+
+  it('fails with exit code 1 and a clear message on bad values', async () => {
+    const noSize = await cli(['markov', 'eval', '--trace', small, '--prefetch']);
+    expect(noSize.code).toBe(1);
+    expect(noSize.stderr).toMatch(/--prefetch needs --size/);
+    const badThreshold = await cli(['markov', 'eval', '--trace', small, '--threshold', '2']);
+    expect(badThreshold.code).toBe(1);
+    expect(badThreshold.stderr).toMatch(/--threshold/);
+    const badOrder = await cli(['markov', 'eval', '--trace', small, '--order', '12']);
+    expect(badOrder.code).toBe(1);
+    expect(badOrder.stderr).toMatch(/order/);
+  });
+});
+
+describe.skipIf(!hasShared)('cachelab markov eval on apache_logs.log (needs ../shared/traces)', () => {
+  it('reproduces the README baseline count with --predictor naive and beats it with PPM', async () => {
+    const naive = JSON.parse((await cli(['markov', 'eval', '--trace', apacheLog, '--predictor', 'naive', '--json'])).stdout);
+    expect(naive.predictions).toBe(6856);
+    expect(naive.top1Hits).toBe(3501);
+    const ppm = JSON.parse((await cli(['markov', 'eval', '--trace', apacheLog, '--order', '3', '--session-stats', '--json'])).stdout);
+    expect(ppm.predictions).toBe(6856);
+    expect(ppm.top1Accuracy).toBeGreaterThan(naive.top1Accuracy + 0.04);
+  });
+});

@@ -1,0 +1,69 @@
+import { createPolicy, listPolicies, replay, type RequestBatch } from '@cachelab/cache-core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { MarkovPolicy } from '../src/index.js';
+import { batchOf } from './helpers.js';
+
+function missesOf(policy: string, batch: RequestBatch, capacity: number): number {
+  return replay(createPolicy(policy, { capacity, keySpace: 64 }), batch, { unit: 'objects' }).misses;
+}
+
+describe('markov eviction policy', () => {
+  it('is registered as "markov" when the package is imported', () => {
+    expect(listPolicies().map((p) => p.name)).toContain('markov');
+    expect(createPolicy('markov', { capacity: 3 })).toBeInstanceOf(MarkovPolicy);
+    expect(() => createPolicy('markov', { capacity: 3, params: { nope: 1 } })).toThrow(/nope/);
+  });
+
+  it('keeps the predicted next key on a loop where LRU always misses (hand-worked)', () => {
+    // 0 1 2 repeated, 2 slots. LRU misses all 9. Markov: cold 0,1,2 (evicts 0: equal shares,
+    // least recently used), then at 0 it knows 0→1 so evicts 2 (1 hits), at 2 it knows 2→0 so
+    // evicts 1 (0 hits), at 1 it knows 1→2 so evicts 0 (2 hits): misses at t = 0,1,2,3,5,7.
+    const loop = batchOf([0, 1, 2, 0, 1, 2, 0, 1, 2]);
+    expect(missesOf('lru', loop, 2)).toBe(9);
+    expect(missesOf('markov', loop, 2)).toBe(6);
+  });
+
+  it('passes verify() and the simulator invariants on random traces (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 1, maxLength: 300 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.constantFrom(1, 4, 64),
+        (keys, capacity, sample) => {
+          const batch = batchOf(keys);
+          const policy = createPolicy('markov', { capacity, params: { sample, order: 2 } });
+          const stats = replay(policy, batch, { unit: 'objects' });
+          policy.verify();
+          expect(stats.hits + stats.misses).toBe(keys.length);
+          expect(policy.count).toBeLessThanOrEqual(capacity);
+          const distinct = new Set(keys).size;
+          // Never worse than compulsory misses; with room for every key, only compulsory misses.
+          expect(stats.misses).toBeGreaterThanOrEqual(distinct);
+          if (capacity >= distinct) expect(stats.misses).toBe(distinct);
+          // Never better than Belady's optimum.
+          const next = new Float64Array(keys.length);
+          const seen = new Map<number, number>();
+          for (let i = keys.length - 1; i >= 0; i--) {
+            next[i] = seen.get(keys[i]!) ?? -1;
+            seen.set(keys[i]!, i);
+          }
+          batch.nextAccess.set(next);
+          const optimal = replay(createPolicy('belady', { capacity }), batch, { unit: 'objects' }).misses;
+          expect(stats.misses).toBeGreaterThanOrEqual(optimal);
+        },
+      ),
+      { seed: 42, numRuns: 200 },
+    );
+  });
+
+  it('respects byte capacities with mixed sizes', () => {
+    const keys = [0, 1, 2, 3, 0, 1, 4, 2, 0, 3, 1, 0];
+    const sizes = keys.map((k) => 10 * (k + 1));
+    const policy = createPolicy('markov', { capacity: 60 });
+    const stats = replay(policy, batchOf(keys, undefined, sizes), { unit: 'bytes' });
+    policy.verify();
+    expect(policy.used).toBeLessThanOrEqual(60);
+    expect(stats.requests).toBe(keys.length);
+  });
+});

@@ -10,6 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterAll, bench, describe } from 'vitest';
 import { MrcWorkerPool, computeNextAccess, generateZipf, missRatioCurve, readTrace, writeTrace } from '../src/index.js';
 
@@ -33,6 +34,24 @@ describe(`MRC: lru at 8 sizes, ${REQUESTS / 1e6}M zipf requests`, () => {
   bench('one after another (baseline)', async () => {
     await missRatioCurve(trace.batch, trace.keyCount, { ...curve, workers: 0 });
   }, options);
+});
+
+/**
+ * Control for the ratio above: the same fixed CPU work split over 2 threads vs done by 1. On a
+ * machine with two idle cores this is ~2×; if it is ~1×, other processes hold a core and the MRC
+ * ratio cannot show parallel speed-up either.
+ */
+function spin(threads: number, iterations: number): Promise<unknown[]> {
+  const code = `const { parentPort, workerData } = require('node:worker_threads');
+    let x = 0; for (let i = 0; i < workerData; i++) x = (x + i * 7) % 1000003; parentPort.postMessage(x);`;
+  return Promise.all(
+    Array.from({ length: threads }, () => new Promise((resolve) => new Worker(code, { eval: true, workerData: iterations / threads }).once('message', resolve))),
+  );
+}
+
+describe('control: fixed CPU work (2e8 loop steps)', () => {
+  bench('split over 2 threads', async () => void (await spin(2, 2e8)), options);
+  bench('on 1 thread (baseline)', async () => void (await spin(1, 2e8)), options);
 });
 
 // Reader throughput: the same 1M requests written in each format.

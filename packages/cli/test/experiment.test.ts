@@ -86,7 +86,7 @@ describe('cells', () => {
     const ids = cells.map((c) => c.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toContain('bee-1pct-arc2-s1-pf-mk');
-    expect(ids).toContain('a-100-dqn__small-s0');
+    expect(ids).toContain('a-100-dqn-small-s0');
   });
 });
 

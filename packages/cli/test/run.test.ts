@@ -1,13 +1,17 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UnknownPolicyError } from '@cachelab/cache-core';
 import { describe, expect, it } from 'vitest';
+import { traceRefs, tracePath } from '../src/experiment/cells.js';
+import { loadExperiment } from '../src/experiment/load.js';
 import { assertRunFinished } from '../src/experiment/outcome.js';
 import { runExperiment } from '../src/experiment/runner.js';
 import { parseExperiment } from '../src/experiment/schema.js';
 import { TraceMissingError } from '../src/experiment/trace-cache.js';
 import { configHash } from '../src/util/hash.js';
+import { repoRoot } from '../src/util/paths.js';
 import { tempDir, writeKeys } from './helpers/workflow.js';
 
 /** 30 requests looping over 3 keys: at 2 slots LRU and FIFO miss every request; at 100% only the 3 cold misses. */
@@ -158,7 +162,7 @@ describe('cachelab run', () => {
     const metrics = readFileSync(join(a.runDir, 'train-tiny-s0', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(metrics.map((m) => m.global_step)).toEqual(expect.arrayContaining([40, 80]));
     expect(existsSync(join(a.runDir, 'train-tiny-s0', 'model', 'agent.json'))).toBe(true);
-    const evaluated = JSON.parse(readFileSync(join(a.runDir, 'web07-5pct-dqn__tiny-s0', 'summary.json'), 'utf8'));
+    const evaluated = JSON.parse(readFileSync(join(a.runDir, 'web07-5pct-dqn-tiny-s0', 'summary.json'), 'utf8'));
     expect(evaluated.stats.requests).toBe(1500);
     expect(evaluated.capacity).toBe(train.capacity);
     const manifest = JSON.parse(readFileSync(join(a.runDir, 'train-tiny-s0', 'manifest.json'), 'utf8'));
@@ -167,5 +171,43 @@ describe('cachelab run', () => {
     const sa = summaries(a.runDir);
     const sb = summaries(b.runDir);
     for (const [cell, text] of sa) expect(sb.get(cell), cell).toBe(text);
+  });
+});
+
+const SHARED = fileURLToPath(new URL('../../../../shared/traces/', import.meta.url));
+
+describe.skipIf(!existsSync(SHARED))('shared research traces (../shared/traces, absent in a clone)', () => {
+  it('reproduces the libCacheSim reference miss ratios on cloudPhysicsIO through cachelab run', async () => {
+    const dir = tempDir();
+    const experiment = parseExperiment({
+      traces: [{ path: '../shared/traces/cloudPhysicsIO.oracleGeneral.bin', name: 'cloudPhysicsIO' }],
+      sizes: ['1%', '10%'],
+      policies: ['lru', 'fifo', 'clock', 'lfu', 'sieve', 'arc', 's3fifo', 'belady'],
+    });
+    const result = await runExperiment('golden', experiment, options(join(dir, 'runs'), 2));
+    expect(result.failed).toEqual([]);
+    // ../shared/traces/README.md, object-count caches, 489 and 4,897 objects.
+    const reference: Record<string, [number, number]> = {
+      lru: [0.838, 0.8049],
+      fifo: [0.8476, 0.8054],
+      clock: [0.8372, 0.8044],
+      lfu: [0.8498, 0.7907],
+      sieve: [0.8292, 0.7907],
+      arc: [0.8275, 0.7728],
+      s3fifo: [0.8304, 0.7525],
+      belady: [0.7927, 0.629],
+    };
+    for (const [policy, [small, large]] of Object.entries(reference)) {
+      const at = (size: string) => JSON.parse(readFileSync(join(result.runDir, `cloudPhysicsIO-${size}-${policy}-s0`, 'summary.json'), 'utf8'));
+      expect(at('1pct').capacity).toBe(489);
+      expect(at('10pct').capacity).toBe(4897);
+      expect([policy, at('1pct').stats.missRatio.toFixed(4), at('10pct').stats.missRatio.toFixed(4)]).toEqual([policy, small.toFixed(4), large.toFixed(4)]);
+    }
+    expect(JSON.parse(readFileSync(join(result.runDir, 'cloudPhysicsIO-1pct-lru-s0', 'summary.json'), 'utf8')).stats.misses).toBe(95420);
+  });
+
+  it('finds every trace of the shipped compare-shared experiment', async () => {
+    const loaded = await loadExperiment(join(repoRoot(), 'experiments', 'compare-shared.json'));
+    for (const trace of traceRefs(loaded.experiment)) expect(existsSync(tracePath(trace)), trace.path).toBe(true);
   });
 });

@@ -32,6 +32,8 @@ describe('cachelab trace', () => {
       oneHitWonders: 2, oneHitWonderRatio: 0.5, sessions: 0,
       reuseDistance: { reuses: 3, mean: 2, median: 2, p90: 2, p99: 2, max: 2 },
     });
+    const limited = JSON.parse((await cli(['trace', 'stats', at('abc.txt'), '--limit', '4', '--json'])).stdout);
+    expect(limited).toMatchObject({ requests: 4, distinctObjects: 3, oneHitWonders: 2 });
     const text = await cli(['trace', 'stats', at('abc.txt')]);
     expect(text.stdout).toContain('one-hit wonders   2 (50.0% of objects)');
   });

@@ -7,6 +7,8 @@
 /** Scope seeds: statistics shared by all sessions, or kept per session. */
 export const SHARED_SCOPE = 0x3c6ef372;
 export const SESSION_SCOPE = 0x5be0cd19;
+/** Scope of lookahead ("within the next W requests") statistics. */
+export const LOOKAHEAD_SCOPE = 0x1f83d9ab;
 
 /** murmur3 fmix32 */
 function fmix(h: number): number {

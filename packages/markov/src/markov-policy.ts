@@ -90,8 +90,8 @@ export class MarkovPolicy implements EvictionPolicy {
     for (let j = 0; j < m; j++) this.window[j] = this.residents[(start + j) % n]!;
     this.cursor = start + m;
     const horizon = this.horizon > 0 ? this.horizon : Math.max(1, n);
-    const scores = this.scores.subarray(0, m);
-    this.predictor.predictAllInto(this.window.subarray(0, m), horizon, ABSENT, scores);
+    const scores = this.scores;
+    this.predictor.predictAllInto(this.window, horizon, ABSENT, scores, m);
     let victim = this.window[0]!;
     let best = scores[0]!;
     for (let j = 1; j < m; j++) {

@@ -31,12 +31,25 @@ export interface MarkovOptions {
   sessionStats: boolean;
   /** Weight of per-session statistics relative to shared ones (blend mode). Default 1. */
   sessionWeight: number;
+  /**
+   * Prediction target. 1 (default): the next request; probabilities are exclusive and sum to ≤ 1.
+   * W > 1: the keys requested within the next W requests of the session (a lookahead window, as in
+   * dependency-graph web prefetching, Padmanabhan & Mogul 1996): the model also counts, for each of
+   * the last W keys, the current key as a "soon" successor, and predictions give per-key
+   * P(requested within W | current key) = count/(occurrences + lookaheadPrior). These are not
+   * exclusive events and may sum to more than 1. What a prefetcher wants when requests of several
+   * users interleave in one stream.
+   */
+  lookahead: number;
+  /** Pseudo-occurrences in the lookahead denominator: shrinks estimates backed by few observations. Default 3. */
+  lookaheadPrior: number;
   /** Counts halve every `halfLife` requests (aging). `Infinity` = no decay. Default Infinity. */
   halfLife: number;
   /**
    * Most contexts (states) kept, over all orders and scopes. The table is set-associative with
    * 8 ways: it holds ⌊maxStates/8⌋·8 states, never more; a new context replaces the state with
-   * the lowest (decayed) total in its set. Default 65,536 (~3.5 MiB with 8 successors).
+   * the lowest (decayed) total in its set. Bytes: states × (26 + 20·maxSuccessors); the default
+   * 65,536 states × 8 successors take 11.6 MiB.
    */
   maxStates: number;
   /**
@@ -59,6 +72,8 @@ export const DEFAULT_OPTIONS: Readonly<MarkovOptions> = {
   orderWeight: 4,
   sessionStats: false,
   sessionWeight: 1,
+  lookahead: 1,
+  lookaheadPrior: 3,
   halfLife: Infinity,
   maxStates: 65_536,
   maxSuccessors: 8,
@@ -69,6 +84,8 @@ export const DEFAULT_OPTIONS: Readonly<MarkovOptions> = {
 export const STATE_WAYS = 8;
 /** Longest supported order (history slots are fixed-size). */
 export const MAX_ORDER = 8;
+/** Longest supported lookahead window. */
+export const MAX_LOOKAHEAD = 64;
 
 function integerIn(field: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -86,6 +103,8 @@ export function resolveOptions(partial: Partial<MarkovOptions> = {}): MarkovOpti
   const o: MarkovOptions = { ...DEFAULT_OPTIONS };
   for (const [name, value] of Object.entries(partial)) if (value !== undefined) (o as unknown as Record<string, unknown>)[name] = value;
   integerIn('order', o.order, 1, MAX_ORDER);
+  integerIn('lookahead', o.lookahead, 1, MAX_LOOKAHEAD);
+  if (!(o.lookaheadPrior >= 0 && Number.isFinite(o.lookaheadPrior))) throw new ConfigError('lookaheadPrior', `must be a number ≥ 0, got ${o.lookaheadPrior}`);
   if (o.mode !== 'blend' && o.mode !== 'fallback') throw new ConfigError('mode', `must be "blend" or "fallback", got "${String(o.mode)}"`);
   if (!(o.orderWeight > 0 && Number.isFinite(o.orderWeight))) throw new ConfigError('orderWeight', `must be a positive number, got ${o.orderWeight}`);
   if (!(o.sessionWeight >= 0 && Number.isFinite(o.sessionWeight))) throw new ConfigError('sessionWeight', `must be a number ≥ 0, got ${o.sessionWeight}`);

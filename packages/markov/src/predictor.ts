@@ -4,11 +4,11 @@
  * per session when requests carry a session (client) id, over the global stream otherwise.
  *
  * Memory is bounded: at most `StateTable.capacity` states of at most `maxSuccessors` successors,
- * `sessionSlots` histories of `order` keys, plus one popularity counter per key id (8+8 bytes per
+ * `sessionSlots` histories of max(order, lookahead) keys, plus one popularity counter per key id (8+8 bytes per
  * distinct key; key ids are dense). `update` allocates nothing once the key space stopped growing.
  */
 import { ABSENT, type Request, type RequestBatch } from '@cachelab/cache-core';
-import { SESSION_SCOPE, SHARED_SCOPE, extendA, extendB, seedA, seedB } from './context-hash.js';
+import { LOOKAHEAD_SCOPE, SESSION_SCOPE, SHARED_SCOPE, extendA, extendB, seedA, seedB } from './context-hash.js';
 import { resolveOptions, type MarkovOptions } from './options.js';
 import { MarkovModelError, decodeModel, encodeModel } from './serialization.js';
 import { StateTable } from './state-table.js';
@@ -30,6 +30,7 @@ export interface PredictorState {
     filled: Uint8Array;
     succKey: Uint32Array;
     succCount: Float64Array;
+    succError: Float64Array;
     slotOwner: Int32Array;
     slotLength: Uint8Array;
     slotHistory: Uint32Array;
@@ -57,6 +58,9 @@ export class MarkovPredictor implements SequencePredictor {
   readonly options: MarkovOptions;
   private readonly table: StateTable;
   private readonly order: number;
+  private readonly lookahead: number;
+  /** Keys kept per history slot: max(order, lookahead). */
+  private readonly historyLength: number;
   private readonly sessionStats: boolean;
   private readonly sessionSlots: number;
   /** Session history slots; slot `sessionSlots` holds the global stream (no session). */
@@ -89,21 +93,23 @@ export class MarkovPredictor implements SequencePredictor {
     this.options = resolveOptions(state ? state.options : options);
     const o = this.options;
     this.order = o.order;
+    this.lookahead = o.lookahead;
+    this.historyLength = Math.max(o.order, o.lookahead);
     this.sessionStats = o.sessionStats;
     this.sessionSlots = o.sessionSlots;
     this.table = new StateTable(o.maxStates, o.maxSuccessors, o.halfLife);
     this.slotOwner = new Int32Array(o.sessionSlots + 1).fill(NO_OWNER);
     this.slotLength = new Uint8Array(o.sessionSlots + 1);
-    this.slotHistory = new Uint32Array((o.sessionSlots + 1) * o.order);
+    this.slotHistory = new Uint32Array((o.sessionSlots + 1) * this.historyLength);
     this.stepDecay = Number.isFinite(o.halfLife) ? Math.pow(2, -1 / o.halfLife) : 1;
     this.hashA = new Int32Array(o.order + 1);
     this.hashB = new Int32Array(o.order + 1);
     this.sessionHashA = new Int32Array(o.order + 1);
     this.sessionHashB = new Int32Array(o.order + 1);
-    const candidates = 2 * o.order * o.maxSuccessors;
+    const candidates = Math.max(2 * o.order, 1) * o.maxSuccessors;
     this.candKey = new Uint32Array(candidates);
     this.candScore = new Float64Array(candidates);
-    this.contextScratch = new Uint32Array(o.order);
+    this.contextScratch = new Uint32Array(this.historyLength);
     if (state) this.restore(state);
   }
 
@@ -123,7 +129,7 @@ export class MarkovPredictor implements SequencePredictor {
   observe(key: number, session: number): void {
     const now = this.clock++;
     const slot = this.claimSlot(session);
-    const base = slot * this.order;
+    const base = slot * this.historyLength;
     const length = this.slotLength[slot]!;
     const orders = this.hashContexts(this.slotHistory, base, length, session);
     const table = this.table;
@@ -132,18 +138,34 @@ export class MarkovPredictor implements SequencePredictor {
       table.observe(table.findOrCreate(this.hashA[o]!, this.hashB[o]!, now), key, now);
       if (perSession) table.observe(table.findOrCreate(this.sessionHashA[o]!, this.sessionHashB[o]!, now), key, now);
     }
-    // Push the key: history holds the last `order` keys, oldest first.
     const history = this.slotHistory;
-    if (length < this.order) {
+    if (this.lookahead > 1) this.observeLookahead(history, base, length, key, now);
+    // Push the key: history holds the last `historyLength` keys, oldest first.
+    if (length < this.historyLength) {
       history[base + length] = key;
       this.slotLength[slot] = length + 1;
     } else {
-      const last = base + this.order - 1;
+      const last = base + this.historyLength - 1;
       for (let j = base; j < last; j++) history[j] = history[j + 1]!;
       history[last] = key;
     }
     this.countPopularity(key, now);
     this.lastSession = session;
+  }
+
+  /** Counts `key` as a "soon" successor of each distinct key among the last `lookahead` (not itself). */
+  private observeLookahead(history: Uint32Array, base: number, length: number, key: number, now: number): void {
+    const table = this.table;
+    const window = Math.min(length, this.lookahead);
+    for (let lag = 1; lag <= window; lag++) {
+      const earlier = history[base + length - lag]!;
+      if (earlier === key) continue;
+      let repeated = false;
+      for (let l = 1; l < lag && !repeated; l++) repeated = history[base + length - l] === earlier;
+      if (repeated) continue;
+      const s = table.findOrCreate(extendA(seedA(LOOKAHEAD_SCOPE, 0), earlier, 1), extendB(seedB(LOOKAHEAD_SCOPE, 0), earlier, 1), now);
+      table.observe(s, key, now);
+    }
   }
 
   /** Number of requests learned. */
@@ -157,9 +179,10 @@ export class MarkovPredictor implements SequencePredictor {
    * The `k` most likely next requests after `context` (keys, most recent last; only the last
    * `order` count) for `session` (used only with sessionStats). Probabilities sum to ≤ 1 (up to
    * floating-point rounding) and are best first; ties keep the order successors were first seen.
+   * With `lookahead` > 1 they are per-key "within the window" probabilities (see options.ts).
    */
   predictNext(context: ArrayLike<number>, k: number, session: number = ABSENT): Prediction[] {
-    const n = Math.min(context.length, this.order);
+    const n = Math.min(context.length, this.historyLength);
     for (let j = 0; j < n; j++) this.contextScratch[j] = context[context.length - n + j]!;
     const keys = new Uint32Array(Math.max(0, k));
     const probs = new Float64Array(keys.length);
@@ -173,7 +196,7 @@ export class MarkovPredictor implements SequencePredictor {
   predictSession(session: number, k: number, outKeys: Uint32Array, outProbabilities: Float64Array): number {
     const slot = this.slotOf(session);
     if (this.slotOwner[slot] !== (session >= 0 ? session : ABSENT)) return 0;
-    return this.predictFrom(this.slotHistory, slot * this.order, this.slotLength[slot]!, session, k, outKeys, outProbabilities);
+    return this.predictFrom(this.slotHistory, slot * this.historyLength, this.slotLength[slot]!, session, k, outKeys, outProbabilities);
   }
 
   /** The session of the latest request learned (ABSENT before any, or for sessionless traces). */
@@ -201,15 +224,15 @@ export class MarkovPredictor implements SequencePredictor {
     return out;
   }
 
-  /** predictAll into a caller-owned buffer (no allocation). */
-  predictAllInto(keys: ArrayLike<number>, horizon: number, session: number, out: Float64Array): void {
+  /** predictAll for the first `count` keys into a caller-owned buffer (no allocation). */
+  predictAllInto(keys: ArrayLike<number>, horizon: number, session: number, out: Float64Array, count: number = keys.length): void {
     if (!(horizon >= 1)) throw new RangeError(`horizon must be ≥ 1 request, got ${horizon}`);
     const slot = this.slotOf(session);
     const owned = this.slotOwner[slot] === (session >= 0 ? session : ABSENT);
-    const n = owned ? this.collect(this.slotHistory, slot * this.order, this.slotLength[slot]!, session) : 0;
+    const n = owned ? this.collect(this.slotHistory, slot * this.historyLength, this.slotLength[slot]!, session) : 0;
     const weight = this.candWeight;
     const now = this.clock - 1;
-    for (let j = 0; j < keys.length; j++) {
+    for (let j = 0; j < count; j++) {
       const key = keys[j]!;
       const pos = key < this.candPos.length ? this.candPos[key]! : -1;
       const next = pos >= 0 && weight > 0 ? this.candScore[pos]! / weight : 0;
@@ -249,7 +272,7 @@ export class MarkovPredictor implements SequencePredictor {
   verify(): void {
     this.table.verify();
     for (let s = 0; s < this.slotLength.length; s++) {
-      if (this.slotLength[s]! > this.order) throw new Error(`history slot ${s} holds ${this.slotLength[s]} keys > order ${this.order}`);
+      if (this.slotLength[s]! > this.historyLength) throw new Error(`history slot ${s} holds ${this.slotLength[s]} keys > ${this.historyLength}`);
     }
   }
 
@@ -296,6 +319,7 @@ export class MarkovPredictor implements SequencePredictor {
     this.candCount = 0;
     this.candWeight = 0;
     const orders = this.hashContexts(history, base, length, session);
+    if (this.lookahead > 1) return this.collectLookahead(history, base, length);
     const table = this.table;
     const perSession = this.options.sessionStats && session >= 0;
     const now = Math.max(0, this.clock - 1); // as of the latest request
@@ -348,6 +372,36 @@ export class MarkovPredictor implements SequencePredictor {
       this.candScore[pos]! += score;
     }
     return true;
+  }
+
+  /**
+   * Lookahead prediction: successors-within-the-window of the current key, each scored
+   * (count − space-saving error)/(occurrences + lookaheadPrior), where occurrences = total of the key's order-1 state (hashA[1]).
+   * candWeight is 1: scores are already probabilities (not exclusive; clipped to 1).
+   */
+  private collectLookahead(history: Uint32Array, base: number, length: number): number {
+    this.candWeight = 1;
+    if (length === 0) return 0;
+    const table = this.table;
+    const now = Math.max(0, this.clock - 1);
+    const current = history[base + length - 1]!;
+    const s = table.find(extendA(seedA(LOOKAHEAD_SCOPE, 0), current, 1), extendB(seedB(LOOKAHEAD_SCOPE, 0), current, 1));
+    if (s < 0) return 0;
+    const context = table.find(this.hashA[1]!, this.hashB[1]!);
+    const occurrences = context < 0 ? 0 : table.decayedTotal(context, now);
+    const factor = table.decayedTotal(s, now) / table.total[s]!;
+    const start = s * table.successorsPerState;
+    const end = start + table.filled[s]!;
+    for (let j = start; j < end; j++) {
+      const key = table.succKey[j]!;
+      if (key >= this.candPos.length) this.growKeys(key);
+      const pos = this.candCount++;
+      this.candPos[key] = pos;
+      this.candKey[pos] = key;
+      // Space-saving lower bound (count − error): overflowing windows inflate counts otherwise.
+      this.candScore[pos] = Math.min(1, ((table.succCount[j]! - table.succError[j]!) * factor) / (occurrences + this.options.lookaheadPrior));
+    }
+    return this.candCount;
   }
 
   private clearCandidates(n: number): void {
@@ -455,6 +509,7 @@ export class MarkovPredictor implements SequencePredictor {
         filled: t.filled.slice(),
         succKey: t.succKey.slice(),
         succCount: t.succCount.slice(),
+        succError: t.succError.slice(),
         slotOwner: this.slotOwner.slice(),
         slotLength: this.slotLength.slice(),
         slotHistory: this.slotHistory.slice(),
@@ -479,6 +534,7 @@ export class MarkovPredictor implements SequencePredictor {
     copy('filled', t.filled, a.filled);
     copy('succKey', t.succKey, a.succKey);
     copy('succCount', t.succCount, a.succCount);
+    copy('succError', t.succError, a.succError);
     copy('slotOwner', this.slotOwner, a.slotOwner);
     copy('slotLength', this.slotLength, a.slotLength);
     copy('slotHistory', this.slotHistory, a.slotHistory);

@@ -34,6 +34,7 @@ const ARRAY_FIELDS: Record<keyof Arrays, ArrayTypeName> = {
   filled: 'Uint8Array',
   succKey: 'Uint32Array',
   succCount: 'Float64Array',
+  succError: 'Float64Array',
   slotOwner: 'Int32Array',
   slotLength: 'Uint8Array',
   slotHistory: 'Uint32Array',

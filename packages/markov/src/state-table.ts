@@ -34,6 +34,8 @@ export class StateTable {
   /** Successor keys and counts: block of `successorsPerState` per state. */
   readonly succKey: Uint32Array;
   readonly succCount: Float64Array;
+  /** Space-saving overestimate of each successor count (the count it inherited); count − error is a lower bound. */
+  readonly succError: Float64Array;
   /** Whether counts decay (finite half-life). */
   private readonly decays: boolean;
   /** 2^(-e/halfLife) for e < DECAY_TABLE (the same values Math.pow gives, looked up). */
@@ -55,6 +57,7 @@ export class StateTable {
     this.filled = new Uint8Array(this.capacity);
     this.succKey = new Uint32Array(this.capacity * maxSuccessors);
     this.succCount = new Float64Array(this.capacity * maxSuccessors);
+    this.succError = new Float64Array(this.capacity * maxSuccessors);
     this.decays = Number.isFinite(halfLife);
     this.decayTable = new Float64Array(this.decays ? DECAY_TABLE : 0);
     for (let e = 0; e < this.decayTable.length; e++) this.decayTable[e] = Math.pow(2, -e / halfLife);
@@ -64,7 +67,7 @@ export class StateTable {
   bytes(): number {
     return (
       this.tagA.byteLength + this.tagB.byteLength + this.inUse.byteLength + this.total.byteLength +
-      this.stamp.byteLength + this.filled.byteLength + this.succKey.byteLength + this.succCount.byteLength
+      this.stamp.byteLength + this.filled.byteLength + this.succKey.byteLength + this.succCount.byteLength + this.succError.byteLength
     );
   }
 
@@ -128,7 +131,10 @@ export class StateTable {
     this.total[s]! *= factor;
     const start = s * this.successorsPerState;
     const end = start + this.filled[s]!;
-    for (let j = start; j < end; j++) this.succCount[j]! *= factor;
+    for (let j = start; j < end; j++) {
+      this.succCount[j]! *= factor;
+      this.succError[j]! *= factor;
+    }
     this.stamp[s] = now;
   }
 
@@ -157,12 +163,14 @@ export class StateTable {
     if (n < per) {
       keys[start + n] = key;
       counts[start + n] = 1;
+      this.succError[start + n] = 0;
       this.filled[s] = n + 1;
       return;
     }
     // Space-saving: the newcomer takes the least frequent slot and its count (an overestimate
-    // bounded by that count), keeping the block's sum equal to the state's total.
+    // bounded by that count, remembered as its error), keeping the block's sum equal to the total.
     keys[min] = key;
+    this.succError[min] = counts[min]!;
     counts[min]! += 1;
   }
 
@@ -191,6 +199,7 @@ export class StateTable {
       const start = s * this.successorsPerState;
       for (let j = start; j < start + n; j++) {
         if (!(this.succCount[j]! > 0)) throw new Error(`state ${s} successor slot ${j - start} has count ${this.succCount[j]}`);
+        if (!(this.succError[j]! >= 0 && this.succError[j]! < this.succCount[j]!)) throw new Error(`state ${s} successor slot ${j - start}: error ${this.succError[j]} not in [0, count)`);
         for (let i = start; i < j; i++) if (this.succKey[i] === this.succKey[j]) throw new Error(`state ${s} lists key ${this.succKey[j]} twice`);
         sum += this.succCount[j]!;
       }

@@ -285,6 +285,40 @@ function totalAfter(p: MarkovPredictor, from: number, predicted: { key: number }
   return predicted.reduce((sum, x) => sum + p.transitionCount([from], x.key), 0);
 }
 
+describe('lookahead window', () => {
+  it('scores keys requested within the next W requests as count/(occurrences + prior) (hand-worked)', () => {
+    // 0 1 2 0 1 2 0 with W = 2: after both earlier 0s, 1 and 2 came within 2 requests (2 each);
+    // 0 was followed by something twice → 2/(2+1) with prior 1, 2/2 with prior 0.
+    const keys = [0, 1, 2, 0, 1, 2, 0];
+    const withPrior = learn(keys, { lookahead: 2, lookaheadPrior: 1 });
+    expect(withPrior.predictNext([0], 3)).toEqual([
+      { key: 1, probability: 2 / 3 },
+      { key: 2, probability: 2 / 3 },
+    ]);
+    const out = new Uint32Array(3);
+    const probabilities = new Float64Array(3);
+    expect(withPrior.predictSession(ABSENT, 3, out, probabilities)).toBe(2); // the stream is at 0
+    expect(learn(keys, { lookahead: 2, lookaheadPrior: 0 }).predictNext([0], 3)).toEqual([
+      { key: 1, probability: 1 },
+      { key: 2, probability: 1 },
+    ]);
+    // 2 is followed within 2 requests by 0 (twice) and by 1 (once); 2 was followed by something twice.
+    expect(withPrior.predictNext([2], 3)).toEqual([
+      { key: 0, probability: 2 / 3 },
+      { key: 1, probability: 1 / 3 },
+    ]);
+  });
+
+  it('round-trips through save/load', () => {
+    const trace = generateSessions({ requests: 5_000, endpoints: 30, users: 5, seed: 2 });
+    const a = new MarkovPredictor({ lookahead: 4, order: 2, maxSuccessors: 4 });
+    for (let i = 0; i < trace.batch.length; i++) a.updateBatch(trace.batch, i);
+    const b = MarkovPredictor.load(a.save());
+    for (let k = 0; k < 30; k++) expect(b.predictNext([k], 4)).toEqual(a.predictNext([k], 4));
+    a.verify();
+  });
+});
+
 describe('access probability', () => {
   it('is the next-request probability at horizon 1 and adds the popularity share beyond', () => {
     // stream 0 1 0 2 0 1 0: now at 0; after 0 come 1 (2×) and 2 (1×).

@@ -52,7 +52,7 @@ describe('EvictionEnv', () => {
 
   it('hand-worked trace: LRU choices, rewards from the victims next use, termination at the end', () => {
     // keys 0 1 2 0 3 0 1, capacity 2. LRU: m m m(evict 0) m(evict 1) m(evict 2) h m(evict 3).
-    const env = new EvictionEnv(traceOf([0, 1, 2, 0, 3, 0, 1]), { capacity: 2, candidates: 2 });
+    const env = new EvictionEnv(traceOf([0, 1, 2, 0, 3, 0, 1]), { capacity: 2, candidates: 2, horizonFactor: 1 });
     const steps = followExpert(env, F_VOTE_LRU);
     // Victim 0 at position 2 is requested at 3: d = 1, H = 1 × 2 residents → −(1 − 1/2).
     // Victim 1 at position 3 returns at 6: d = 3 > H → 0. Victims 2 and 3 never return → 0.
@@ -65,7 +65,7 @@ describe('EvictionEnv', () => {
 
   it('byte mode: one request can need several decisions; capacity is never exceeded', () => {
     // capacity 3 bytes; 0,1,2 (1 byte each) fill it; key 3 (3 bytes) needs three evictions.
-    const env = new EvictionEnv(traceOf([0, 1, 2, 3, 0], [1, 1, 1, 3, 1]), { capacity: 3, unit: 'bytes', candidates: 3 });
+    const env = new EvictionEnv(traceOf([0, 1, 2, 3, 0], [1, 1, 1, 3, 1]), { capacity: 3, unit: 'bytes', candidates: 3, horizonFactor: 1 });
     const steps = followExpert(env, F_VOTE_LRU);
     // Decisions: three for key 3, one for key 0 (evicting 3). All victims: 0 returns at 4 (d = 1).
     expect(steps).toHaveLength(4);

@@ -35,7 +35,7 @@ describe('checkpoint and learned policy', () => {
     const meta = readMeta(dir);
     expect(meta.state.step).toBe(600);
     expect(meta.state.updates).toBe(trained.updates);
-    expect(meta.env).toEqual({ kind: 'eviction', settings: { unit: 'objects', candidates: 8, horizonFactor: 1, features: 14, scorer: 'none' } });
+    expect(meta.env).toEqual({ kind: 'eviction', settings: { unit: 'objects', candidates: 8, horizonFactor: 4, features: 14, scorer: 'none' } });
     const records = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(records.map((r) => r.global_step)).toEqual([100, 200, 300, 400, 500, 600]);
     expect(Object.keys(records.at(-1)!)).toEqual(

@@ -16,7 +16,6 @@
  * Expired entries are misses and are reclaimed when read, when they reach the LRU end during
  * eviction, and by a sweep before `keys()` / `stats()` (skipped while nothing can have expired).
  */
-import { Buffer } from 'node:buffer';
 import { ConfigError } from '../errors.js';
 import { systemClock, type Clock } from '../manager/clock.js';
 import type { BackendEntry, BackendSetOptions, BackendStats, CacheBackend } from './backend.js';

@@ -53,6 +53,8 @@ export interface PrefetchQueueItem {
 export type AccessPredictions = ReadonlyMap<string, number> | Readonly<Record<string, number>>;
 
 const MISS: unique symbol = Symbol('cachelab.miss');
+/** Bound once: under vitest's module runner an imported binding is a namespace read on every use. */
+const FAILED = DECODE_FAILED;
 type Lookup = unknown;
 
 function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
@@ -150,7 +152,8 @@ export class CacheManager {
   get<T = unknown>(key: string, defaultValue?: T): Promise<T | undefined> {
     this.counters.cacheOperations++;
     const found = this.lookup(key, false);
-    if (isPromise(found)) return found.then((v) => (v === MISS ? defaultValue : (v as T)));
+    // lookup returns a Promise only when the backend answered with one: a decoded value never is.
+    if (found instanceof Promise) return found.then((v) => (v === MISS ? defaultValue : (v as T)));
     return Promise.resolve(found === MISS ? defaultValue : (found as T));
   }
 
@@ -171,7 +174,7 @@ export class CacheManager {
     this.counters.cacheOperations++;
     const ttlMs = this.ttlMs(options?.ttl);
     const found = this.lookup(key, false);
-    if (isPromise(found)) return found.then((v) => (v === MISS ? this.produce(key, factory, ttlMs) : (v as T)));
+    if (found instanceof Promise) return found.then((v) => (v === MISS ? this.produce(key, factory, ttlMs) : (v as T)));
     return found === MISS ? this.produce(key, factory, ttlMs) : Promise.resolve(found as T);
   }
 
@@ -347,8 +350,11 @@ export class CacheManager {
     return ttl * 1000;
   }
 
-  /** The decoded value (or a CachedEntry when `withEntry`), or MISS. Counts the hit or miss. */
-  private lookup(key: string, withEntry: boolean): MaybePromise<Lookup> {
+  /**
+   * The decoded value (or a CachedEntry when `withEntry`), or MISS; a Promise of that only when
+   * the backend answered with a Promise. Counts the hit or miss.
+   */
+  private lookup(key: string, withEntry: boolean): Lookup | Promise<Lookup> {
     const backend = this.backend;
     if (!this.running || !backend) {
       this.counters.misses++;
@@ -363,7 +369,8 @@ export class CacheManager {
       return MISS;
     }
     if (isPromise(entry)) {
-      return entry.then(
+      // Promise.resolve: a native Promise even when a custom backend returns another thenable.
+      return Promise.resolve(entry).then(
         (e) => this.readEntry(key, e, withEntry),
         (error: unknown) => {
           this.backendFailure('get', error);
@@ -382,7 +389,7 @@ export class CacheManager {
       return MISS;
     }
     const value = this.codec.decode(entry.value);
-    if (value === DECODE_FAILED) {
+    if (value === FAILED) {
       this.counters.misses++;
       this.counters.decodeErrors++;
       this.logger.warn(`cache manager: entry "${key}" is corrupt (${this.codec.lastDecodeError?.message}); treated as a miss and deleted`);

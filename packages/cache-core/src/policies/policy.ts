@@ -31,7 +31,10 @@ export interface EvictionPolicy {
    */
   evict(incomingKey: number, incomingSize: number): number;
 
-  /** Admit a key that just missed; the simulator guarantees `used + size <= capacity`. */
+  /**
+   * Admit a key that just missed; the simulator guarantees `used + size <= capacity` and that the
+   * call follows a `lookup` of the same key that returned false (prefetches included).
+   */
   insert(key: number, size: number, nextAccess: number): void;
 
   /** Remove a resident key (no ghost entry); false if it was not resident. */

@@ -4,7 +4,7 @@
  * counts; policies only keep state. Nothing is allocated per request.
  */
 import type { EvictionPolicy } from '../policies/policy.js';
-import type { RequestBatch } from '../traces/request.js';
+import { UNKNOWN_NEXT_ACCESS, type RequestBatch } from '../traces/request.js';
 
 export type CapacityUnit = 'objects' | 'bytes';
 
@@ -123,8 +123,11 @@ export class Replayer {
       const realSize = this.lastSize[key]!;
       if (realSize <= 0) continue; // never seen: size unknown, cannot fetch
       const size = this.byteMode ? realSize : 1;
-      // Oracle positions are unknown for prefetched keys: -2 (UNKNOWN_NEXT_ACCESS).
-      if (!this.admit(key, size, -2, this.policy.capacity)) continue;
+      // insert() always follows a lookup that missed: policies keep per-request state there
+      // (S3-FIFO/ARC ghost hits, LeCaR regrets), so a prefetch is a miss at fetch time to them.
+      this.policy.lookup(key, size, UNKNOWN_NEXT_ACCESS);
+      // Oracle positions are unknown for prefetched keys.
+      if (!this.admit(key, size, UNKNOWN_NEXT_ACCESS, this.policy.capacity)) continue;
       this.prefetchedFlag[key] = 1;
       if (counted) {
         this.prefetchesIssued++;

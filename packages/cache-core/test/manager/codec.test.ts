@@ -3,7 +3,7 @@ import { serialize } from 'node:v8';
 import fc from 'fast-check';
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
-import { Codec, DECODE_FAILED, MARKER_PLAIN, MARKER_ZLIB, type CodecOptions } from '../../src/manager/codec.js';
+import { Codec, DECODE_FAILED, DECODE_SAMPLE_EVERY, MARKER_PLAIN, MARKER_ZLIB, type CodecOptions } from '../../src/manager/codec.js';
 import { SerializationError } from '../../src/manager/errors.js';
 
 const options = (overrides: Partial<CodecOptions> = {}): CodecOptions => ({
@@ -194,5 +194,21 @@ describe('Codec: corrupt bytes', () => {
       // Most random strings are not valid entries; each failure was reported, none thrown.
       expect(failures).toBeGreaterThan(4000);
     }
+  });
+});
+
+describe('Codec: timings', () => {
+  it('times every encode, and one decode stage in DECODE_SAMPLE_EVERY, extrapolated to all calls', () => {
+    let clock = 0;
+    const timer = () => (clock += 1); // every reading is 1 ms after the previous one
+    const codec = new Codec(options({ format: 'json', compressionThreshold: 100, timer }));
+    const plain = codec.encode({ a: 1 }, 'k').bytes; // serialize: 1 ms
+    const zipped = codec.encode('z'.repeat(500), 'k').bytes; // serialize 1 ms + deflate 1 ms
+    expect(codec.stats).toMatchObject({ serializationTimeMs: 2, compressionTimeMs: 1, deserializationTimeMs: 0, decompressionTimeMs: 0 });
+    for (let i = 0; i < 2 * DECODE_SAMPLE_EVERY; i++) codec.decode(plain); // 2 sampled, 1 ms each
+    codec.decode(zipped); // 3rd sample of deserialize; 1st (sampled) inflate
+    const stats = codec.stats;
+    expect(stats.deserializationTimeMs).toBe(1 * (2 * DECODE_SAMPLE_EVERY + 1));
+    expect(stats.decompressionTimeMs).toBe(1);
   });
 });

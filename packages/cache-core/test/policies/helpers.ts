@@ -1,6 +1,6 @@
 /** Test helpers for the policy zoo: small batches, independent reference policies, a checked replay. */
 import type { EvictionPolicy } from '../../src/policies/policy.js';
-import { Replayer, type CapacityUnit, type ReplayStats } from '../../src/sim/replay.js';
+import { Replayer, type CapacityUnit, type Prefetcher, type ReplayStats } from '../../src/sim/replay.js';
 import { computeNextAccess } from '../../src/traces/next-access.js';
 import { allocateBatch, type RequestBatch } from '../../src/traces/request.js';
 
@@ -114,8 +114,8 @@ export class CheckedPolicy implements EvictionPolicy {
 }
 
 /** Replays request by request through the simulator, checking every invariant after each one. */
-export function checkedReplay(policy: CheckedPolicy, batch: RequestBatch, unit: CapacityUnit): ReplayStats {
-  const replayer = new Replayer(policy, { unit });
+export function checkedReplay(policy: CheckedPolicy, batch: RequestBatch, unit: CapacityUnit, prefetcher?: Prefetcher): ReplayStats {
+  const replayer = new Replayer(policy, prefetcher ? { unit, prefetcher } : { unit });
   // Sizes as admitted: the first size seen for each key (the traces built here keep sizes per key).
   const sizeOf = new Map<number, number>();
   for (let i = 0; i < batch.length; i++) {

@@ -7,7 +7,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { builtinPolicies, createPolicy } from '../../src/policies/index.js';
-import { replay } from '../../src/sim/replay.js';
+import { MissingNextAccessError } from '../../src/policies/belady.js';
+import { replay, type Prefetcher } from '../../src/sim/replay.js';
 import { CheckedPolicy, batchOf, bruteForceMinMisses, checkedReplay } from './helpers.js';
 
 const KEYS = 24;
@@ -40,6 +41,48 @@ describe('policy invariants under random traces', () => {
       });
     }
   }
+
+  // Prefetched keys enter through insert() without a demand request; policies with ghost queues
+  // (S3-FIFO, ARC, LIRS, LeCaR, CACHEUS) once corrupted their lists or looped forever here.
+  for (const info of builtinPolicies.filter((p) => !p.needsOracle)) {
+    it(`${info.name} with a prefetcher admitting arbitrary keys: invariants hold and replay ends`, () => {
+      fc.assert(
+        fc.property(traceArb, fc.array(fc.integer({ min: 0, max: KEYS - 1 }), { minLength: 2, maxLength: 40 }), (trace, predictions) => {
+          const { keys, sizeOfKey, capacity, seed } = trace;
+          const batch = batchOf(keys, keys.map((k) => sizeOfKey[k]!));
+          let step = 0;
+          const prefetcher: Prefetcher = {
+            observe() {},
+            predict(out) {
+              out[0] = predictions[step % predictions.length]!;
+              out[1] = predictions[(step * 7 + 3) % predictions.length]!;
+              step++;
+              return 2;
+            },
+          };
+          for (const unit of ['objects', 'bytes'] as const) {
+            const policy = new CheckedPolicy(createPolicy(info.name, { capacity, keySpace: 4, seed }), KEYS);
+            const stats = checkedReplay(policy, batch, unit, prefetcher);
+            expect(stats.hits + stats.misses).toBe(keys.length);
+            expect(stats.prefetchHits).toBeLessThanOrEqual(stats.prefetchesIssued);
+          }
+        }),
+        { numRuns: 40, seed: 515 },
+      );
+    });
+  }
+
+  it('belady refuses a prefetched key (its next access is unknown) with MissingNextAccessError', () => {
+    const prefetcher: Prefetcher = {
+      observe() {},
+      predict(out) {
+        out[0] = 1;
+        return 1;
+      },
+    };
+    const policy = createPolicy('belady', { capacity: 2 });
+    expect(() => replay(policy, batchOf([1, 0, 2, 0]), { unit: 'objects', prefetcher })).toThrow(MissingNextAccessError);
+  });
 
   it('capacity >= distinct keys: every policy misses only the first request of each key', () => {
     fc.assert(

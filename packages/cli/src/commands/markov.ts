@@ -28,6 +28,8 @@ interface EvalFlags extends TraceFlags {
   escape: boolean;
   sessionStats?: boolean;
   halfLife?: number;
+  lookahead: number;
+  lookaheadPrior: number;
   maxStates: number;
   maxSuccessors: number;
   prefetch?: boolean;
@@ -85,6 +87,14 @@ function parseProbability(value: string): number {
   return p;
 }
 
+function parseNonNegative(option: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !(n >= 0 && Number.isFinite(n))) throw new CliUsageError(`${option} must be a number ≥ 0, got "${value}"`);
+    return n;
+  };
+}
+
 function parseHalfLife(value: string): number {
   const h = Number(value);
   if (!(h > 0)) throw new CliUsageError(`--half-life must be a positive number of requests, got "${value}"`);
@@ -105,6 +115,8 @@ export function register(program: Command): void {
     .option('--no-escape', 'no PPM-C escape mass: probabilities are count/total')
     .option('--session-stats', 'also keep per-session statistics (blended with the shared ones)')
     .option('--half-life <n>', 'counts halve every n requests (default: no decay)', parseHalfLife)
+    .option('--lookahead <w>', 'predict keys requested within the next w requests (1 = the next request); for prefetching on interleaved streams', parsePositiveInt('--lookahead'), DEFAULT_OPTIONS.lookahead)
+    .option('--lookahead-prior <n>', 'pseudo-occurrences in lookahead probabilities (shrinks thin evidence)', parseNonNegative('--lookahead-prior'), DEFAULT_OPTIONS.lookaheadPrior)
     .option('--max-states <n>', 'cap on states (contexts)', parsePositiveInt('--max-states'), DEFAULT_OPTIONS.maxStates)
     .option('--max-successors <n>', 'cap on successors per state (≤ 255)', parsePositiveInt('--max-successors'), DEFAULT_OPTIONS.maxSuccessors)
     .option('--prefetch', 'also replay the trace through a cache, demand-only and with Markov prefetching')
@@ -121,10 +133,12 @@ export function register(program: Command): void {
 Examples:
   cachelab markov eval --trace access.log --order 3 --session-stats
   cachelab markov eval --trace access.log --predictor naive --json
-  cachelab markov eval --trace traces/cache2k-web07.txt --order 2 --prefetch --policy lru --size 2000
+  cachelab markov eval --trace traces/cache2k-web07.txt --lookahead 4 --prefetch --policy lru --size 10% --threshold 0.3
 
 A prediction is a request whose session (client) has a previous request and for which the
-predictor offers at least one key; top-1 accuracy = correct best guesses / predictions.`,
+predictor offers at least one key; top-1 accuracy = correct best guesses / predictions.
+With --lookahead w > 1 the ranking is by "requested within the next w requests", and top-k
+still scores it against the next request.`,
     )
     .action(async (flags: EvalFlags) => {
       const result = await runMarkovEval(flags);
@@ -141,6 +155,8 @@ export async function runMarkovEval(flags: EvalFlags): Promise<MarkovEvalResult>
     sessionStats: flags.sessionStats ?? false,
     maxStates: flags.maxStates,
     maxSuccessors: flags.maxSuccessors,
+    lookahead: flags.lookahead,
+    lookaheadPrior: flags.lookaheadPrior,
     ...(flags.halfLife !== undefined ? { halfLife: flags.halfLife } : {}),
   };
   const makePredictor = (): SequencePredictor => (flags.predictor === 'naive' ? new NaiveFirstOrderPredictor() : new MarkovPredictor(options));
@@ -203,7 +219,8 @@ function percent(x: number): string {
 }
 
 function describe(r: MarkovEvalResult): string {
-  const model = r.options ? `markov order ${r.options.order} (${r.options.mode}${r.options.sessionStats ? ', per-session stats' : ''})` : 'naive first order';
+  const o = r.options;
+  const model = o ? `markov order ${o.order} (${o.mode}${o.sessionStats ? ', per-session stats' : ''}${o.lookahead > 1 ? `, lookahead ${o.lookahead}` : ''})` : 'naive first order';
   const lines = [
     `trace         ${r.trace}: ${formatCount(r.requests)} requests, ${formatCount(r.keys)} keys, ${formatCount(r.sessions)} sessions`,
     `predictor     ${model}${r.states !== null ? `, ${formatCount(r.states)} states` : ''}`,

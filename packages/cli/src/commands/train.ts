@@ -92,7 +92,7 @@ export function register(program: Command): void {
     .option('--steps <n>', 'environment steps to train for (default 100000)', parsePositiveInt('--steps'))
     .addOption(new Option('--unit <unit>', 'unit of a plain number or % size').choices(['objects', 'bytes']))
     .option('--candidates <k>', 'eviction env: candidates per decision (default 8)', parsePositiveInt('--candidates'))
-    .option('--horizon-factor <x>', 'eviction env: reward horizon as a multiple of the resident count (default 1)', parseNumber('--horizon-factor'))
+    .option('--horizon-factor <x>', 'eviction env: reward horizon as a multiple of the resident count (default 4)', parseNumber('--horizon-factor'))
     .option('--markov', 'eviction env: fill the access-probability feature from a Markov predictor (slower replay)')
     .option('--window <w>', 'cache env: requests per step (default 1000)', parsePositiveInt('--window'))
     .option('--max-episode-steps <n>', 'truncate episodes after n steps (TimeLimit)', parsePositiveInt('--max-episode-steps'))

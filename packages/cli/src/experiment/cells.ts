@@ -3,7 +3,7 @@
  * config is everything that determines its result; its id names its folder.
  */
 import { isAbsolute, resolve } from 'node:path';
-import type { TraceFormat } from '@cachelab/cache-core';
+import { type TraceFormat, getPolicyInfo } from '@cachelab/cache-core';
 import { repoRoot } from '../util/paths.js';
 import { type Experiment, type SizeSpec, policyLabel, sizeLabel, traceName } from './schema.js';
 
@@ -93,6 +93,9 @@ export function expandCells(experiment: Experiment): Cell[] {
         if ('params' in spec && spec.params) policy.params = spec.params;
         for (const seed of experiment.seeds) {
           for (const prefetch of prefetches) {
+            // An oracle (Belady) needs next-access positions that prefetched objects do not have:
+            // it is the no-prefetch bound only.
+            if (prefetch && getPolicyInfo(spec.name)?.needsOracle) continue;
             const suffix = prefetch ? `-pf-${prefetch.name}` : '';
             cells.push({
               kind: 'replay',

@@ -171,9 +171,11 @@ export function traceName(trace: Experiment['traces'][number]): string {
   return file.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
+/** A policy's name in cell folders and reports: its `label`, or its name made path-safe (`dqn:@small` → `dqn-small`). */
 export function policyLabel(policy: Experiment['policies'][number]): string {
-  if (typeof policy === 'string') return policy.replace(/[^A-Za-z0-9._-]/g, '_');
-  return policy.label ?? policy.name.replace(/[^A-Za-z0-9._-]/g, '_');
+  if (typeof policy !== 'string' && policy.label) return policy.label;
+  const name = typeof policy === 'string' ? policy : policy.name;
+  return name.replace(/:@?/, '-').replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
 /** A size as it appears in cell names: `5%` → `5pct`, `64MiB` → `64MiB`. */

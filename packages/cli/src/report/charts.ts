@@ -34,7 +34,7 @@ export function trainingCurveSpec(points: { step: number; value: number }[], yTi
     width: 420,
     height: 200,
     data: { values: points },
-    mark: { type: 'line' },
+    mark: { type: 'line', point: points.length <= 50 },
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'environment step' },
       y: { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: false } },

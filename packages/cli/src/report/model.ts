@@ -4,6 +4,7 @@
  * summary.json / metrics.jsonl; nothing is recomputed from traces.
  */
 import { getPolicyInfo } from '@cachelab/cache-core';
+import { displayPath } from '../util/paths.js';
 import { formatRatio } from '../util/table.js';
 import type { RunData, ReplaySummary, TrainingRun } from './load-run.js';
 import { type ChartSpec, missRatioCurveSpec, trainingCurveSpec } from './charts.js';
@@ -69,7 +70,7 @@ function seriesLabel(cell: ReplaySummary): string {
 function sourceLine(run: RunData): string {
   const commands = run.provenance.commands.length > 0 ? run.provenance.commands.map((c) => `\`${c}\``).join(', ') : 'unknown command';
   const git = run.provenance.gitCommits.length > 0 ? `, git ${run.provenance.gitCommits.map((c) => c.slice(0, 10)).join(', ')}` : '';
-  return `from ${commands}: ${run.runDir} (config ${run.configHash}${git})`;
+  return `from ${commands}: ${displayPath(run.runDir)} (config ${run.configHash}${git})`;
 }
 
 function sizeKey(size: number | string): string {

@@ -1,7 +1,7 @@
 /**
  * Ctrl-C handling. The first SIGINT aborts `interruptSignal()`: long commands stop handing out
- * work, let nothing half-written stay behind, and keep every finished result. A second SIGINT
- * exits at once.
+ * work, stop the work in progress (a cell without summary.json counts as not done and runs again
+ * next time) and keep every finished result. A second SIGINT exits at once.
  */
 import { CachelabError } from '@cachelab/cache-core';
 
@@ -27,7 +27,7 @@ export function installInterruptHandler(): void {
       process.stderr.write('cachelab: interrupted twice, exiting now\n');
       process.exit(130);
     }
-    process.stderr.write('\ncachelab: stopping after the work in progress (Ctrl-C again to quit now)\n');
+    process.stderr.write('\ncachelab: stopping; finished results are kept (Ctrl-C again to quit now)\n');
     controller.abort();
   });
 }

@@ -1,6 +1,6 @@
 /** Locations inside the cachelab checkout, found from this file (works under tsx, vitest and bin/). */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 let root: string | undefined;
@@ -21,4 +21,10 @@ export function repoRoot(): string {
 /** The trace the repository ships (CC BY 4.0, see traces/README.md). */
 export function shippedTracePath(): string {
   return join(repoRoot(), 'traces', 'cache2k-web07.txt');
+}
+
+/** A path as shown to the user: relative to the working directory when inside it, else absolute. */
+export function displayPath(path: string): string {
+  const inside = relative(process.cwd(), path);
+  return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside) ? inside : path;
 }

@@ -5,12 +5,14 @@
 import { TRACE_FORMATS, type TraceReadOptions } from '@cachelab/cache-core';
 import type { Command } from 'commander';
 import { CliUsageError } from './cli-error.js';
+import { parsePositiveInt } from './options.js';
 
 export interface TraceFlags {
   format?: string;
   csv?: string;
   header?: boolean;
   skipInvalid?: boolean;
+  limit?: number;
 }
 
 export function addTraceOptions(command: Command): Command {
@@ -18,7 +20,8 @@ export function addTraceOptions(command: Command): Command {
     .option('--format <format>', `trace format: ${TRACE_FORMATS.join('|')} (default: from the file extension)`)
     .option('--csv <mapping>', 'CSV column mapping, 1-based columns or header names: time=2,key=5,size=4[,op=3,session=N]')
     .option('--header', 'the CSV trace starts with a header row')
-    .option('--skip-invalid', 'skip malformed records and count them instead of failing');
+    .option('--skip-invalid', 'skip malformed records and count them instead of failing')
+    .option('--limit <n>', 'read only the first n requests', parsePositiveInt('--limit'));
 }
 
 export function traceReadOptions(flags: TraceFlags): TraceReadOptions {
@@ -27,6 +30,7 @@ export function traceReadOptions(flags: TraceFlags): TraceReadOptions {
   if (flags.csv !== undefined) options.csv = flags.csv;
   if (flags.header) options.header = true;
   if (flags.skipInvalid) options.skipInvalid = true;
+  if (flags.limit !== undefined) options.limit = flags.limit;
   return options;
 }
 

@@ -53,9 +53,9 @@ export class DqnAgent {
       const notDone = tf.sub(1, tf.tensor1d(batch.dones));
 
       // y = r + γ (1 − terminated) Q_target(s', a*), a* from the online net (Double DQN) or the target net.
-      const nextTarget = this.target.predict(nextObs) as tf.Tensor2D;
+      const nextTarget = this.target.apply(nextObs) as tf.Tensor2D;
       const nextValue = doubleDqn
-        ? tf.sum(tf.mul(nextTarget, tf.oneHot(tf.argMax(this.online.predict(nextObs) as tf.Tensor2D, 1), actions)), 1)
+        ? tf.sum(tf.mul(nextTarget, tf.oneHot(tf.argMax(this.online.apply(nextObs) as tf.Tensor2D, 1), actions)), 1)
         : tf.max(nextTarget, 1);
       const y = tf.add(rewards, tf.mul(gamma, tf.mul(notDone, nextValue)));
 

@@ -62,6 +62,9 @@ export class CandidateCache implements EvictionPolicy {
   chooser: VictimChooser;
   /** The current decision's candidates (K keys) after `sampleCandidates`. */
   readonly candidates: Uint32Array;
+  private readonly scratchAccess: Float64Array;
+  private readonly scratchFreq: Float64Array;
+  private readonly scratchAdmitted: Float64Array;
   private readonly scorer: AccessScorer | undefined;
   private lastAccess: Float64Array;
   private admitted: Float64Array;
@@ -89,6 +92,9 @@ export class CandidateCache implements EvictionPolicy {
     this.scorer = options.scorer;
     this.chooser = chooser;
     this.candidates = new Uint32Array(this.k);
+    this.scratchAccess = new Float64Array(this.k);
+    this.scratchFreq = new Float64Array(this.k);
+    this.scratchAdmitted = new Float64Array(this.k);
     const n = Math.max(options.keySpace ?? 1024, 16);
     this.lastAccess = new Float64Array(n);
     this.admitted = new Float64Array(n);
@@ -196,6 +202,10 @@ export class CandidateCache implements EvictionPolicy {
     const missRatio = beforeLookup ? this.missRatio + MISS_EMA * (1 - this.missRatio) : this.missRatio;
     const scale = Math.max(this.count, 1);
     const meanSize = this.count > 0 ? this.used / this.count : 1;
+    // Gather each candidate's state once; the rank loops below compare these locals.
+    const access = this.scratchAccess;
+    const freq = this.scratchFreq;
+    const admitted = this.scratchAdmitted;
     let lru = 0;
     let lfu = 0;
     let fifo = 0;
@@ -203,36 +213,41 @@ export class CandidateCache implements EvictionPolicy {
     for (let i = 0; i < k; i++) {
       const key = c[i]!;
       const row = i * F;
-      const since = clock - this.lastAccess[key]!;
-      const age = clock - this.admitted[key]!;
-      obs[row + F_RECENCY] = Math.min(1, Math.log2(1 + since / scale) / 6);
-      obs[row + F_FREQUENCY] = Math.min(1, Math.log2(1 + this.freq[key]!) / 8);
-      obs[row + F_AGE] = Math.min(1, Math.log2(1 + age / scale) / 6);
-      obs[row + F_HITS] = Math.min(1, Math.log2(1 + this.hits[key]!) / 6);
-      obs[row + F_SIZE] = Math.max(-1, Math.min(1, Math.log2(this.sizes[key]! / meanSize) / 8)); // 0 when all sizes are equal
+      const a = this.lastAccess[key]!;
+      const f = this.freq[key]!;
+      const adm = this.admitted[key]!;
+      const hits = this.hits[key]!;
+      access[i] = a;
+      freq[i] = f;
+      admitted[i] = adm;
+      obs[row + F_RECENCY] = Math.min(1, Math.log2(1 + (clock - a) / scale) / 6);
+      obs[row + F_FREQUENCY] = Math.min(1, Math.log2(1 + f) / 8);
+      obs[row + F_AGE] = Math.min(1, Math.log2(1 + (clock - adm) / scale) / 6);
+      obs[row + F_HITS] = hits === 0 ? 0 : Math.min(1, Math.log2(1 + hits) / 6);
+      const size = this.sizes[key]!;
+      obs[row + F_SIZE] = size === meanSize ? 0 : Math.max(-1, Math.min(1, Math.log2(size / meanSize) / 8)); // 0 when all sizes are equal
       obs[row + F_PROBABILITY] = this.scorer ? Math.max(0, Math.min(1, this.scorer.accessProbability(key))) : 0;
       obs[row + F_GHOST] = this.flags[key]! & GHOST_RETURN ? 1 : 0;
       obs[row + F_MISS_RATIO] = missRatio;
-      const lk = c[lru]!;
-      if (this.lastAccess[key]! < this.lastAccess[lk]!) lru = i;
-      const fk = c[lfu]!;
-      if (this.freq[key]! < this.freq[fk]! || (this.freq[key] === this.freq[fk] && this.lastAccess[key]! < this.lastAccess[fk]!)) lfu = i;
-      if (this.admitted[key]! < this.admitted[c[fifo]!]!) fifo = i;
-      if (this.hits[key] === 0 && (s3 < 0 || this.admitted[key]! < this.admitted[c[s3]!]!)) s3 = i;
+      if (a < access[lru]!) lru = i;
+      if (f < freq[lfu]! || (f === freq[lfu] && a < access[lfu]!)) lfu = i;
+      if (adm < admitted[fifo]!) fifo = i;
+      if (hits === 0 && (s3 < 0 || adm < admitted[s3]!)) s3 = i;
     }
     if (s3 < 0) s3 = lru;
+    const denominator = k > 1 ? k - 1 : 1;
     for (let i = 0; i < k; i++) {
-      const key = c[i]!;
       const row = i * F;
+      const a = access[i]!;
+      const f = freq[i]!;
       let olderAccess = 0;
       let rarer = 0;
       for (let j = 0; j < k; j++) {
-        const other = c[j]!;
-        if (this.lastAccess[other]! > this.lastAccess[key]!) olderAccess++;
-        if (this.freq[other]! > this.freq[key]!) rarer++;
+        if (access[j]! > a) olderAccess++;
+        if (freq[j]! > f) rarer++;
       }
-      obs[row + F_RECENCY_RANK] = k > 1 ? olderAccess / (k - 1) : 0;
-      obs[row + F_FREQUENCY_RANK] = k > 1 ? rarer / (k - 1) : 0;
+      obs[row + F_RECENCY_RANK] = olderAccess / denominator;
+      obs[row + F_FREQUENCY_RANK] = rarer / denominator;
       obs[row + F_VOTE_LRU] = i === lru ? 1 : 0;
       obs[row + F_VOTE_LFU] = i === lfu ? 1 : 0;
       obs[row + F_VOTE_FIFO] = i === fifo ? 1 : 0;

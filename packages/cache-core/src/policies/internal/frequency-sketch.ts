@@ -8,7 +8,8 @@
 import { hashKey } from './hash.js';
 
 const ROWS = 4;
-const SEEDS = [0x97cb3127, 0x0b2a6d5f, 0x5bd1e995, 0x1b873593];
+const SEED_A = 0x97cb3127;
+const SEED_B = 0x5bd1e995;
 
 export class FrequencySketch {
   private readonly counters: Uint8Array;
@@ -33,13 +34,15 @@ export class FrequencySketch {
     return this.counters.byteLength + this.doorkeeper.byteLength;
   }
 
-  /** Records one access to `key`. */
+  /** Records one access to `key`. Two hashes per key: rows use double hashing (a + r·b). */
   increment(key: number): void {
-    if (!this.doorkeeperAdd(key)) {
+    const a = hashKey(key, SEED_A);
+    const b = hashKey(key, SEED_B) | 1;
+    if (!this.doorkeeperAdd(a, b)) {
       const width = this.mask + 1;
       const c = this.counters;
       for (let r = 0; r < ROWS; r++) {
-        const i = r * width + (hashKey(key, SEEDS[r]!) & this.mask);
+        const i = r * width + ((a + r * b) & this.mask);
         if (c[i]! < 15) c[i]!++;
       }
     }
@@ -48,14 +51,16 @@ export class FrequencySketch {
 
   /** Estimated accesses to `key` within the current sample. */
   estimate(key: number): number {
+    const a = hashKey(key, SEED_A);
+    const b = hashKey(key, SEED_B) | 1;
     const width = this.mask + 1;
     const c = this.counters;
     let min = 15;
     for (let r = 0; r < ROWS; r++) {
-      const v = c[r * width + (hashKey(key, SEEDS[r]!) & this.mask)]!;
+      const v = c[r * width + ((a + r * b) & this.mask)]!;
       if (v < min) min = v;
     }
-    return min + (this.doorkeeperHas(key) ? 1 : 0);
+    return min + (this.doorkeeperHas(a, b) ? 1 : 0);
   }
 
   private age(): void {
@@ -66,20 +71,20 @@ export class FrequencySketch {
   }
 
   /** Sets the key's two doorkeeper bits; returns whether both were already set. */
-  private doorkeeperAdd(key: number): boolean {
-    const a = hashKey(key, 0x3c6ef372) & this.doorMask;
-    const b = hashKey(key, 0xa54ff53a) & this.doorMask;
+  private doorkeeperAdd(a: number, b: number): boolean {
+    const had = this.doorkeeperHas(a, b);
+    const x = (a >>> 7) & this.doorMask;
+    const y = (b >>> 7) & this.doorMask;
     const d = this.doorkeeper;
-    const had = (d[a >>> 5]! & (1 << (a & 31))) !== 0 && (d[b >>> 5]! & (1 << (b & 31))) !== 0;
-    d[a >>> 5]! |= 1 << (a & 31);
-    d[b >>> 5]! |= 1 << (b & 31);
+    d[x >>> 5]! |= 1 << (x & 31);
+    d[y >>> 5]! |= 1 << (y & 31);
     return had;
   }
 
-  private doorkeeperHas(key: number): boolean {
-    const a = hashKey(key, 0x3c6ef372) & this.doorMask;
-    const b = hashKey(key, 0xa54ff53a) & this.doorMask;
+  private doorkeeperHas(a: number, b: number): boolean {
+    const x = (a >>> 7) & this.doorMask;
+    const y = (b >>> 7) & this.doorMask;
     const d = this.doorkeeper;
-    return (d[a >>> 5]! & (1 << (a & 31))) !== 0 && (d[b >>> 5]! & (1 << (b & 31))) !== 0;
+    return (d[x >>> 5]! & (1 << (x & 31))) !== 0 && (d[y >>> 5]! & (1 << (y & 31))) !== 0;
   }
 }

@@ -1,0 +1,84 @@
+/**
+ * Get-hit cost per call, as the minimum over many short rounds: on a shared machine the minimum
+ * is the figure least disturbed by other processes (vitest bench reports means). Same keys,
+ * values and comparisons as manager.bench.ts: CacheManager(memory).get, the floor (lru-cache get
+ * + minimal decode, sync and awaited) and cache-manager 7 + Keyv(CacheableMemory).
+ *
+ *   node --import tsx packages/cache-core/bench/get-hit-min.ts [rounds]
+ */
+import { Buffer } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
+import { deserialize } from 'node:v8';
+import { inflateSync } from 'node:zlib';
+import { createCache } from 'cache-manager';
+import { CacheableMemory } from 'cacheable';
+import { Keyv } from 'keyv';
+import { LRUCache } from 'lru-cache';
+import { CacheManager } from '../src/manager/cache-manager.js';
+import { Codec } from '../src/manager/codec.js';
+import type { SerializationFormat } from '../src/manager/config.js';
+import { silentLogger } from '../src/manager/logger.js';
+
+const ROUNDS = Number(process.argv[2] ?? 30);
+const KEYS = 1000;
+const keys = Array.from({ length: KEYS }, (_, i) => `/api/users/${i}`);
+const small = (i: number) => ({ id: i, name: `user-${i}`, email: `user${i}@example.com`, active: true, score: 12.5, tags: ['a', 'b'] });
+const large = (i: number) => ({
+  id: i,
+  rows: Array.from({ length: 80 }, (_, r) => ({ row: r, sku: `SKU-${(i * 31 + r) % 9973}`, name: `item ${r} of order ${i}`, price: (r * 1.25) % 97, qty: r % 7 })),
+});
+
+function floorDecode(bytes: Buffer, json: boolean): unknown {
+  if (bytes[0] === 1) {
+    const inflated = inflateSync(bytes.subarray(1));
+    return json ? JSON.parse(inflated.toString('utf8')) : deserialize(inflated);
+  }
+  return json ? JSON.parse(bytes.toString('utf8', 1)) : deserialize(bytes.subarray(1));
+}
+
+/** Minimum ns per call over ROUNDS rounds of `calls` calls each. */
+async function minNs(fn: (i: number) => unknown, calls: number, awaitEach: boolean): Promise<number> {
+  let best = Infinity;
+  for (let r = 0; r < ROUNDS; r++) {
+    const start = performance.now();
+    if (awaitEach) for (let i = 0; i < calls; i++) await fn(i % KEYS);
+    else for (let i = 0; i < calls; i++) fn(i % KEYS);
+    best = Math.min(best, ((performance.now() - start) * 1e6) / calls);
+  }
+  return best;
+}
+
+const rows: Record<string, string | number>[] = [];
+for (const [size, make] of [['~100 B', small], ['~10 KB', large]] as const) {
+  const calls = size === '~100 B' ? 20_000 : 400;
+  for (const format of ['v8', 'json'] as SerializationFormat[]) {
+    for (const compressionEnabled of [true, false]) {
+      const json = format === 'json';
+      const manager = new CacheManager({ serializationFormat: format, compressionEnabled, logger: silentLogger, backendConfig: { maxEntries: 10_000 } });
+      await manager.start();
+      const codec = new Codec({ format, compressionEnabled, compressionThreshold: 1024, compressionLevel: 6, maxEntrySize: 1 << 20 });
+      const floor = new LRUCache<string, Buffer>({ max: 10_000 });
+      const peer = createCache({ stores: [new Keyv({ store: new CacheableMemory({ lruSize: 10_000 }) })] });
+      for (let i = 0; i < KEYS; i++) {
+        await manager.set(keys[i]!, make(i));
+        floor.set(keys[i]!, codec.encode(make(i), keys[i]!).bytes);
+        await peer.set(keys[i]!, make(i));
+      }
+      const m = await minNs((i) => manager.get(keys[i]!), calls, true);
+      const f = await minNs((i) => floorDecode(floor.get(keys[i]!)!, json), calls, false);
+      const fa = await minNs(async (i) => floorDecode(floor.get(keys[i]!)!, json), calls, true);
+      const c = await minNs((i) => peer.get(keys[i]!), calls, true);
+      rows.push({
+        variant: `${size} ${format} compression ${compressionEnabled ? 'on' : 'off'}`,
+        'manager ns': Math.round(m),
+        'floor ns': Math.round(f),
+        'floor awaited ns': Math.round(fa),
+        'cache-manager ns': Math.round(c),
+        'manager/floor': +(f / m).toFixed(2),
+        'manager/floor awaited': +(fa / m).toFixed(2),
+        'manager/cache-manager': +(c / m).toFixed(2),
+      });
+    }
+  }
+}
+console.table(rows);

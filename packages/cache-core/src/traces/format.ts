@@ -19,7 +19,10 @@ export interface TraceReadOptions {
   format?: TraceFormat;
   /** CSV column mapping: `time=2,key=5,size=4` (1-based columns or header names) or an object. */
   csv?: string | CsvColumns;
-  /** CSV: the first row is a header. Default false. */
+  /**
+   * CSV: the first row is a header. Default: detected — with a numeric column mapping, a first row
+   * whose time or size column is not a number is taken as the header (`version,time,op,size,lbn`).
+   */
   header?: boolean;
   /** CSV field delimiter. Default `,`. */
   delimiter?: string;

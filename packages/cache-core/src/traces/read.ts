@@ -107,7 +107,7 @@ export class TraceReader implements AsyncIterable<RequestBatch> {
         return readLog(context);
       case 'csv':
         return readCsv(context, {
-          header: this.options.header ?? false,
+          header: this.options.header ?? 'auto',
           delimiter: this.options.delimiter ?? ',',
           ...(this.options.csv !== undefined ? { columns: this.options.csv } : {}),
         });

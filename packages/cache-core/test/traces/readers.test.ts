@@ -121,6 +121,18 @@ describe('csv reader', () => {
     expect(Array.from(trace.batch.session)).toEqual([ABSENT, ABSENT, ABSENT]);
   });
 
+  it('detects a header row when header is not given: a non-numeric time or size in the first row', async () => {
+    const path = file('auto.csv', csv);
+    const detected = await loadTrace(path, { csv: 'time=2,key=5,size=4' });
+    expect(keys(detected)).toEqual([0, 1, 0]);
+    expect(Array.from(detected.batch.size)).toEqual([512, 1024, 512]);
+    // A numeric first row is data; header: false forces it and then the header row is an error.
+    const data = await loadTrace(file('noheader.csv', '1,100,2a,512,42\n1,101,2a,512,43\n'), { csv: 'time=2,key=5,size=4' });
+    expect(keys(data)).toEqual([0, 1]);
+    const error = await failure(path, { csv: 'time=2,key=5,size=4', header: false });
+    expect(error.message).toBe(`${path}:1: time in column 2 is not a number: "time" (use --skip-invalid to skip such records)`);
+  });
+
   it('maps header names, and finds well-known names without a mapping', async () => {
     const path = file('named.csv', csv);
     const byName = await loadTrace(path, { csv: 'time=time,key=lbn,size=size', header: true });

@@ -16,7 +16,8 @@ import { clip } from './txt.js';
 
 export interface CsvReadOptions {
   columns?: string | CsvColumns;
-  header: boolean;
+  /** 'auto': the first row is a header when its mapped time or size column is not a number. */
+  header: boolean | 'auto';
   delimiter: string;
 }
 
@@ -41,10 +42,12 @@ const DEFAULT_NAMES: Record<keyof ColumnIndex, string[]> = {
 export async function* readCsv(ctx: ReaderContext, options: CsvReadOptions): AsyncGenerator<RequestBatch> {
   const builder = new BatchBuilder(ctx.batchSize, ctx.limit);
   const mapping = typeof options.columns === 'string' ? parseCsvColumns(options.columns) : options.columns;
-  if (!mapping && !options.header) {
+  if (!mapping && options.header !== true) {
     throw new ConfigError('csv', `${ctx.path}: a CSV trace needs a column mapping such as --csv time=2,key=5,size=4 (1-based columns), or --header with named columns`);
   }
-  let index: ColumnIndex | null = mapping && !options.header ? resolveColumns(mapping, null, ctx.path) : null;
+  // With 'auto' and a mapping of column numbers, the first record decides (see consume).
+  let detect = options.header === 'auto' && mapping !== undefined && isNumericMapping(mapping);
+  let index: ColumnIndex | null = mapping && (options.header === false || detect) ? resolveColumns(mapping, null, ctx.path) : null;
   const parser = new Parser({
     delimiter: options.delimiter,
     relax_column_count: true,
@@ -65,6 +68,10 @@ export async function* readCsv(ctx: ReaderContext, options: CsvReadOptions): Asy
 
   /** Adds one record to the batch (or reads the header); false when it was skipped. */
   const consume = (record: string[], line: number): void => {
+    if (detect) {
+      detect = false;
+      if (looksLikeHeader(record, index!)) return;
+    }
     if (index === null) {
       index = resolveColumns(mapping, record, ctx.path);
       return;
@@ -145,6 +152,16 @@ function parserApi(parser: Parser): ParserApi {
     throw new Error('csv-parse changed: Parser.api.parse is missing (cachelab needs csv-parse 6.x)');
   }
   return api as ParserApi;
+}
+
+function isNumericMapping(mapping: CsvColumns): boolean {
+  return Object.values(mapping).every((column) => column === undefined || typeof column === 'number');
+}
+
+/** A first row is a header when a column that must hold numbers (time, size) holds text. */
+function looksLikeHeader(record: string[], index: ColumnIndex): boolean {
+  const text = (column: number) => column >= 0 && column < record.length && record[column] !== '' && Number.isNaN(Number(record[column]));
+  return text(index.time) || text(index.size);
 }
 
 function internOptional(interner: ReaderContext['ops'], text: string | undefined): number {

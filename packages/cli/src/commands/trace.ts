@@ -34,6 +34,14 @@ export function register(program: Command): void {
       .argument('<file>', 'trace file'),
   )
     .option('--json', 'print the statistics as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  cachelab trace stats traces/cache2k-web07.txt
+  cachelab trace stats ../shared/traces/cloudPhysicsIO.csv --csv time=2,key=5,size=4 --json
+  cachelab trace stats access.log --skip-invalid`,
+    )
     .action(async (file: string, flags: TraceFlags & { json?: boolean }) => {
       const loaded = await loadTrace(file, traceReadOptions(flags));
       const stats = traceStats(loaded.batch);
@@ -51,6 +59,17 @@ export function register(program: Command): void {
   )
     .addOption(new Option('--to <format>', 'output format (default: from the output extension)').choices([...WRITABLE_FORMATS]))
     .option('--json', 'print a JSON summary')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  cachelab trace convert ../shared/traces/cloudPhysicsIO.csv cloud.bin --csv time=2,key=5,size=4
+  cachelab trace convert traces/cache2k-web07.txt web07.csv
+  cachelab trace convert access.log requests.txt --skip-invalid
+
+Converting to oracleGeneral reads the whole trace first (it stores next-access positions);
+the other formats stream.`,
+    )
     .action(async (input: string, output: string, flags: TraceFlags & { to?: WritableFormat; json?: boolean }) => {
       const to = flags.to ?? writableFromPath(output);
       const options = traceReadOptions(flags);

@@ -101,6 +101,21 @@ describe('cachelab markov eval', () => {
     const badOrder = await cli(['markov', 'eval', '--trace', small, '--order', '12']);
     expect(badOrder.code).toBe(1);
     expect(badOrder.stderr).toMatch(/order/);
+    const badUnordered = await cli(['markov', 'eval', '--trace', small, '--unordered', '1']);
+    expect(badUnordered.code).toBe(1);
+    expect(badUnordered.stderr).toMatch(/unordered/);
+    const badWindow = await cli(['markov', 'eval', '--trace', small, '--recent-window', '-3']);
+    expect(badWindow.code).toBe(1);
+    expect(badWindow.stderr).toMatch(/--recent-window/);
+  });
+
+  it('passes the context options through to the model (--json options)', async () => {
+    const args = ['--order-weight', '3', '--session-weight', '2', '--positions', '8', '--unordered', '4', '--skip', '3'];
+    const r = await cli(['markov', 'eval', '--trace', small, ...args, '--recent-window', '32', '--recent-scale', '2', '--recent-boost', '0.5', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).options).toMatchObject({ orderWeight: 3, sessionWeight: 2, positions: 8, unordered: 4, skip: 3, recentWindow: 32, recentScale: 2, recentBoost: 0.5 });
+    const text = await cli(['markov', 'eval', '--trace', small, ...args]);
+    expect(text.stdout).toContain('markov order 1 (blend, positions 8, unordered 4, skip 3)');
   });
 });
 
@@ -112,5 +127,12 @@ describe.skipIf(!hasShared)('cachelab markov eval on apache_logs.log (needs ../s
     const ppm = JSON.parse((await cli(['markov', 'eval', '--trace', apacheLog, '--order', '3', '--session-stats', '--json'])).stdout);
     expect(ppm.predictions).toBe(6856);
     expect(ppm.top1Accuracy).toBeGreaterThan(naive.top1Accuracy + 0.04);
+  });
+
+  it('the access-log preset flags give 4,091 of 6,856 (59.67%)', async () => {
+    const flags = ['--order', '2', '--session-stats', '--session-weight', '2', '--positions', '8', '--unordered', '4', '--skip', '3', '--recent-window', '32', '--max-successors', '16'];
+    const r = JSON.parse((await cli(['markov', 'eval', '--trace', apacheLog, ...flags, '--json'])).stdout);
+    expect(r.predictions).toBe(6856);
+    expect(r.top1Hits).toBe(4091);
   });
 });

@@ -41,6 +41,21 @@ describe('cachelab mrc', () => {
     expect(full.points.map((p: { misses: number }) => p.misses)).toEqual([4, 4]);
   });
 
+  it('worker threads know the policies other packages register (markov): same curve as in-thread', async () => {
+    const args = ['mrc', '--trace', small, '--policies', 'lru,markov', '--sizes', '2,3,4', '--json'];
+    const threads = await cli([...args, '--workers', '2']);
+    expect(threads.stderr).toBe('');
+    expect(threads.code).toBe(0);
+    const inThread = await cli([...args, '--workers', '0']);
+    const misses = (r: { stdout: string }) => JSON.parse(r.stdout).points.map((p: { policy: string; capacity: number; misses: number }) => [p.policy, p.capacity, p.misses]);
+    expect(misses(threads)).toEqual(misses(inThread));
+    // at 4 objects everything fits: only the 4 cold misses, whatever the policy
+    expect(misses(threads).filter(([, capacity]: [string, number]) => capacity === 4)).toEqual([
+      ['lru', 4, 4],
+      ['markov', 4, 4],
+    ]);
+  });
+
   it('prints a table of miss ratios, policies as rows and sizes as columns', async () => {
     const r = await cli(['mrc', '--trace', small, '--policies', 'lru,fifo', '--sizes', '50%,100%', '--workers', '0']);
     expect(r.code).toBe(0);

@@ -6,7 +6,7 @@
  */
 import { generateSessions } from '@cachelab/cache-core';
 import { bench, describe } from 'vitest';
-import { MarkovPredictor, NaiveFirstOrderPredictor, type MarkovOptions, type SequencePredictor } from '../src/index.js';
+import { ACCESS_LOG_PRESET, MarkovPredictor, NaiveFirstOrderPredictor, type MarkovOptions, type SequencePredictor } from '../src/index.js';
 
 const CHUNK = 10_000;
 const trace = generateSessions({ requests: 400_000, endpoints: 1_000, users: 500, seed: 1 }).batch;
@@ -44,6 +44,8 @@ const configs: Array<[string, Partial<MarkovOptions>]> = [
   ['markov order 2', { order: 2 }],
   ['markov order 1, half-life 100k', { halfLife: 100_000 }],
   ['markov order 3 + per-session stats', { order: 3, sessionStats: true }],
+  ['markov order 3 + per-session stats + positions 8', { order: 3, sessionStats: true, positions: 8 }],
+  ['markov ACCESS_LOG_PRESET (apache best)', ACCESS_LOG_PRESET],
 ];
 
 describe(`update ×${CHUNK}`, () => {

@@ -9,6 +9,12 @@ export const SHARED_SCOPE = 0x3c6ef372;
 export const SESSION_SCOPE = 0x5be0cd19;
 /** Scope of lookahead ("within the next W requests") statistics. */
 export const LOOKAHEAD_SCOPE = 0x1f83d9ab;
+/** Scope of position contexts ((requests the session made so far, current key), shared). */
+export const POSITION_SCOPE = 0x6a09e667;
+/** Scope of unordered contexts (the set of the last u keys, hashed order-independently; shared). */
+export const UNORDERED_SCOPE = 0x510e527f;
+/** Scope of skip contexts ((lag d, the key d requests back); shared). */
+export const SKIP_SCOPE = 0x9b05688c;
 
 /** murmur3 fmix32 */
 function fmix(h: number): number {

@@ -4,11 +4,17 @@
  * per session when requests carry a session (client) id, over the global stream otherwise.
  *
  * Memory is bounded: at most `StateTable.capacity` states of at most `maxSuccessors` successors,
- * `sessionSlots` histories of max(order, lookahead) keys, plus one popularity counter per key id (8+8 bytes per
- * distinct key; key ids are dense). `update` allocates nothing once the key space stopped growing.
+ * `sessionSlots` histories of max(order, lookahead, unordered, skip, recentWindow) keys (plus two
+ * re-request counters per slot with a recency window), plus one popularity counter per key id
+ * (8+8 bytes per distinct key; key ids are dense). `update` and prediction allocate nothing once
+ * the key space stopped growing.
+ *
+ * Contexts, all in one table, told apart by hash scope (context-hash.ts): ordered contexts of the
+ * last 1..order keys (shared, and per session with sessionStats), position contexts, unordered
+ * sets of the last 2..unordered keys, and skip contexts (key d back, lag d); see options.ts.
  */
 import { ABSENT, type Request, type RequestBatch } from '@cachelab/cache-core';
-import { LOOKAHEAD_SCOPE, SESSION_SCOPE, SHARED_SCOPE, extendA, extendB, seedA, seedB } from './context-hash.js';
+import * as contextHash from './context-hash.js';
 import { resolveOptions, type MarkovOptions } from './options.js';
 import { MarkovModelError, decodeModel, encodeModel } from './serialization.js';
 import { StateTable } from './state-table.js';
@@ -34,6 +40,11 @@ export interface PredictorState {
     slotOwner: Int32Array;
     slotLength: Uint8Array;
     slotHistory: Uint32Array;
+    /** Requests each history slot's session made, saturating at `positions` (position contexts). */
+    slotCount: Uint8Array;
+    /** Per history slot: requests counted for the re-request rate, and the re-requests among them (recentWindow; empty when off). */
+    slotRequests: Uint32Array;
+    slotRepeats: Uint32Array;
     popularity: Float64Array;
     popularityStamp: Float64Array;
   };
@@ -54,6 +65,16 @@ export interface PredictorStats {
 
 const NO_OWNER = -2;
 
+// Module-local bindings for the hot path. Test runners that rewrite imports into property reads on
+// a module object (vitest's SSR transform) otherwise pay a getter per hash call: measured 2× slower
+// updates under `vitest bench` than under plain Node before this.
+const { LOOKAHEAD_SCOPE, POSITION_SCOPE, SESSION_SCOPE, SHARED_SCOPE, SKIP_SCOPE, UNORDERED_SCOPE, extendA, extendB, seedA, seedB } = contextHash;
+const NO_SESSION: number = ABSENT;
+/** Re-request rate of a session with no record yet: (RATE_PRIOR + repeats) / (1 + requests). */
+const RATE_PRIOR = 0.3;
+/** Rate counters halve when a slot's request count reaches this (keeps them in range, ages them). */
+const RATE_COUNT_LIMIT = 2 ** 30;
+
 export class MarkovPredictor implements SequencePredictor {
   readonly options: MarkovOptions;
   private readonly table: StateTable;
@@ -67,6 +88,31 @@ export class MarkovPredictor implements SequencePredictor {
   private readonly slotOwner: Int32Array;
   private readonly slotLength: Uint8Array;
   private readonly slotHistory: Uint32Array;
+  /** Requests made by each slot's session so far, saturating at `positions`. */
+  private readonly slotCount: Uint8Array;
+  private readonly positions: number;
+  /** Unordered contexts: largest set size (0 = off), and the hashes of sizes 2..unordered. */
+  private readonly unordered: number;
+  private readonly unorderedA: Int32Array;
+  private readonly unorderedB: Int32Array;
+  private readonly unorderedSeedA = seedA(UNORDERED_SCOPE, 0);
+  private readonly unorderedSeedB = seedB(UNORDERED_SCOPE, 0);
+  /** Skip contexts: largest lag (0 = off), per-lag seeds, and the hashes of lags 2..skip. */
+  private readonly skip: number;
+  private readonly skipSeedA: Int32Array;
+  private readonly skipSeedB: Int32Array;
+  private readonly skipA: Int32Array;
+  private readonly skipB: Int32Array;
+  /** Session recency window (0 = off) and each slot's re-request counters. */
+  private readonly recentWindow: number;
+  private readonly slotRequests: Uint32Array;
+  private readonly slotRepeats: Uint32Array;
+  /** Hash seeds of the shared scope (constant). */
+  private readonly sharedSeedA = seedA(SHARED_SCOPE, 0);
+  private readonly sharedSeedB = seedB(SHARED_SCOPE, 0);
+  /** Position-context hash of the latest positionHash() call. */
+  private positionA = 0;
+  private positionB = 0;
   /** Decayed request count per key, as of its stamp; and the decayed count of all requests. */
   private popularity = new Float64Array(1024);
   private popularityStamp = new Float64Array(1024);
@@ -74,7 +120,7 @@ export class MarkovPredictor implements SequencePredictor {
   private readonly stepDecay: number;
   /** Requests learned so far; the clock of decay. */
   private clock = 0;
-  private lastSession = ABSENT;
+  private lastSession = NO_SESSION;
   // Scratch (prediction and hashing), sized once.
   private readonly hashA: Int32Array;
   private readonly hashB: Int32Array;
@@ -82,6 +128,8 @@ export class MarkovPredictor implements SequencePredictor {
   private readonly sessionHashB: Int32Array;
   private readonly candKey: Uint32Array;
   private readonly candScore: Float64Array;
+  /** Marks candidates already seen in the recency window (all 0 between calls). */
+  private readonly candMark: Uint8Array;
   private candPos = new Int32Array(1024).fill(-1);
   private candCount = 0;
   private candWeight = 0;
@@ -94,21 +142,40 @@ export class MarkovPredictor implements SequencePredictor {
     const o = this.options;
     this.order = o.order;
     this.lookahead = o.lookahead;
-    this.historyLength = Math.max(o.order, o.lookahead);
+    this.historyLength = Math.max(o.order, o.lookahead, o.unordered, o.skip, o.recentWindow);
     this.sessionStats = o.sessionStats;
     this.sessionSlots = o.sessionSlots;
     this.table = new StateTable(o.maxStates, o.maxSuccessors, o.halfLife);
     this.slotOwner = new Int32Array(o.sessionSlots + 1).fill(NO_OWNER);
     this.slotLength = new Uint8Array(o.sessionSlots + 1);
     this.slotHistory = new Uint32Array((o.sessionSlots + 1) * this.historyLength);
+    this.positions = o.positions;
+    this.slotCount = new Uint8Array(o.sessionSlots + 1);
+    this.unordered = o.unordered;
+    this.unorderedA = new Int32Array(o.unordered + 1);
+    this.unorderedB = new Int32Array(o.unordered + 1);
+    this.skip = o.skip;
+    this.skipSeedA = new Int32Array(o.skip + 1);
+    this.skipSeedB = new Int32Array(o.skip + 1);
+    for (let d = 2; d <= o.skip; d++) {
+      this.skipSeedA[d] = seedA(SKIP_SCOPE, d);
+      this.skipSeedB[d] = seedB(SKIP_SCOPE, d);
+    }
+    this.skipA = new Int32Array(o.skip + 1);
+    this.skipB = new Int32Array(o.skip + 1);
+    this.recentWindow = o.recentWindow;
+    this.slotRequests = new Uint32Array(o.recentWindow > 0 ? o.sessionSlots + 1 : 0);
+    this.slotRepeats = new Uint32Array(this.slotRequests.length);
     this.stepDecay = Number.isFinite(o.halfLife) ? Math.pow(2, -1 / o.halfLife) : 1;
     this.hashA = new Int32Array(o.order + 1);
     this.hashB = new Int32Array(o.order + 1);
     this.sessionHashA = new Int32Array(o.order + 1);
     this.sessionHashB = new Int32Array(o.order + 1);
-    const candidates = Math.max(2 * o.order, 1) * o.maxSuccessors;
+    const contexts = 2 * o.order + 1 + Math.max(0, o.unordered - 1) + Math.max(0, o.skip - 1);
+    const candidates = contexts * o.maxSuccessors + o.recentWindow;
     this.candKey = new Uint32Array(candidates);
     this.candScore = new Float64Array(candidates);
+    this.candMark = new Uint8Array(candidates);
     this.contextScratch = new Uint32Array(this.historyLength);
     if (state) this.restore(state);
   }
@@ -135,10 +202,27 @@ export class MarkovPredictor implements SequencePredictor {
     const table = this.table;
     const perSession = this.sessionStats && session >= 0;
     for (let o = 1; o <= orders; o++) {
-      table.observe(table.findOrCreate(this.hashA[o]!, this.hashB[o]!, now), key, now);
-      if (perSession) table.observe(table.findOrCreate(this.sessionHashA[o]!, this.sessionHashB[o]!, now), key, now);
+      table.observeContext(this.hashA[o]!, this.hashB[o]!, key, now);
+      if (perSession) table.observeContext(this.sessionHashA[o]!, this.sessionHashB[o]!, key, now);
     }
     const history = this.slotHistory;
+    if (this.unordered > 0) {
+      const sizes = this.hashUnordered(history, base, length);
+      for (let u = 2; u <= sizes; u++) table.observeContext(this.unorderedA[u]!, this.unorderedB[u]!, key, now);
+    }
+    if (this.skip > 0) {
+      const lags = this.hashSkips(history, base, length);
+      for (let d = 2; d <= lags; d++) table.observeContext(this.skipA[d]!, this.skipB[d]!, key, now);
+    }
+    if (this.recentWindow > 0 && length >= 2) this.countRepeat(slot, history, base, length, key);
+    if (this.positions > 0 && session >= 0) {
+      const position = this.slotCount[slot]!;
+      if (length > 0) {
+        this.positionHash(position, history[base + length - 1]!);
+        table.observeContext(this.positionA, this.positionB, key, now);
+      }
+      if (position < this.positions) this.slotCount[slot] = position + 1;
+    }
     if (this.lookahead > 1) this.observeLookahead(history, base, length, key, now);
     // Push the key: history holds the last `historyLength` keys, oldest first.
     if (length < this.historyLength) {
@@ -181,12 +265,12 @@ export class MarkovPredictor implements SequencePredictor {
    * floating-point rounding) and are best first; ties keep the order successors were first seen.
    * With `lookahead` > 1 they are per-key "within the window" probabilities (see options.ts).
    */
-  predictNext(context: ArrayLike<number>, k: number, session: number = ABSENT): Prediction[] {
+  predictNext(context: ArrayLike<number>, k: number, session: number = NO_SESSION): Prediction[] {
     const n = Math.min(context.length, this.historyLength);
     for (let j = 0; j < n; j++) this.contextScratch[j] = context[context.length - n + j]!;
     const keys = new Uint32Array(Math.max(0, k));
     const probs = new Float64Array(keys.length);
-    const count = this.predictFrom(this.contextScratch, 0, n, session, keys.length, keys, probs);
+    const count = this.predictFrom(this.contextScratch, 0, n, session, this.ownedSlot(session), keys.length, keys, probs);
     const out: Prediction[] = [];
     for (let j = 0; j < count; j++) out.push({ key: keys[j]!, probability: probs[j]! });
     return out;
@@ -194,9 +278,9 @@ export class MarkovPredictor implements SequencePredictor {
 
   /** Hot-path prediction for the stored history of `session` (ABSENT = the global stream). */
   predictSession(session: number, k: number, outKeys: Uint32Array, outProbabilities: Float64Array): number {
-    const slot = this.slotOf(session);
-    if (this.slotOwner[slot] !== (session >= 0 ? session : ABSENT)) return 0;
-    return this.predictFrom(this.slotHistory, slot * this.historyLength, this.slotLength[slot]!, session, k, outKeys, outProbabilities);
+    const slot = this.ownedSlot(session);
+    if (slot < 0) return 0;
+    return this.predictFrom(this.slotHistory, slot * this.historyLength, this.slotLength[slot]!, session, slot, k, outKeys, outProbabilities);
   }
 
   /** The session of the latest request learned (ABSENT before any, or for sessionless traces). */
@@ -227,9 +311,8 @@ export class MarkovPredictor implements SequencePredictor {
   /** predictAll for the first `count` keys into a caller-owned buffer (no allocation). */
   predictAllInto(keys: ArrayLike<number>, horizon: number, session: number, out: Float64Array, count: number = keys.length): void {
     if (!(horizon >= 1)) throw new RangeError(`horizon must be ≥ 1 request, got ${horizon}`);
-    const slot = this.slotOf(session);
-    const owned = this.slotOwner[slot] === (session >= 0 ? session : ABSENT);
-    const n = owned ? this.collect(this.slotHistory, slot * this.historyLength, this.slotLength[slot]!, session) : 0;
+    const slot = this.ownedSlot(session);
+    const n = slot >= 0 ? this.collect(this.slotHistory, slot * this.historyLength, this.slotLength[slot]!, session, slot) : 0;
     const weight = this.candWeight;
     const now = this.clock - 1;
     for (let j = 0; j < count; j++) {
@@ -252,7 +335,7 @@ export class MarkovPredictor implements SequencePredictor {
   transitionCount(context: ArrayLike<number>, key: number): number {
     const n = Math.min(context.length, this.order);
     for (let j = 0; j < n; j++) this.contextScratch[j] = context[context.length - n + j]!;
-    this.hashContexts(this.contextScratch, 0, n, ABSENT);
+    this.hashContexts(this.contextScratch, 0, n, NO_SESSION);
     const s = this.table.find(this.hashA[n]!, this.hashB[n]!);
     return s < 0 ? 0 : this.table.successorCount(s, key, Math.max(0, this.clock - 1));
   }
@@ -263,7 +346,9 @@ export class MarkovPredictor implements SequencePredictor {
       states: this.table.liveStates,
       stateCapacity: this.table.capacity,
       successorsPerState: this.table.successorsPerState,
-      tableBytes: this.table.bytes() + this.slotOwner.byteLength + this.slotLength.byteLength + this.slotHistory.byteLength,
+      tableBytes:
+        this.table.bytes() + this.slotOwner.byteLength + this.slotLength.byteLength + this.slotHistory.byteLength +
+        this.slotCount.byteLength + this.slotRequests.byteLength + this.slotRepeats.byteLength,
       keyBytes: this.popularity.byteLength + this.popularityStamp.byteLength + this.candPos.byteLength,
     };
   }
@@ -283,11 +368,12 @@ export class MarkovPredictor implements SequencePredictor {
     base: number,
     length: number,
     session: number,
+    slot: number,
     k: number,
     outKeys: Uint32Array,
     outProbabilities: Float64Array,
   ): number {
-    const n = this.collect(history, base, length, session);
+    const n = this.collect(history, base, length, session, slot);
     const want = Math.min(k, n, outKeys.length, outProbabilities.length);
     const weight = this.candWeight;
     const scores = this.candScore;
@@ -313,9 +399,10 @@ export class MarkovPredictor implements SequencePredictor {
   /**
    * Gathers the successors of every usable context of this history into the candidate scratch
    * (candKey/candScore, candPos by key) with their unnormalised scores; candWeight is the
-   * normaliser. Returns the candidate count.
+   * normaliser. `slot` is the session's own history slot (position and re-request rate), or -1.
+   * Returns the candidate count.
    */
-  private collect(history: Uint32Array, base: number, length: number, session: number): number {
+  private collect(history: Uint32Array, base: number, length: number, session: number, slot: number): number {
     this.candCount = 0;
     this.candWeight = 0;
     const orders = this.hashContexts(history, base, length, session);
@@ -323,21 +410,108 @@ export class MarkovPredictor implements SequencePredictor {
     const table = this.table;
     const perSession = this.options.sessionStats && session >= 0;
     const now = Math.max(0, this.clock - 1); // as of the latest request
+    // Position context of this history: only for a session that holds its slot, where the slot's
+    // request count is known.
+    const position = this.positions > 0 && session >= 0 && slot >= 0 ? this.slotCount[slot]! : -1;
+    const usePosition = position >= 0 && length > 0;
+    if (usePosition) this.positionHash(position, history[base + length - 1]!);
     if (this.options.mode === 'fallback') {
       for (let o = orders; o >= 1; o--) {
         if (perSession && this.vote(table.find(this.sessionHashA[o]!, this.sessionHashB[o]!), 1, now, false)) break;
+        if (o === 1 && usePosition && this.vote(table.find(this.positionA, this.positionB), 1, now, false)) break;
         if (this.vote(table.find(this.hashA[o]!, this.hashB[o]!), 1, now, false)) break;
       }
     } else {
       const { orderWeight, sessionWeight } = this.options;
       let w = 1;
+      let voted = false;
       for (let o = 1; o <= orders; o++) {
         w *= orderWeight;
-        this.vote(table.find(this.hashA[o]!, this.hashB[o]!), w, now, true);
-        if (perSession) this.vote(table.find(this.sessionHashA[o]!, this.sessionHashB[o]!), w * sessionWeight, now, true);
+        if (this.vote(table.find(this.hashA[o]!, this.hashB[o]!), w, now, true)) voted = true;
+        if (perSession && this.vote(table.find(this.sessionHashA[o]!, this.sessionHashB[o]!), w * sessionWeight, now, true)) voted = true;
+      }
+      if (usePosition && this.vote(table.find(this.positionA, this.positionB), orderWeight * orderWeight, now, true)) voted = true;
+      // Unordered and skip contexts only add votes where an ordered context answered.
+      if (!voted) return 0;
+      if (this.unordered > 0) {
+        const sizes = this.hashUnordered(history, base, length);
+        let wu = orderWeight;
+        for (let u = 2; u <= sizes; u++) {
+          wu *= orderWeight;
+          this.vote(table.find(this.unorderedA[u]!, this.unorderedB[u]!), wu, now, true);
+        }
+      }
+      if (this.skip > 0) {
+        const lags = this.hashSkips(history, base, length);
+        let ws = orderWeight;
+        for (let d = 2; d <= lags; d++) {
+          ws *= 0.5;
+          this.vote(table.find(this.skipA[d]!, this.skipB[d]!), ws, now, true);
+        }
       }
     }
+    if (this.recentWindow > 0 && this.candCount > 0 && length >= 2) this.applyRecency(history, base, length, slot);
     return this.candCount;
+  }
+
+  /**
+   * Recency (see options.recentWindow): candidates among the window's keys other than the current
+   * one are scaled by min(1, recentScale·rate) and share recentBoost·rate of the vote mass (which
+   * may add them as candidates). `rate` is the slot's re-request rate (RATE_PRIOR without a slot).
+   */
+  private applyRecency(history: Uint32Array, base: number, length: number, slot: number): void {
+    const rate = slot >= 0 ? (RATE_PRIOR + this.slotRepeats[slot]!) / (1 + this.slotRequests[slot]!) : RATE_PRIOR;
+    const penalty = Math.min(1, this.options.recentScale * rate);
+    const boost = this.options.recentBoost * rate * this.candWeight;
+    const current = history[base + length - 1]!;
+    const mark = this.candMark;
+    let distinct = 0;
+    for (let j = Math.max(0, length - this.recentWindow); j < length - 1; j++) {
+      const key = history[base + j]!;
+      if (key === current) continue;
+      if (key >= this.candPos.length) this.growKeys(key);
+      let pos = this.candPos[key]!;
+      if (pos < 0) {
+        if (!(boost > 0)) continue;
+        pos = this.candCount++;
+        this.candPos[key] = pos;
+        this.candKey[pos] = key;
+        this.candScore[pos] = 0;
+      }
+      if (mark[pos] === 1) continue;
+      mark[pos] = 1;
+      distinct++;
+      this.candScore[pos]! *= penalty;
+    }
+    if (distinct === 0) return;
+    const share = boost / distinct;
+    for (let c = 0; c < this.candCount; c++) {
+      if (mark[c] === 1) {
+        this.candScore[c]! += share;
+        mark[c] = 0;
+      }
+    }
+    this.candWeight += boost;
+  }
+
+  /** Counts one request of a slot for its re-request rate: a re-request if `key` is among the window's keys before the current one. */
+  private countRepeat(slot: number, history: Uint32Array, base: number, length: number, key: number): void {
+    const current = history[base + length - 1]!;
+    let repeat = 0;
+    if (key !== current) {
+      for (let j = Math.max(0, length - this.recentWindow); j < length - 1; j++) {
+        if (history[base + j] === key) {
+          repeat = 1;
+          break;
+        }
+      }
+    }
+    if (this.slotRequests[slot]! >= RATE_COUNT_LIMIT) {
+      this.slotRequests[slot] = this.slotRequests[slot]! >>> 1;
+      this.slotRepeats[slot] = this.slotRepeats[slot]! >>> 1;
+    }
+    this.slotRequests[slot]!++;
+    this.slotRepeats[slot]! += repeat;
   }
 
   /** Adds state `s`'s successor distribution with weight `w` (× confidence total/(total+1)). */
@@ -412,8 +586,8 @@ export class MarkovPredictor implements SequencePredictor {
   /** Fills hashA/B[o] (and sessionHashA/B) for orders 1..min(length, order); returns that count. */
   private hashContexts(history: Uint32Array, base: number, length: number, session: number): number {
     const orders = Math.min(length, this.order);
-    let a = seedA(SHARED_SCOPE, 0);
-    let b = seedB(SHARED_SCOPE, 0);
+    let a = this.sharedSeedA;
+    let b = this.sharedSeedB;
     const perSession = this.sessionStats && session >= 0;
     let sa = perSession ? seedA(SESSION_SCOPE, session) : 0;
     let sb = perSession ? seedB(SESSION_SCOPE, session) : 0;
@@ -433,6 +607,49 @@ export class MarkovPredictor implements SequencePredictor {
     return orders;
   }
 
+  /**
+   * Hashes the sets of the last u keys (u = 2..min(length, unordered)) into unorderedA/B[u]. The
+   * hash of a set is order-independent: a sum of per-key mixes (one pass, no sorting), finished
+   * with the set size. Returns min(length, unordered).
+   */
+  private hashUnordered(history: Uint32Array, base: number, length: number): number {
+    const n = Math.min(length, this.unordered);
+    let sumA = 0;
+    let sumB = 0;
+    for (let u = 1; u <= n; u++) {
+      const key = history[base + length - u]!;
+      sumA = (sumA + extendA(this.unorderedSeedA, key, 1)) | 0;
+      sumB = (sumB + extendB(this.unorderedSeedB, key, 1)) | 0;
+      if (u < 2) continue;
+      this.unorderedA[u] = extendA(this.unorderedSeedA, sumA, u);
+      this.unorderedB[u] = extendB(this.unorderedSeedB, sumB, u);
+    }
+    return n;
+  }
+
+  /** Hashes the skip contexts (lag d, key d back) for d = 2..min(length, skip) into skipA/B[d]; returns min(length, skip). */
+  private hashSkips(history: Uint32Array, base: number, length: number): number {
+    const n = Math.min(length, this.skip);
+    for (let d = 2; d <= n; d++) {
+      const key = history[base + length - d]!;
+      this.skipA[d] = extendA(this.skipSeedA[d]!, key, 1);
+      this.skipB[d] = extendB(this.skipSeedB[d]!, key, 1);
+    }
+    return n;
+  }
+
+  /** Hash of the position context (position, key) into positionA/B. */
+  private positionHash(position: number, key: number): void {
+    this.positionA = extendA(seedA(POSITION_SCOPE, position), key, 1);
+    this.positionB = extendB(seedB(POSITION_SCOPE, position), key, 1);
+  }
+
+  /** The history slot of `session` if it holds it (the global stream's slot for no session), else -1. */
+  private ownedSlot(session: number): number {
+    const slot = this.slotOf(session);
+    return this.slotOwner[slot] === (session >= 0 ? session : NO_SESSION) ? slot : -1;
+  }
+
   private slotOf(session: number): number {
     return session >= 0 ? session % this.sessionSlots : this.sessionSlots;
   }
@@ -440,10 +657,15 @@ export class MarkovPredictor implements SequencePredictor {
   /** The history slot of a session, emptied if another session held it. */
   private claimSlot(session: number): number {
     const slot = this.slotOf(session);
-    const owner = session >= 0 ? session : ABSENT;
+    const owner = session >= 0 ? session : NO_SESSION;
     if (this.slotOwner[slot] !== owner) {
       this.slotOwner[slot] = owner;
       this.slotLength[slot] = 0;
+      this.slotCount[slot] = 0;
+      if (this.recentWindow > 0) {
+        this.slotRequests[slot] = 0;
+        this.slotRepeats[slot] = 0;
+      }
     }
     return slot;
   }
@@ -513,6 +735,9 @@ export class MarkovPredictor implements SequencePredictor {
         slotOwner: this.slotOwner.slice(),
         slotLength: this.slotLength.slice(),
         slotHistory: this.slotHistory.slice(),
+        slotCount: this.slotCount.slice(),
+        slotRequests: this.slotRequests.slice(),
+        slotRepeats: this.slotRepeats.slice(),
         popularity: this.popularity.slice(),
         popularityStamp: this.popularityStamp.slice(),
       },
@@ -538,6 +763,9 @@ export class MarkovPredictor implements SequencePredictor {
     copy('slotOwner', this.slotOwner, a.slotOwner);
     copy('slotLength', this.slotLength, a.slotLength);
     copy('slotHistory', this.slotHistory, a.slotHistory);
+    copy('slotCount', this.slotCount, a.slotCount);
+    copy('slotRequests', this.slotRequests, a.slotRequests);
+    copy('slotRepeats', this.slotRepeats, a.slotRepeats);
     if (a.popularity.length !== a.popularityStamp.length) throw new RangeError('model popularity arrays differ in length');
     this.popularity = a.popularity.slice();
     this.popularityStamp = a.popularityStamp.slice();

@@ -38,6 +38,9 @@ const ARRAY_FIELDS: Record<keyof Arrays, ArrayTypeName> = {
   slotOwner: 'Int32Array',
   slotLength: 'Uint8Array',
   slotHistory: 'Uint32Array',
+  slotCount: 'Uint8Array',
+  slotRequests: 'Uint32Array',
+  slotRepeats: 'Uint32Array',
   popularity: 'Float64Array',
   popularityStamp: 'Float64Array',
 };
@@ -122,6 +125,11 @@ export function decodeModel(bytes: Uint8Array): PredictorState {
     // Copy into a fresh, aligned buffer.
     arrays[entry.name] = new Type(bytes.slice(start, start + byteLength).buffer);
   }
+  // Models saved before position contexts existed have no slotCount: all slots start at 0.
+  if (arrays.slotCount === undefined && arrays.slotOwner !== undefined) arrays.slotCount = new Uint8Array(arrays.slotOwner.length);
+  // Models saved before the recency window existed have no re-request counters (the window was off).
+  if (arrays.slotRequests === undefined) arrays.slotRequests = new Uint32Array(0);
+  if (arrays.slotRepeats === undefined) arrays.slotRepeats = new Uint32Array(0);
   for (const name of Object.keys(ARRAY_FIELDS) as Array<keyof Arrays>) {
     if (arrays[name] === undefined) throw new MarkovModelError(jsonEnd, `array ${name} is missing`);
   }

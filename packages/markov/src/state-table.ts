@@ -115,6 +115,63 @@ export class StateTable {
     return s;
   }
 
+  /**
+   * `observe(findOrCreate(a, b, now), key, now)` in one pass (the update hot path): same result,
+   * fewer calls and array reads. Tags are compared before `inUse` (a free slot's tags are 0, so a
+   * context hashing to exactly (0, 0) in both halves is still checked against `inUse`).
+   */
+  observeContext(a: number, b: number, key: number, now: number): void {
+    const base = ((a >>> 0) % this.sets) * STATE_WAYS;
+    const tagA = this.tagA;
+    const tagB = this.tagB;
+    const inUse = this.inUse;
+    let free = -1;
+    for (let w = base; w < base + STATE_WAYS; w++) {
+      if (tagA[w] === a && tagB[w] === b && inUse[w] === 1) {
+        this.observe(w, key, now);
+        return;
+      }
+      if (free < 0 && inUse[w] !== 1) free = w;
+    }
+    let s = free;
+    if (s >= 0) {
+      this.liveStates++;
+      inUse[s] = 1;
+    } else {
+      // Full set: replace the state with the lowest decayed total (frequency-aware).
+      s = base;
+      const total = this.total;
+      if (this.decays) {
+        let lightest = this.decayedTotal(base, now);
+        for (let w = base + 1; w < base + STATE_WAYS; w++) {
+          const weight = this.decayedTotal(w, now);
+          if (weight < lightest) {
+            lightest = weight;
+            s = w;
+          }
+        }
+      } else {
+        let lightest = total[base]!;
+        for (let w = base + 1; w < base + STATE_WAYS; w++) {
+          if (total[w]! < lightest) {
+            lightest = total[w]!;
+            s = w;
+          }
+        }
+      }
+    }
+    // A new state with one observation of `key`.
+    tagA[s] = a;
+    tagB[s] = b;
+    this.total[s] = 1;
+    this.stamp[s] = now;
+    this.filled[s] = 1;
+    const j = s * this.successorsPerState;
+    this.succKey[j] = key;
+    this.succCount[j] = 1;
+    this.succError[j] = 0;
+  }
+
   /** Total of state `s` as of clock `now`, without changing it. */
   decayedTotal(s: number, now: number): number {
     const t = this.total[s]!;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadTrace, type LoadedTrace } from '@cachelab/cache-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MarkovPredictor, NaiveFirstOrderPredictor, evaluatePredictor } from '../src/index.js';
+import { ACCESS_LOG_PRESET, MarkovPredictor, NaiveFirstOrderPredictor, evaluatePredictor } from '../src/index.js';
 import { sharedTracesDir } from './helpers.js';
 
 const log = fileURLToPath(new URL('apache_logs.log', sharedTracesDir));
@@ -31,5 +31,20 @@ describe.skipIf(!existsSync(log))('apache_logs.log next-URL prediction per clien
     expect(ppm.predictions).toBe(6856);
     expect(ppm.top1Hits).toBe(3825); // 55.79%: +4.7 points over the baseline
     expect(ppm.topKHits).toBe(4666);
+  });
+
+  it('position contexts add 1.2 points (order 3, per-client stats, positions 8)', () => {
+    const r = evaluatePredictor(new MarkovPredictor({ order: 3, sessionStats: true, positions: 8 }), trace.batch, 3);
+    expect(r.predictions).toBe(6856);
+    expect(r.top1Hits).toBe(3908); // 57.00%
+  });
+
+  it('ACCESS_LOG_PRESET (chosen on the first half; bench/apache-accuracy.ts) gets 59.67% on the same 6,856 predictions', () => {
+    // order 2 + per-client stats (weight 2) + positions 8 + unordered sets of 2..4 keys + skip
+    // contexts of lags 2..3 + a 32-request recency window, 16 successors per state.
+    const r = evaluatePredictor(new MarkovPredictor(ACCESS_LOG_PRESET), trace.batch, 3);
+    expect(r.predictions).toBe(6856);
+    expect(r.top1Hits).toBe(4091); // 59.67% (naive: 51.06%); first half 60.83%, second half 58.70%
+    expect(r.topKHits).toBe(4936); // top-3 72.00%
   });
 });

@@ -6,10 +6,14 @@
  * in hit ratio is compared with the last change in learning rate, and the rate moves in the
  * direction that helped (gradient sign); after 10 intervals without improvement it restarts at a
  * random value. Randomness is seeded through seedrandom.
- * SR-LRU here keeps new objects in an SR segment (srRatio of the capacity) and promotes hit objects
- * to the R segment, demoting R's LRU to SR when R overflows; its victim is SR's LRU. The paper also
- * adapts the SR size online; this implementation keeps it fixed (srRatio).
- * Parameters: initialLearningRate (0.1), srRatio (0.5).
+ * SR-LRU (the paper's Algorithm 2, as in libCacheSim's SR_LRU): new objects enter the SR segment
+ * flagged "new"; a hit in SR promotes to R; R's overflow is demoted to the head of SR, flagged
+ * "demoted"; SR-LRU's victim is SR's LRU. Evicted objects enter a history H (bounded by the
+ * capacity). The SR size adapts: a miss on a "new" object still in H means SR was too small for it
+ * to earn a second hit, so SR grows by max(1, round(demotedInCache / newInH)); a hit on a "demoted"
+ * object in SR means R was too small, so SR shrinks by max(1, round(newInH / demotedInCache)) (steps
+ * in objects, times the object's size in byte mode). An object missed while in H goes straight to R.
+ * Parameters: initialLearningRate (0.1), srRatio (0.5, the starting SR share; then adapted).
  */
 import type { PolicyInfo, PolicyOptions } from './policy.js';
 import { KeyedPolicy } from './internal/base.js';
@@ -22,11 +26,17 @@ import { SeededRandom } from './internal/random.js';
 
 export const cacheusParams = {
   initialLearningRate: { default: 0.1, doc: 'starting learning rate (then adapted every interval)' },
-  srRatio: { default: 0.5, doc: 'share of the capacity for the SR segment of SR-LRU' },
+  srRatio: { default: 0.5, doc: 'starting share of the capacity for the SR segment of SR-LRU (then adapted)' },
 } as const;
 
+// segment[key]: where SR-LRU holds the key (H = its history of evicted keys).
 const SR = 1;
 const R = 2;
+const H = 3;
+// flags[key]
+const NEW = 1; // entered SR on a miss and not hit since
+const DEMOTED = 2; // moved from R's tail to SR and not hit since
+const TO_R = 4; // missed while in H: the coming insert goes to R
 const MIN_RATE = 0.001;
 const MAX_RATE = 1;
 const PREVIOUS_RATE = 0;
@@ -36,9 +46,18 @@ export class CacheusPolicy extends KeyedPolicy {
   private readonly links: LinkStore;
   private readonly sr: KeyList;
   private readonly r: KeyList;
+  private readonly h: KeyList;
   private segment: Uint8Array;
+  private flags: Uint8Array;
   private rUsed = 0;
-  private readonly rCap: number;
+  private hUsed = 0;
+  /** SR's target size (capacity units); R may hold capacity − srCap. */
+  private srCap: number;
+  private readonly srMin: number;
+  private readonly srMax: number;
+  /** "new" keys in H and "demoted" keys in the cache: the ratio sets the adaptation step. */
+  private newInH = 0;
+  private demotedInCache = 0;
   private readonly lfu: FreqBuckets;
   private readonly history: ExpertHistories;
   private readonly weights: ExpertWeights;
@@ -57,11 +76,15 @@ export class CacheusPolicy extends KeyedPolicy {
     checkRange(this.name, 'initialLearningRate', p.initialLearningRate, MIN_RATE, MAX_RATE);
     checkRange(this.name, 'srRatio', p.srRatio, 0, 1);
     this.weights = new ExpertWeights(p.initialLearningRate);
-    this.rCap = this.capacity - Math.floor(this.capacity * p.srRatio);
+    this.srMin = 1;
+    this.srMax = Math.max(1, this.capacity - 1);
+    this.srCap = Math.min(this.srMax, Math.max(this.srMin, Math.floor(this.capacity * p.srRatio)));
     this.links = new LinkStore(this.keyCap);
     this.sr = new KeyList(this.links);
     this.r = new KeyList(this.links);
+    this.h = new KeyList(this.links);
     this.segment = new Uint8Array(this.keyCap);
+    this.flags = new Uint8Array(this.keyCap);
     this.lfu = new FreqBuckets(this.keyCap);
     this.history = new ExpertHistories(this.keyCap, this.capacity);
     this.rng = new SeededRandom(`cacheus:${options.seed ?? 0}`);
@@ -76,15 +99,21 @@ export class CacheusPolicy extends KeyedPolicy {
     return this.weights.w0;
   }
 
+  /** SR-LRU's current SR target size, in capacity units (objects or bytes). */
+  get srSize(): number {
+    return this.srCap;
+  }
+
   protected growKeys(n: number): void {
     this.links.grow(n);
     this.segment = growUint8(this.segment, n);
+    this.flags = growUint8(this.flags, n);
     this.lfu.growKeys(n);
     this.history.growKeys(n);
   }
 
   protected ownBytes(): number {
-    return this.links.bytes() + this.segment.byteLength + this.lfu.bytes() + this.history.bytes();
+    return this.links.bytes() + this.segment.byteLength + this.flags.byteLength + this.lfu.bytes() + this.history.bytes();
   }
 
   lookup(key: number): boolean {
@@ -94,8 +123,26 @@ export class CacheusPolicy extends KeyedPolicy {
     if (hit) {
       this.lfu.touch(key);
       if (this.segment[key] === R) this.r.moveToHead(key);
-      else this.promote(key);
+      else {
+        if (this.flags[key]! & DEMOTED) {
+          // R was too small to keep this object: give R more room.
+          this.demotedInCache--;
+          this.resizeSr(-this.step(this.newInH, this.demotedInCache + 1) * this.size[key]!);
+        }
+        this.flags[key] = 0;
+        this.promote(key);
+      }
       return true;
+    }
+    if (key >= this.flags.length) return false; // never seen: not in H either
+    this.flags[key]! &= ~TO_R;
+    if (this.segment[key] === H) {
+      if (this.flags[key]! & NEW) {
+        // SR was too small for this object to earn its second hit there: give SR more room.
+        this.resizeSr(this.step(this.demotedInCache, this.newInH) * this.size[key]!);
+      }
+      this.takeFromHistory(key);
+      this.flags[key] = TO_R;
     }
     const expert = this.history.expertOf(key);
     if (expert >= 0) {
@@ -110,11 +157,13 @@ export class CacheusPolicy extends KeyedPolicy {
     const crLfuVictim = this.lfu.newestOfMin();
     if (srLruVictim === crLfuVictim) {
       this.drop(srLruVictim);
+      this.addToHistory(srLruVictim);
       return srLruVictim;
     }
     const expert = this.weights.choose(this.rng);
     const victim = expert === 0 ? srLruVictim : crLfuVictim;
     this.drop(victim);
+    this.addToHistory(victim);
     this.history.add(expert, victim, this.size[victim]!, this.time, 0);
     return victim;
   }
@@ -122,12 +171,22 @@ export class CacheusPolicy extends KeyedPolicy {
   insert(key: number, size: number): void {
     this.ensure(key);
     if (this.history.expertOf(key) >= 0) this.history.take(key);
+    if (this.segment[key] === H) this.takeFromHistory(key);
     this.size[key] = size;
-    this.sr.pushHead(key);
-    this.segment[key] = SR;
     this.lfu.add(key, 1);
     this.used += size;
     this.count++;
+    if (this.flags[key]! & TO_R) {
+      this.flags[key] = 0;
+      this.r.pushHead(key);
+      this.segment[key] = R;
+      this.rUsed += size;
+      this.balance(key);
+    } else {
+      this.flags[key] = NEW;
+      this.sr.pushHead(key);
+      this.segment[key] = SR;
+    }
   }
 
   remove(key: number): boolean {
@@ -140,19 +199,35 @@ export class CacheusPolicy extends KeyedPolicy {
     return this.lfu.has(key);
   }
 
-  /** A hit in SR moves the object to R; R's overflow is demoted to the head of SR. */
+  /** A hit in SR moves the object to R. */
   private promote(key: number): void {
-    const size = this.size[key]!;
     this.sr.remove(key);
     this.r.pushHead(key);
     this.segment[key] = R;
-    this.rUsed += size;
-    while (this.rUsed > this.rCap && this.r.tail !== key) {
+    this.rUsed += this.size[key]!;
+    this.balance(key);
+  }
+
+  /** R's overflow beyond capacity − srCap is demoted to the head of SR (never `keep`, just placed). */
+  private balance(keep: number): void {
+    const rCap = this.capacity - this.srCap;
+    while (this.rUsed > rCap && this.r.tail !== keep) {
       const old = this.r.popTail();
       this.rUsed -= this.size[old]!;
       this.sr.pushHead(old);
       this.segment[old] = SR;
+      this.flags[old] = DEMOTED;
+      this.demotedInCache++;
     }
+  }
+
+  /** The adaptation step in objects: max(1, round(numerator / denominator)). */
+  private step(numerator: number, denominator: number): number {
+    return denominator > 0 ? Math.max(1, Math.floor(numerator / denominator + 0.5)) : 1;
+  }
+
+  private resizeSr(delta: number): void {
+    this.srCap = Math.min(this.srMax, Math.max(this.srMin, this.srCap + delta));
   }
 
   private drop(key: number): void {
@@ -160,10 +235,29 @@ export class CacheusPolicy extends KeyedPolicy {
       this.r.remove(key);
       this.rUsed -= this.size[key]!;
     } else this.sr.remove(key);
+    if (this.flags[key]! & DEMOTED) this.demotedInCache--;
     this.segment[key] = 0;
     this.lfu.delete(key);
     this.used -= this.size[key]!;
     this.count--;
+  }
+
+  /** An evicted key enters H (keeping its "new" flag); H keeps the newest `capacity` worth of keys. */
+  private addToHistory(key: number): void {
+    this.flags[key]! &= NEW;
+    if (this.flags[key]! & NEW) this.newInH++;
+    this.h.pushHead(key);
+    this.segment[key] = H;
+    this.hUsed += this.size[key]!;
+    while (this.hUsed > this.capacity && this.h.length > 0) this.takeFromHistory(this.h.tail);
+  }
+
+  private takeFromHistory(key: number): void {
+    this.h.remove(key);
+    this.hUsed -= this.size[key]!;
+    if (this.flags[key]! & NEW) this.newInH--;
+    this.flags[key] = 0;
+    this.segment[key] = 0;
   }
 
   /** CACHEUS's learning-rate update: gradient sign of hit ratio against learning rate, per interval. */
@@ -194,15 +288,28 @@ export class CacheusPolicy extends KeyedPolicy {
   verify(): void {
     let used = 0;
     let rUsed = 0;
+    let hUsed = 0;
+    let demoted = 0;
+    let newInH = 0;
     this.sr.walk('cacheus SR', (k) => {
       if (this.segment[k] !== SR || !this.lfu.has(k)) throw new Error(`cacheus: SR key ${k} is inconsistent`);
+      if (this.flags[k]! & DEMOTED) demoted++;
       used += this.size[k]!;
     });
     this.r.walk('cacheus R', (k) => {
-      if (this.segment[k] !== R || !this.lfu.has(k)) throw new Error(`cacheus: R key ${k} is inconsistent`);
+      if (this.segment[k] !== R || !this.lfu.has(k) || this.flags[k] !== 0) throw new Error(`cacheus: R key ${k} is inconsistent`);
       rUsed += this.size[k]!;
     });
+    this.h.walk('cacheus H', (k) => {
+      if (this.segment[k] !== H || this.lfu.has(k) || this.flags[k]! & ~NEW) throw new Error(`cacheus: H key ${k} is inconsistent`);
+      if (this.flags[k]! & NEW) newInH++;
+      hUsed += this.size[k]!;
+    });
     if (rUsed !== this.rUsed) throw new Error(`cacheus: R holds ${rUsed}, counter ${this.rUsed}`);
+    if (hUsed !== this.hUsed || hUsed > this.capacity) throw new Error(`cacheus: H holds ${hUsed}, counter ${this.hUsed}, capacity ${this.capacity}`);
+    if (demoted !== this.demotedInCache) throw new Error(`cacheus: ${demoted} demoted keys in SR, counter ${this.demotedInCache}`);
+    if (newInH !== this.newInH) throw new Error(`cacheus: ${newInH} new keys in H, counter ${this.newInH}`);
+    if (!(this.srCap >= this.srMin && this.srCap <= this.srMax)) throw new Error(`cacheus: SR size ${this.srCap} outside [${this.srMin}, ${this.srMax}]`);
     this.lfu.walk('cacheus lfu', () => {});
     if (this.lfu.length !== this.sr.length + this.r.length) throw new Error('cacheus: LFU and SR-LRU hold different counts');
     const rate = this.weights.learningRate;

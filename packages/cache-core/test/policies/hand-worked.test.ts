@@ -7,6 +7,7 @@ import { ConfigError } from '../../src/errors.js';
 import {
   ArcPolicy,
   BeladyPolicy,
+  CacheusPolicy,
   MissingNextAccessError,
   S3FifoPolicy,
   SlruPolicy,
@@ -18,9 +19,9 @@ import {
   getPolicyInfo,
   listPolicies,
 } from '../../src/policies/index.js';
-import { replay } from '../../src/sim/replay.js';
+import { Replayer, replay } from '../../src/sim/replay.js';
 import { allocateBatch } from '../../src/traces/request.js';
-import { batchOf, hitPattern } from './helpers.js';
+import { batchOf, hitPattern, slice } from './helpers.js';
 
 // a b c a d b e a b c, as key ids; capacity 3 objects.
 const [a, b, c, d, e] = [0, 1, 2, 3, 4];
@@ -93,6 +94,30 @@ describe('policy-specific behaviour', () => {
     const q = new TwoQPolicy({ capacity: 4, params: { kinRatio: 0.25, koutRatio: 1 } });
     // 0 enters A1in; 1,2,3 fill; 4 evicts 0 (A1in over Kin=1) to A1out; 0 returns → Am.
     expect(hitPattern(q, batchOf([0, 1, 2, 3, 4, 0, 5, 6, 7, 0]))).toBe('MMMMMMMMMH');
+  });
+
+  it('CACHEUS: SR grows when a new object returns from history, shrinks when a demoted object is hit', () => {
+    // capacity 3, srRatio 0.5: SR target 1, so R may hold 2. Both experts pick the same victim at
+    // every eviction below (the only frequency-1 object is also SR's LRU), so no coin is tossed.
+    // a a → a in R. b b → R [b a]. c → SR [c] (new). d: evict c (to H, new); SR [d].
+    // c: a new object back from H → SR grows by max(1, round(demoted 0 / new-in-H 1)) = 1 → 2;
+    //    evict d (to H); c enters R [c b a], which may now hold 1: a then b are demoted, SR [b a].
+    // a: a hit on a demoted object → SR shrinks by max(1, round(new-in-H 1 / demoted 2)) = 1 → 1.
+    const cacheus = new CacheusPolicy({ capacity: 3 });
+    const replayer = new Replayer(cacheus, { unit: 'objects' });
+    const trace = batchOf([a, a, b, b, c, d, c, a]);
+    const sizes: number[] = [];
+    let pattern = '';
+    for (let i = 0; i < trace.length; i++) {
+      const hits = replayer.result().hits;
+      replayer.feed(slice(trace, i));
+      pattern += replayer.result().hits > hits ? 'H' : 'M';
+      sizes.push(cacheus.srSize);
+      cacheus.verify();
+    }
+    expect(pattern).toBe('MHMHMMMH');
+    expect(sizes).toEqual([1, 1, 1, 1, 1, 1, 2, 1]);
+    expect([a, b, c, d].map((k) => cacheus.has(k))).toEqual([true, true, true, false]);
   });
 
   it('W-TinyLFU: a frequently seen key wins admission; a cold candidate is rejected', () => {

@@ -16,7 +16,7 @@ import {
 } from '@cachelab/markov';
 import { Option, type Command } from 'commander';
 import { CliUsageError } from '../util/cli-error.js';
-import { parsePositiveInt } from '../util/options.js';
+import { parseNonNegativeInt, parsePositiveInt } from '../util/options.js';
 import { addTraceOptions, formatCount, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
 
 interface EvalFlags extends TraceFlags {
@@ -27,6 +27,14 @@ interface EvalFlags extends TraceFlags {
   mode: MarkovOptions['mode'];
   escape: boolean;
   sessionStats?: boolean;
+  orderWeight: number;
+  sessionWeight: number;
+  positions: number;
+  unordered: number;
+  skip: number;
+  recentWindow: number;
+  recentScale: number;
+  recentBoost: number;
   halfLife?: number;
   lookahead: number;
   lookaheadPrior: number;
@@ -95,6 +103,14 @@ function parseNonNegative(option: string) {
   };
 }
 
+function parsePositive(option: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !(n > 0 && Number.isFinite(n))) throw new CliUsageError(`${option} must be a positive number, got "${value}"`);
+    return n;
+  };
+}
+
 function parseHalfLife(value: string): number {
   const h = Number(value);
   if (!(h > 0)) throw new CliUsageError(`--half-life must be a positive number of requests, got "${value}"`);
@@ -114,6 +130,14 @@ export function register(program: Command): void {
     .addOption(new Option('--mode <mode>', 'how orders combine').choices(['blend', 'fallback']).default(DEFAULT_OPTIONS.mode))
     .option('--no-escape', 'no PPM-C escape mass: probabilities are count/total')
     .option('--session-stats', 'also keep per-session statistics (blended with the shared ones)')
+    .option('--order-weight <w>', 'blend: weight base of an order-o context (w^o)', parsePositive('--order-weight'), DEFAULT_OPTIONS.orderWeight)
+    .option('--session-weight <w>', 'blend: weight of per-session statistics relative to shared ones', parseNonNegative('--session-weight'), DEFAULT_OPTIONS.sessionWeight)
+    .option('--positions <p>', 'position contexts (requests the client made so far, capped at p; current key); 0 = off', parseNonNegativeInt('--positions'), DEFAULT_OPTIONS.positions)
+    .option('--unordered <u>', 'blend: also vote with the sets of the last 2..u keys, order ignored; 0 = off', parseNonNegativeInt('--unordered'), DEFAULT_OPTIONS.unordered)
+    .option('--skip <s>', 'blend: also vote with "key d back, lag d" for d = 2..s; 0 = off', parseNonNegativeInt('--skip'), DEFAULT_OPTIONS.skip)
+    .option('--recent-window <r>', "scale candidates among the client's last r requests by its re-request rate; 0 = off", parseNonNegativeInt('--recent-window'), DEFAULT_OPTIONS.recentWindow)
+    .option('--recent-scale <x>', 'recency penalty: multiplier min(1, x · re-request rate)', parseNonNegative('--recent-scale'), DEFAULT_OPTIONS.recentScale)
+    .option('--recent-boost <x>', 'recency prior: share x · re-request rate of the vote mass for recent keys', parseNonNegative('--recent-boost'), DEFAULT_OPTIONS.recentBoost)
     .option('--half-life <n>', 'counts halve every n requests (default: no decay)', parseHalfLife)
     .option('--lookahead <w>', 'predict keys requested within the next w requests (1 = the next request); for prefetching on interleaved streams', parsePositiveInt('--lookahead'), DEFAULT_OPTIONS.lookahead)
     .option('--lookahead-prior <n>', 'pseudo-occurrences in lookahead probabilities (shrinks thin evidence)', parseNonNegative('--lookahead-prior'), DEFAULT_OPTIONS.lookaheadPrior)
@@ -132,6 +156,8 @@ export function register(program: Command): void {
       `
 Examples:
   cachelab markov eval --trace access.log --order 3 --session-stats
+  cachelab markov eval --trace access.log --order 2 --session-stats --session-weight 2 --positions 8 \\
+      --unordered 4 --skip 3 --recent-window 32 --max-successors 16
   cachelab markov eval --trace access.log --predictor naive --json
   cachelab markov eval --trace traces/cache2k-web07.txt --lookahead 4 --prefetch --policy lru --size 10% --threshold 0.3
 
@@ -153,6 +179,14 @@ export async function runMarkovEval(flags: EvalFlags): Promise<MarkovEvalResult>
     mode: flags.mode,
     escape: flags.escape,
     sessionStats: flags.sessionStats ?? false,
+    orderWeight: flags.orderWeight,
+    sessionWeight: flags.sessionWeight,
+    positions: flags.positions,
+    unordered: flags.unordered,
+    skip: flags.skip,
+    recentWindow: flags.recentWindow,
+    recentScale: flags.recentScale,
+    recentBoost: flags.recentBoost,
     maxStates: flags.maxStates,
     maxSuccessors: flags.maxSuccessors,
     lookahead: flags.lookahead,
@@ -220,7 +254,18 @@ function percent(x: number): string {
 
 function describe(r: MarkovEvalResult): string {
   const o = r.options;
-  const model = o ? `markov order ${o.order} (${o.mode}${o.sessionStats ? ', per-session stats' : ''}${o.lookahead > 1 ? `, lookahead ${o.lookahead}` : ''})` : 'naive first order';
+  const features = o
+    ? [
+        o.mode,
+        o.sessionStats ? 'per-session stats' : '',
+        o.positions > 0 ? `positions ${o.positions}` : '',
+        o.unordered > 0 ? `unordered ${o.unordered}` : '',
+        o.skip > 0 ? `skip ${o.skip}` : '',
+        o.recentWindow > 0 ? `recent window ${o.recentWindow}` : '',
+        o.lookahead > 1 ? `lookahead ${o.lookahead}` : '',
+      ].filter((f) => f !== '')
+    : [];
+  const model = o ? `markov order ${o.order} (${features.join(', ')})` : 'naive first order';
   const lines = [
     `trace         ${r.trace}: ${formatCount(r.requests)} requests, ${formatCount(r.keys)} keys, ${formatCount(r.sessions)} sessions`,
     `predictor     ${model}${r.states !== null ? `, ${formatCount(r.states)} states` : ''}`,

@@ -8,7 +8,9 @@ import {
   type CapacityUnit,
   type MissRatioCurve,
 } from '@cachelab/cache-core';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Option, type Command } from 'commander';
 import { interruptSignal } from '../util/interrupt.js';
 import { parseList, parseNonNegativeInt } from '../util/options.js';
@@ -86,12 +88,25 @@ export async function runMrc(flags: MrcFlags): Promise<MrcResult> {
   // Start the worker threads first: their start-up overlaps reading the trace.
   const jobs = flags.policies.length * parseList(flags.sizes).length;
   const threads = Math.min(flags.workers ?? availableParallelism(), jobs);
-  const pool = threads > 0 ? new MrcWorkerPool(threads) : undefined;
+  const pool = threads > 0 ? new MrcWorkerPool(threads, policyModules(flags.policies)) : undefined;
   try {
     return await curveOf(flags, pool);
   } finally {
     await pool?.close();
   }
+}
+
+/**
+ * Modules each worker thread imports so that it knows the same policies as this process: `markov`
+ * (@cachelab/markov) and, when asked for, `dqn:DIR` (@cachelab/rl-agent). Resolved here, because
+ * the worker's own package (cache-core) does not depend on them.
+ */
+function policyModules(policies: readonly string[]): string[] {
+  const require = createRequire(import.meta.url);
+  const resolve = (name: string) => pathToFileURL(require.resolve(name)).href;
+  const modules = [resolve('@cachelab/markov')];
+  if (policies.some((name) => name.startsWith('dqn:'))) modules.push(resolve('@cachelab/rl-agent'));
+  return modules;
 }
 
 async function curveOf(flags: MrcFlags, pool: MrcWorkerPool | undefined): Promise<MrcResult> {

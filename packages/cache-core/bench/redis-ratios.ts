@@ -3,17 +3,20 @@
  * contender for the same number of iterations, one after the other, so a change in machine load
  * hits all of them alike. Prints the median throughput of each contender and the median of the
  * per-round ratios to the group's baseline (its first contender).
- * Run: pnpm tsx packages/cache-core/bench/redis-ratios.ts [rounds=15]
+ * Run: pnpm tsx packages/cache-core/bench/redis-ratios.ts [rounds=15] [group filter, e.g. concurrent]
  */
 import { RedisBenchFixture } from './redis-fixture.js';
 
 const rounds = Number(process.argv[2] ?? 15);
+/** Only the groups whose name contains this text (all by default). */
+const only = process.argv[3] ?? '';
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 
 const fixture = new RedisBenchFixture();
 await fixture.start();
 try {
   for (const workload of fixture.workloads) {
+    if (!workload.group.includes(only)) continue;
     const sequential = workload.group.startsWith('sequential');
     const iterations = sequential ? 400 : 20;
     const callsPerIteration = sequential ? 1 : 100;

@@ -46,9 +46,13 @@ export interface RedisConfig {
    * only together with `clear()`.
    */
   shards?: number;
-  /** Capacity in entries (LRU eviction beyond it); default unlimited. Enforced per shard (max / shards). */
+  /**
+   * Capacity in entries (LRU eviction beyond it); default unlimited. Each shard enforces it on its
+   * own entries, so with several shards the total can exceed it: use `shards: 1` for an exact,
+   * global LRU limit (or Redis's own `maxmemory` policy for a cluster-wide memory bound).
+   */
   maxEntries?: number;
-  /** Capacity in value bytes (LRU eviction beyond it); default unlimited. Enforced per shard (max / shards). */
+  /** Capacity in value bytes (LRU eviction beyond it); default unlimited. Per shard, as `maxEntries`. */
   maxBytes?: number;
   /** HMAC-SHA256 secret (≥ 16 bytes). When set, every entry is signed and unsigned/tampered ones are rejected. */
   signingSecret?: string | Uint8Array;

@@ -15,6 +15,7 @@ const SIGNED = 2;
 
 export interface DecodedEntry {
   value: Buffer;
+  prefetched: boolean;
   metadata?: Record<string, unknown>;
 }
 
@@ -37,8 +38,11 @@ export function encodeEntry(key: string, value: Uint8Array, metadataJson: string
   return out;
 }
 
-/** The entry, or undefined when the bytes are not a valid envelope, or fail or lack the signature. */
-export function decodeEntry(key: string, stored: Buffer, signer: EntrySigner | undefined): DecodedEntry | undefined {
+/**
+ * The entry (with `prefetched` as given, so the backend hands it on as it is), or undefined when
+ * the bytes are not a valid envelope, or fail or lack the signature.
+ */
+export function decodeEntry(key: string, stored: Buffer, signer: EntrySigner | undefined, prefetched = false): DecodedEntry | undefined {
   if (stored.length < 2 || stored[0] !== MAGIC) return undefined;
   const flags = stored[1]!;
   if (flags > (HAS_METADATA | SIGNED)) return undefined;
@@ -64,7 +68,7 @@ export function decodeEntry(key: string, stored: Buffer, signer: EntrySigner | u
   }
   const value = stored.subarray(at);
   if (signer && !signer.verify(key, metadataJson, value, tag!)) return undefined;
-  if (metadataJson === '') return { value };
+  if (metadataJson === '') return { value, prefetched };
   let metadata: unknown;
   try {
     metadata = JSON.parse(metadataJson);
@@ -72,5 +76,5 @@ export function decodeEntry(key: string, stored: Buffer, signer: EntrySigner | u
     return undefined;
   }
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) return undefined;
-  return { value, metadata: metadata as Record<string, unknown> };
+  return { value, prefetched, metadata: metadata as Record<string, unknown> };
 }

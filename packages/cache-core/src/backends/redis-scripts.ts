@@ -14,7 +14,7 @@
  * not declared in KEYS; this is allowed because they hash to the same slot as the index keys.
  *
  * Redis expires entry keys by itself (PX); the index learns about it lazily: `reclaim` walks
- * `exp` up to the server's clock, and `get` drops index rows whose entry has vanished.
+ * `exp` up to the server's clock, and a get that finds an indexed entry gone has RECONCILE drop its row.
  * Every index update is O(log n) in the shard's size.
  */
 
@@ -60,64 +60,91 @@ end
 `;
 
 /**
- * ARGV[2..] = keys. Returns one item per key: the stored envelope on a hit, the envelope
- * wrapped in a one-element array on a hit that was an unread prefetch, 0 on a miss, -1 when a
- * foreign value of another Redis type sat under the entry's name (it is removed).
- * A handful of multi-key commands per call, whatever the number of keys (ZMSCORE, MGET,
- * SMISMEMBER, ZADD XX, SREM); needs Redis >= 6.2.
+ * The index half of a batch of gets; the client reads the entries themselves with one plain
+ * MGET of the same slot, sent right behind this call (values never pass through Lua).
+ * ARGV[2..] = keys. Gives every key a new recency score in call order with one ZADD XX CH:
+ * XX leaves keys that are not indexed alone, and since each new score is above every score in
+ * the index, CH counts exactly the keys that are indexed.
+ * Returns 1 when every key is indexed and none is an unread prefetch (the common case);
+ * otherwise one code per key: 0 not indexed (a miss, whatever sits under the entry's name),
+ * 1 indexed, 2 indexed and an unread prefetch whose entry is there: reported now, once even
+ * when the key appears twice, and no longer unread. An indexed key whose entry the MGET does
+ * not find goes to RECONCILE. Scores go to ZADD as Lua numbers: redis.call writes numbers with
+ * 17 significant digits, exact for these integers (Lua's own tostring would round them).
+ * Needs Redis >= 6.2 (SMISMEMBER).
  */
-export const GET_MANY = `${PRELUDE}
+export const TOUCH = `${PRELUDE}
 local n = #ARGV - 1
-local keys, ekeys = {}, {}
-for i = 1, n do
-  keys[i] = ARGV[i + 1]
-  ekeys[i] = eprefix .. ARGV[i + 1]
-end
-local indexed = redis.call('ZMSCORE', lru, unpack(keys))
-local values = redis.call('MGET', unpack(ekeys))
-local unread = nil
-if redis.call('EXISTS', pf) == 1 then unread = redis.call('SMISMEMBER', pf, unpack(keys)) end
 local score = first_score()
-local touch, reported, out = {}, {}, {}
+local touch = {}
 for i = 1, n do
-  local key, v, item = keys[i], values[i], 0
-  if indexed[i] and v then
-    touch[#touch + 1] = fmt(score)
-    touch[#touch + 1] = key
-    score = score + 1
-    -- A prefetch is reported once, even when the key appears twice in one call.
-    if unread and unread[i] == 1 and not reported[key] then
-      reported[key] = true
-      item = {v}
-    else
-      item = v
-    end
-  elseif indexed[i] then
-    -- MGET gives nil for a vanished entry and for a value of another type.
-    if redis.call('TYPE', ekeys[i])['ok'] ~= 'none' then
-      drop(key, 'evictions')
-      item = -1
-    elseif is_expired(key) then
-      -- Expired by Redis.
-      drop(key, 'expirations')
-    else
-      -- Removed by someone else (maxmemory eviction, DEL).
-      drop(key, 'evictions')
+  touch[2 * i - 1] = score + i
+  touch[2 * i] = ARGV[i + 1]
+end
+local all_indexed = redis.call('ZADD', lru, 'XX', 'CH', unpack(touch)) == n
+local any_unread = redis.call('EXISTS', pf) == 1
+if all_indexed and not any_unread then return 1 end
+local indexed = nil
+if not all_indexed then indexed = redis.call('HMGET', sz, unpack(ARGV, 2, n + 1)) end
+local unread = nil
+if any_unread then unread = redis.call('SMISMEMBER', pf, unpack(ARGV, 2, n + 1)) end
+local out, reported = {}, nil
+for i = 1, n do
+  local code = 0
+  if all_indexed or indexed[i] then
+    code = 1
+    if unread and unread[i] == 1 then
+      local key = ARGV[i + 1]
+      reported = reported or {}
+      if not reported[key] and redis.call('TYPE', eprefix .. key)['ok'] == 'string' then
+        reported[key] = true
+        code = 2
+      end
     end
   end
-  out[i] = item
+  out[i] = code
 end
-if #touch > 0 then redis.call('ZADD', lru, 'XX', unpack(touch)) end
-local read = {}
-for key in pairs(reported) do read[#read + 1] = key end
-if #read > 0 then redis.call('SREM', pf, unpack(read)) end
+if reported then
+  local read = {}
+  for key in pairs(reported) do read[#read + 1] = key end
+  redis.call('SREM', pf, unpack(read))
+end
 return out
 `;
 
 /**
- * ARGV[2] maxEntries (0 = none), ARGV[3] maxBytes (0 = none), then 5 items per entry:
- * key, envelope, size (value bytes counted), ttl ms (0 = none), prefetched '1'/'0'.
- * Returns 1 (stored) or 0 (refused: larger than maxBytes) per entry.
+ * ARGV[2..] = keys that TOUCH found indexed but whose entry the MGET did not return. Returns
+ * one code per key: -1 when a value of another Redis type sits under the entry's name (it is
+ * removed), else 0. An entry gone by its TTL is dropped from the index as an expiration, one
+ * removed behind the backend (maxmemory eviction, DEL) as an eviction; one written again
+ * meanwhile is left alone.
+ */
+export const RECONCILE = `${PRELUDE}
+local out = {}
+for i = 2, #ARGV do
+  local key = ARGV[i]
+  local code = 0
+  if redis.call('HEXISTS', sz, key) == 1 then
+    local kind = redis.call('TYPE', eprefix .. key)['ok']
+    if kind == 'none' then
+      if is_expired(key) then drop(key, 'expirations') else drop(key, 'evictions') end
+    elseif kind ~= 'string' then
+      drop(key, 'evictions')
+      code = -1
+    end
+  end
+  out[i - 1] = code
+end
+return out
+`;
+
+/**
+ * ARGV[2] maxEntries (0 = none), ARGV[3] maxBytes (0 = none), ARGV[4] '1' when no key appears
+ * twice, ARGV[5] '1' when no entry has a TTL, ARGV[6] the sum of the value sizes; then n
+ * entries as columns: n keys, n (entry key, envelope) pairs, n sizes (value bytes counted),
+ * n ttls in ms (0 = none), n prefetched flags ('1'/'0'). The client lays the arguments out so
+ * that the common case hands whole ranges of ARGV to HMGET and MSET, with no per-entry string
+ * building in Lua. Returns 1 (stored) or 0 (refused: larger than maxBytes) per entry.
  */
 export const SET_MANY = `${PRELUDE}
 local any_expiring = redis.call('EXISTS', exp) == 1
@@ -125,55 +152,136 @@ if any_expiring then reclaim(16) end
 local any_prefetched = redis.call('EXISTS', pf) == 1
 local max_entries, max_bytes = tonumber(ARGV[2]), tonumber(ARGV[3])
 local capped = max_entries > 0 or max_bytes > 0
+local n = (#ARGV - 6) / 6
+local K, W, S, T, P = 6, 6 + n, 6 + 3 * n, 6 + 4 * n, 6 + 5 * n
 local score = first_score()
 local bytes, wasted, expired = 0, 0, 0
 local out = {}
-for i = 4, #ARGV, 5 do
-  local key, envelope = ARGV[i], ARGV[i + 1]
-  local size, ttl = tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
-  if max_bytes > 0 and size > max_bytes then
-    out[#out + 1] = 0
-  else
-    -- Replacing: the old bytes leave the count, an unread prefetch counts as wasted, an old
-    -- entry already past its TTL counts as expired.
-    local old = redis.call('HGET', sz, key)
+if not capped and ARGV[4] == '1' then
+  -- No capacity limit and no key twice: the entries do not interact, so one command of each
+  -- kind serves the whole call (HMGET, MSET, HSET, ZADD …) instead of several per entry.
+  local no_ttl = ARGV[5] == '1'
+  local olds = redis.call('HMGET', sz, unpack(ARGV, K + 1, K + n))
+  local sizes, ranks, expiring, replaced, prefetched = {}, {}, {}, {}, {}
+  local ns, ne, nx, nf = 0, 0, 0, 0
+  for j = 1, n do
+    local key = ARGV[K + j]
+    local old = olds[j]
     if old then
-      old = tonumber(old)
-      bytes = bytes - old
-      if any_expiring then
-        local e = redis.call('ZSCORE', exp, key)
+      bytes = bytes - tonumber(old)
+      nx = nx + 1
+      replaced[nx] = key
+    end
+    -- Both are strings, and Lua interns strings: an unchanged size is one pointer comparison.
+    if old ~= ARGV[S + j] then
+      sizes[ns + 1] = key
+      sizes[ns + 2] = ARGV[S + j]
+      ns = ns + 2
+    end
+    ranks[2 * j - 1] = score
+    ranks[2 * j] = key
+    score = score + 1
+    if ARGV[P + j] == '1' then
+      nf = nf + 1
+      prefetched[nf] = key
+    end
+    if not no_ttl and ARGV[T + j] ~= '0' then
+      local ttl = tonumber(ARGV[T + j])
+      expiring[ne + 1] = now_ms + ttl
+      expiring[ne + 2] = key
+      ne = ne + 2
+    end
+    out[j] = 1
+  end
+  bytes = bytes + tonumber(ARGV[6])
+  -- Replaced entries: an old expiry row goes (counted as expired when already past), an
+  -- unread prefetch counts as wasted. Before the new rows below are written.
+  if nx > 0 then
+    if any_expiring then
+      local old_expiry = redis.call('ZMSCORE', exp, unpack(replaced))
+      local gone, ng = {}, 0
+      for r = 1, nx do
+        local e = old_expiry[r]
         if e then
-          redis.call('ZREM', exp, key)
+          ng = ng + 1
+          gone[ng] = replaced[r]
           if tonumber(e) <= now_ms then expired = expired + 1 end
         end
       end
-      if any_prefetched then wasted = wasted + redis.call('SREM', pf, key) end
+      if ng > 0 then redis.call('ZREM', exp, unpack(gone)) end
     end
-    -- SET replaces any old value (of any type) and its TTL.
-    if ttl > 0 then
-      redis.call('SET', eprefix .. key, envelope, 'PX', ttl)
-      redis.call('ZADD', exp, fmt(now_ms + ttl), key)
-      any_expiring = true
-    else
-      redis.call('SET', eprefix .. key, envelope)
-    end
-    if old ~= size then redis.call('HSET', sz, key, size) end
-    bytes = bytes + size
-    redis.call('ZADD', lru, fmt(score), key)
-    score = score + 1
-    if ARGV[i + 4] == '1' then
-      redis.call('SADD', pf, key)
-      any_prefetched = true
-    end
-    if capped then
-      redis.call('HINCRBY', st, 'bytes', bytes)
-      bytes = 0
-      while (max_entries > 0 and redis.call('ZCARD', lru) > max_entries)
-        or (max_bytes > 0 and tonumber(redis.call('HGET', st, 'bytes')) > max_bytes) do
-        drop(redis.call('ZRANGE', lru, 0, 0)[1], 'evictions')
+    if any_prefetched then wasted = wasted + redis.call('SREM', pf, unpack(replaced)) end
+  end
+  -- SET / MSET replace any old value (of any type) and its TTL.
+  if no_ttl then
+    redis.call('MSET', unpack(ARGV, W + 1, W + 2 * n))
+  else
+    local plain, np = {}, 0
+    for j = 1, n do
+      local ttl = ARGV[T + j]
+      if ttl == '0' then
+        plain[np + 1] = ARGV[W + 2 * j - 1]
+        plain[np + 2] = ARGV[W + 2 * j]
+        np = np + 2
+      else
+        redis.call('SET', ARGV[W + 2 * j - 1], ARGV[W + 2 * j], 'PX', ttl)
       end
     end
-    out[#out + 1] = 1
+    if np > 0 then redis.call('MSET', unpack(plain)) end
+  end
+  if ns > 0 then redis.call('HSET', sz, unpack(sizes)) end
+  if ne > 0 then redis.call('ZADD', exp, unpack(expiring)) end
+  redis.call('ZADD', lru, unpack(ranks))
+  if nf > 0 then redis.call('SADD', pf, unpack(prefetched)) end
+else
+  -- One entry after the other, each evicting what no longer fits before the next.
+  for j = 1, n do
+    local key, ekey, envelope = ARGV[K + j], ARGV[W + 2 * j - 1], ARGV[W + 2 * j]
+    local size, ttl = tonumber(ARGV[S + j]), tonumber(ARGV[T + j])
+    if max_bytes > 0 and size > max_bytes then
+      out[j] = 0
+    else
+      -- Replacing: the old bytes leave the count, an unread prefetch counts as wasted, an old
+      -- entry already past its TTL counts as expired.
+      local old = redis.call('HGET', sz, key)
+      if old then
+        old = tonumber(old)
+        bytes = bytes - old
+        if any_expiring then
+          local e = redis.call('ZSCORE', exp, key)
+          if e then
+            redis.call('ZREM', exp, key)
+            if tonumber(e) <= now_ms then expired = expired + 1 end
+          end
+        end
+        if any_prefetched then wasted = wasted + redis.call('SREM', pf, key) end
+      end
+      -- SET replaces any old value (of any type) and its TTL.
+      if ttl > 0 then
+        redis.call('SET', ekey, envelope, 'PX', ttl)
+        redis.call('ZADD', exp, now_ms + ttl, key)
+        any_expiring = true
+      else
+        redis.call('SET', ekey, envelope)
+      end
+      if old ~= size then redis.call('HSET', sz, key, size) end
+      bytes = bytes + size
+      redis.call('ZADD', lru, score, key)
+      score = score + 1
+      if ARGV[P + j] == '1' then
+        redis.call('SADD', pf, key)
+        any_prefetched = true
+      end
+      if capped then
+        redis.call('HINCRBY', st, 'bytes', bytes)
+        bytes = 0
+        while (max_entries > 0 and redis.call('ZCARD', lru) > max_entries)
+          or (max_bytes > 0 and tonumber(redis.call('HGET', st, 'bytes')) > max_bytes) do
+          drop(redis.call('ZRANGE', lru, 0, 0)[1], 'evictions')
+        end
+      end
+      out[j] = 1
+    end
   end
 end
 -- Counters once per call rather than once per entry.
@@ -237,7 +345,8 @@ return rows
 export const INDEX_KEY_COUNT = 5;
 
 export const SCRIPTS = {
-  cachelabGetMany: GET_MANY,
+  cachelabTouch: TOUCH,
+  cachelabReconcile: RECONCILE,
   cachelabSetMany: SET_MANY,
   cachelabDeleteMany: DELETE_MANY,
   cachelabEvictOldest: EVICT_OLDEST,

@@ -11,8 +11,12 @@
  *   evictLru and keys() merge the shards by recency score (server time in µs).
  * - Only keys starting with `keyPrefix` are touched; clear() finds them with SCAN MATCH on
  *   every master. Never FLUSHDB, FLUSHALL or KEYS.
- * - Gets and sets issued in the same event-loop turn are coalesced into one Lua call per shard
- *   (redis-batcher.ts); getMany / setMany go the same way, so a batch of 100 is one call.
+ * - Gets and sets issued in the same event-loop turn are coalesced per shard (redis-batcher.ts);
+ *   getMany / setMany go the same way. A batch of 100 sets is one SET_MANY call; a batch of 100
+ *   gets is one TOUCH call (recency, membership, prefetch flags) plus one plain MGET of the
+ *   entries right behind it on the same connection, so values never pass through Lua. The two
+ *   are not one transaction: a write landing between them makes the get return the newer value
+ *   or a miss; counts stay exact, as they change only inside scripts.
  *
  * Faults: calls fail fast instead of queueing (no offline queue, no per-command retries, a
  * command timeout) and settle as a miss / refused set, counted in `backendErrors`; the client
@@ -30,7 +34,7 @@ import {
 import { INDEX_KEY_COUNT, SCRIPTS } from './redis-scripts.js';
 import { decodeEntry, encodeEntry } from './redis-entry.js';
 import { EntrySigner } from './redis-signing.js';
-import { ShardBatcher, type QueuedItem, type RunKind, type ScriptArg } from './redis-batcher.js';
+import { deliver, Gather, ShardBatcher, type Run, type ScriptArg, type Sink } from './redis-batcher.js';
 
 export type { RedisConfig, RedisClusterNode } from './redis-config.js';
 
@@ -52,7 +56,8 @@ export interface RedisBackendOptions {
 type ScriptCall = (...args: ScriptArg[]) => Promise<unknown>;
 /** ioredis adds one method per defineCommand, plus a `…Buffer` variant that returns Buffers. */
 interface ScriptClient {
-  cachelabGetManyBuffer: ScriptCall;
+  cachelabTouch: ScriptCall;
+  cachelabReconcile: ScriptCall;
   cachelabSetMany: ScriptCall;
   cachelabDeleteMany: ScriptCall;
   cachelabEvictOldest: ScriptCall;
@@ -83,6 +88,15 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * `new Promise(capture)` hands its resolve function to `captured`, read right after: one
+ * executor for every call instead of a closure per call.
+ */
+let captured: unknown;
+const capture = (resolve: unknown): void => {
+  captured = resolve;
+};
+
 const consoleLogger: RedisBackendLogger = { warn: (message) => console.warn(message) };
 
 export class RedisBackend implements CacheBackend {
@@ -102,7 +116,7 @@ export class RedisBackend implements CacheBackend {
     this.config = resolveRedisConfig(config);
     this.logger = options.logger ?? consoleLogger;
     this.signer = this.config.signingSecret ? new EntrySigner(this.config.signingSecret) : undefined;
-    this.batcher = new ShardBatcher(this.config.batchSize, (shard, kind, items) => this.sendRun(shard, kind, items));
+    this.batcher = new ShardBatcher(this.config.shards, this.config.batchSize, (run) => this.sendRun(run));
     const prefix = this.config.keyPrefix;
     this.shards = Array.from({ length: this.config.shards }, (_, n) => {
       const base = `${prefix}{${prefix}${n}}:`;
@@ -235,61 +249,111 @@ export class RedisBackend implements CacheBackend {
 
   // --- entries -------------------------------------------------------------------------------
 
-  /** Turns one GET_MANY reply item into an entry; counts rejected ones. */
-  private readEntry(key: string, item: unknown): BackendEntry | undefined {
-    if (item === 0) return undefined;
-    const prefetched = Array.isArray(item);
-    const stored: unknown = prefetched ? item[0] : item;
-    let decoded: ReturnType<typeof decodeEntry>;
+  /** Turns the stored bytes of an indexed entry into an entry; counts rejected ones. */
+  private readEntry(key: string, stored: Buffer, prefetched: boolean): BackendEntry | undefined {
+    let entry: BackendEntry | undefined;
     try {
-      decoded = Buffer.isBuffer(stored) ? decodeEntry(key, stored, this.signer) : undefined;
+      entry = decodeEntry(key, stored, this.signer, prefetched);
     } catch {
       // Untrusted bytes must never throw out of a read.
-      decoded = undefined;
+      entry = undefined;
     }
-    if (!decoded) {
-      // -1 (a value of the wrong Redis type) or bytes that are not an entry of this backend.
-      this.rejectedEntries++;
-      return undefined;
-    }
-    const entry: BackendEntry = { value: decoded.value, prefetched };
-    if (decoded.metadata) entry.metadata = decoded.metadata;
+    // Bytes that are not an entry of this backend (another format, another writer, truncated).
+    if (!entry) this.rejectedEntries++;
     return entry;
   }
 
-  /** The 5 script arguments of one entry, or undefined when the metadata cannot be stored. */
-  private entryArgs(key: string, value: Uint8Array, options: BackendSetOptions | undefined): ScriptArg[] | undefined {
+  /**
+   * Appends one entry's 5 script arguments (key, envelope, value size, ttl, prefetched) to its
+   * shard's set run; false (nothing queued) when the metadata cannot be stored.
+   */
+  private queueSet(key: string, value: Uint8Array, options: BackendSetOptions | undefined, sink: Sink, slot: number): boolean {
     let meta = '';
     if (options?.metadata !== undefined) {
       try {
         meta = JSON.stringify(options.metadata);
       } catch {
-        return undefined;
+        return false;
       }
     }
     const ttl = options?.ttlMs !== undefined && options.ttlMs > 0 ? Math.ceil(options.ttlMs) : 0;
-    return [key, encodeEntry(key, value, meta, this.signer), value.byteLength, ttl, options?.prefetched ? '1' : '0'];
+    const envelope = encodeEntry(key, value, meta, this.signer);
+    const run = this.batcher.runFor(this.shardIndex(key), 'set');
+    run.args.push(key, envelope, value.byteLength, ttl, options?.prefetched ? '1' : '0');
+    run.sinks.push(sink);
+    run.slots.push(slot);
+    return true;
   }
 
-  /** Sends one run of queued gets or sets as a single script call. */
-  private sendRun(shardIndex: number, kind: RunKind, items: QueuedItem[]): void {
+  private queueGet(key: string, sink: Sink, slot: number): void {
+    const run = this.batcher.runFor(this.shardIndex(key), 'get');
+    run.args.push(key);
+    run.sinks.push(sink);
+    run.slots.push(slot);
+  }
+
+  /**
+   * Sends one run: a set run as one SET_MANY call; a get run as one TOUCH call (recency and
+   * index membership) followed on the same connection by one plain MGET of the entries.
+   */
+  private sendRun(run: Run): void {
     const client = this.client;
-    const shard = this.shards[shardIndex]!;
-    const args: ScriptArg[] = [...shard.indexKeys, shard.entryPrefix];
-    if (kind === 'set') args.push(this.config.maxEntries, this.config.maxBytes);
-    for (const item of items) for (const arg of item.args) args.push(arg);
-    const call = !client
-      ? Promise.resolve(undefined)
-      : ((kind === 'get' ? client.cachelabGetManyBuffer(...args) : client.cachelabSetMany(...args)) as Promise<unknown[]>);
-    call.then(
-      (reply) => {
+    const { kind, sinks, slots } = run;
+    if (!client) {
+      for (let i = 0; i < sinks.length; i++) deliver(sinks[i]!, slots[i]!, kind === 'get' ? undefined : false);
+      return;
+    }
+    const shard = this.shards[run.shard]!;
+    const failed = (error: unknown) => {
+      this.backendErrors += sinks.length;
+      this.noteFailure(kind, error);
+      const fallback = kind === 'get' ? undefined : false;
+      for (let i = 0; i < sinks.length; i++) deliver(sinks[i]!, slots[i]!, fallback);
+    };
+    if (kind === 'set') {
+      const call = client.cachelabSetMany(...shard.indexKeys, shard.entryPrefix, this.config.maxEntries, this.config.maxBytes, ...setArguments(run.args, shard.entryPrefix));
+      (call as Promise<unknown[]>).then((reply) => {
         if (this.inOutage) this.noteRecovery();
-        for (let i = 0; i < items.length; i++) items[i]!.settle(reply, i);
+        for (let i = 0; i < sinks.length; i++) deliver(sinks[i]!, slots[i]!, reply[i] === 1);
+      }, failed);
+      return;
+    }
+    const keys = run.args as string[];
+    const entryKeys = new Array<string>(keys.length);
+    for (let i = 0; i < keys.length; i++) entryKeys[i] = shard.entryPrefix + keys[i]!;
+    // Issued in the same tick, so auto-pipelining writes both at once, in this order.
+    const touched = client.cachelabTouch(...shard.indexKeys, shard.entryPrefix, ...keys) as Promise<1 | number[]>;
+    const values = client.mgetBuffer(entryKeys);
+    Promise.all([touched, values]).then(([codes, stored]) => {
+      if (this.inOutage) this.noteRecovery();
+      let vanished: string[] | undefined;
+      for (let i = 0; i < keys.length; i++) {
+        const code = codes === 1 ? 1 : codes[i];
+        const bytes = stored[i];
+        let entry: BackendEntry | undefined;
+        if (code !== 0 && code !== undefined) {
+          if (bytes) entry = this.readEntry(keys[i]!, bytes, code === 2);
+          else (vanished ??= []).push(keys[i]!);
+        }
+        deliver(sinks[i]!, slots[i]!, entry);
+      }
+      if (vanished) this.reconcile(client, shard, vanished);
+    }, failed);
+  }
+
+  /**
+   * Indexed keys whose entry was gone when read (TTL, maxmemory, DEL, a value of another type):
+   * their index rows go, counted as expirations or evictions. The gets have already settled as
+   * misses; this runs behind them on the same connection, so any later call sees its effect.
+   */
+  private reconcile(client: Client, shard: Shard, keys: string[]): void {
+    (client.cachelabReconcile(...shard.indexKeys, shard.entryPrefix, ...keys) as Promise<number[]>).then(
+      (codes) => {
+        for (const code of codes) if (code === -1) this.rejectedEntries++;
       },
       (error: unknown) => {
-        this.backendErrors += items.length;
-        this.noteFailure(kind, error);
-        for (let i = 0; i < items.length; i++) items[i]!.settle(undefined, i);
+        this.backendErrors++;
+        this.noteFailure('get', error);
       },
     );
   }
@@ -297,33 +361,36 @@ export class RedisBackend implements CacheBackend {
   /** Marks the entry most recently used; coalesced with the other gets and sets of this turn. */
   get(key: string): Promise<BackendEntry | undefined> {
     if (!this.client) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      this.batcher.enqueue(this.shardIndex(key), 'get', {
-        args: [key],
-        settle: (reply, index) => resolve(reply ? this.readEntry(key, reply[index]) : undefined),
-      });
-    });
+    const promise = new Promise<BackendEntry | undefined>(capture);
+    this.queueGet(key, captured as Sink, -1);
+    return promise;
   }
 
-  /** One Lua call per shard (up to batchSize keys each), sent together in one pipeline. */
+  /** Per shard (up to batchSize keys each) one TOUCH call and one MGET, sent together in one pipeline. */
   getMany(keys: readonly string[]): Promise<(BackendEntry | undefined)[]> {
-    return Promise.all(keys.map((key) => this.get(key)));
+    if (!this.client) return Promise.resolve(new Array<undefined>(keys.length).fill(undefined));
+    return new Promise((resolve) => {
+      const gather = new Gather<BackendEntry | undefined>(keys.length, resolve);
+      for (let i = 0; i < keys.length; i++) this.queueGet(keys[i]!, gather, i);
+    });
   }
 
   set(key: string, value: Uint8Array, options?: BackendSetOptions): Promise<boolean> {
     if (!this.client) return Promise.resolve(false);
-    const args = this.entryArgs(key, value, options);
-    if (!args) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      this.batcher.enqueue(this.shardIndex(key), 'set', {
-        args,
-        settle: (reply, index) => resolve(reply?.[index] === 1),
-      });
-    });
+    const promise = new Promise<boolean>(capture);
+    if (!this.queueSet(key, value, options, captured as Sink, -1)) return Promise.resolve(false);
+    return promise;
   }
 
   setMany(entries: readonly { key: string; value: Uint8Array; options?: BackendSetOptions }[]): Promise<boolean[]> {
-    return Promise.all(entries.map((entry) => this.set(entry.key, entry.value, entry.options)));
+    if (!this.client) return Promise.resolve(new Array<boolean>(entries.length).fill(false));
+    return new Promise((resolve) => {
+      const gather = new Gather<boolean>(entries.length, resolve);
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i]!;
+        if (!this.queueSet(entry.key, entry.value, entry.options, gather, i)) gather.put(i, false);
+      }
+    });
   }
 
   private async deleteMany(keys: readonly string[], counter: '' | 'evictions'): Promise<number> {
@@ -454,6 +521,47 @@ export class RedisBackend implements CacheBackend {
       return undefined;
     });
   }
+}
+
+/**
+ * SET_MANY's arguments after the limits, from the queued 5-value rows (key, envelope, size,
+ * ttl, prefetched): whether the keys are distinct, whether no entry has a TTL, the sum of the
+ * sizes, then the columns the script reads (keys, entry key + envelope pairs, sizes, ttls, flags).
+ */
+function setArguments(rows: readonly ScriptArg[], entryPrefix: string): ScriptArg[] {
+  const n = rows.length / 5;
+  const K = 3;
+  const W = K + n;
+  const S = W + 2 * n;
+  const T = S + n;
+  const P = T + n;
+  const out = new Array<ScriptArg>(P + n);
+  const seen = n > 1 ? new Set<ScriptArg>() : undefined;
+  let distinct = true;
+  let noTtl = true;
+  let total = 0;
+  for (let j = 0; j < n; j++) {
+    const row = 5 * j;
+    const key = rows[row] as string;
+    if (seen && distinct) {
+      if (seen.has(key)) distinct = false;
+      else seen.add(key);
+    }
+    const size = rows[row + 2] as number;
+    const ttl = rows[row + 3] as number;
+    total += size;
+    if (ttl !== 0) noTtl = false;
+    out[K + j] = key;
+    out[W + 2 * j] = entryPrefix + key;
+    out[W + 2 * j + 1] = rows[row + 1]!;
+    out[S + j] = size;
+    out[T + j] = ttl;
+    out[P + j] = rows[row + 4]!;
+  }
+  out[0] = distinct ? '1' : '0';
+  out[1] = noTtl ? '1' : '0';
+  out[2] = total;
+  return out;
 }
 
 async function clearNode(node: Redis, pattern: string): Promise<void> {

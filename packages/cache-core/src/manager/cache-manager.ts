@@ -151,17 +151,14 @@ export class CacheManager {
   /** The cached value, or `defaultValue` on a miss (absent, expired, corrupt, no-cache mode). */
   get<T = unknown>(key: string, defaultValue?: T): Promise<T | undefined> {
     this.counters.cacheOperations++;
-    const found = this.lookup(key, false);
-    // lookup returns a Promise only when the backend answered with one: a decoded value never is.
-    if (found instanceof Promise) return found.then((v) => (v === MISS ? defaultValue : (v as T)));
-    return Promise.resolve(found === MISS ? defaultValue : (found as T));
+    // lookup answers defaultValue on a miss, so a backend's Promise needs one `then`, not two.
+    return Promise.resolve(this.lookup(key, false, defaultValue) as T | undefined | Promise<T | undefined>);
   }
 
   /** The cached value with its metadata, or undefined on a miss. */
   async getEntry<T = unknown>(key: string): Promise<CachedEntry<T> | undefined> {
     this.counters.cacheOperations++;
-    const found = await this.lookup(key, true);
-    return found === MISS ? undefined : (found as CachedEntry<T>);
+    return (await this.lookup(key, true, undefined)) as CachedEntry<T> | undefined;
   }
 
   /**
@@ -173,7 +170,7 @@ export class CacheManager {
   getOrSet<T>(key: string, factory: () => T | Promise<T>, options?: GetOrSetOptions): Promise<T> {
     this.counters.cacheOperations++;
     const ttlMs = this.ttlMs(options?.ttl);
-    const found = this.lookup(key, false);
+    const found = this.lookup(key, false, MISS);
     if (found instanceof Promise) return found.then((v) => (v === MISS ? this.produce(key, factory, ttlMs) : (v as T)));
     return found === MISS ? this.produce(key, factory, ttlMs) : Promise.resolve(found as T);
   }
@@ -351,14 +348,14 @@ export class CacheManager {
   }
 
   /**
-   * The decoded value (or a CachedEntry when `withEntry`), or MISS; a Promise of that only when
-   * the backend answered with a Promise. Counts the hit or miss.
+   * The decoded value (or a CachedEntry when `withEntry`), or `miss`; a Promise of that only
+   * when the backend answered with a Promise. Counts the hit or miss.
    */
-  private lookup(key: string, withEntry: boolean): Lookup | Promise<Lookup> {
+  private lookup(key: string, withEntry: boolean, miss: unknown): Lookup | Promise<Lookup> {
     const backend = this.backend;
     if (!this.running || !backend) {
       this.counters.misses++;
-      return MISS;
+      return miss;
     }
     let entry: MaybePromise<BackendEntry | undefined>;
     try {
@@ -366,27 +363,27 @@ export class CacheManager {
     } catch (error) {
       this.backendFailure('get', error);
       this.counters.misses++;
-      return MISS;
+      return miss;
     }
     if (isPromise(entry)) {
       // Promise.resolve: a native Promise even when a custom backend returns another thenable.
       return Promise.resolve(entry).then(
-        (e) => this.readEntry(key, e, withEntry),
+        (e) => this.readEntry(key, e, withEntry, miss),
         (error: unknown) => {
           this.backendFailure('get', error);
           this.counters.misses++;
-          return MISS;
+          return miss;
         },
       );
     }
-    return this.readEntry(key, entry, withEntry);
+    return this.readEntry(key, entry, withEntry, miss);
   }
 
-  private readEntry(key: string, entry: BackendEntry | undefined, withEntry: boolean): Lookup {
+  private readEntry(key: string, entry: BackendEntry | undefined, withEntry: boolean, miss: unknown): Lookup {
     if (entry === undefined) {
       this.counters.misses++;
       this.logger.debug('cache miss', key);
-      return MISS;
+      return miss;
     }
     const value = this.codec.decode(entry.value);
     if (value === FAILED) {
@@ -394,7 +391,7 @@ export class CacheManager {
       this.counters.decodeErrors++;
       this.logger.warn(`cache manager: entry "${key}" is corrupt (${this.codec.lastDecodeError?.message}); treated as a miss and deleted`);
       this.discard(key);
-      return MISS;
+      return miss;
     }
     this.counters.hits++;
     if (entry.prefetched) this.counters.prefetchHits++;

@@ -6,6 +6,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
+import type { BackendEntry } from '../../src/backends/backend.js';
 import { RedisBackend, type RedisConfig } from '../../src/backends/redis.js';
 import { resolveRedisConfig } from '../../src/backends/redis-config.js';
 import { RedisServer } from '../helpers/redis-server.js';
@@ -158,6 +159,75 @@ describe('values the backend did not write', () => {
     await raw.del(`${prefix}{${prefix}0}:e:a`);
     expect(await backend.get('a')).toBeUndefined();
     expect(await backend.stats()).toMatchObject({ entries: 1, sizeBytes: 1, evictions: 1 });
+  });
+});
+
+describe('batched calls', () => {
+  type Backend = Awaited<ReturnType<typeof started>>;
+  const summary = async (backend: Backend) => {
+    const { entries, sizeBytes, evictions, expirations, wastedPrefetches, rejectedEntries, backendErrors } = await backend.stats();
+    return { entries, sizeBytes, evictions, expirations, wastedPrefetches, rejectedEntries, backendErrors, keys: await backend.keys() };
+  };
+  const show = (entries: (BackendEntry | undefined)[]) => entries.map((e) => e && { value: Array.from(e.value), prefetched: e.prefetched });
+
+  it('one batch leaves the same entries, LRU order and counters as the same calls one at a time', async () => {
+    const prefixes = [uniquePrefix('one-by-one'), uniquePrefix('batched')];
+    const [single, batched] = [await started({ keyPrefix: prefixes[0] }), await started({ keyPrefix: prefixes[1] })];
+    for (const backend of [single, batched]) {
+      await backend.set('old', Uint8Array.of(1, 2, 3));
+      await backend.set('pre', Uint8Array.of(4, 4), { prefetched: true });
+      await backend.set('read', Uint8Array.of(5), { prefetched: true });
+      await backend.set('gone', Uint8Array.of(6));
+      await backend.set('foreign', Uint8Array.of(6));
+    }
+    // Distinct keys (one command of each kind) and a key twice (entry by entry).
+    const distinct = [
+      { key: 'a', value: Uint8Array.of(1) },
+      { key: 'old', value: Uint8Array.of(9) },
+      { key: 'pre', value: Uint8Array.of(8), options: { metadata: { n: 1 } } },
+      { key: 'b', value: Uint8Array.of(2, 2), options: { ttlMs: 60_000 } },
+      { key: 'c', value: Uint8Array.of(3), options: { prefetched: true } },
+    ];
+    const repeated = [
+      { key: 'd', value: Uint8Array.of(1, 1), options: { prefetched: true } },
+      { key: 'd', value: Uint8Array.of(2) },
+      { key: 'b', value: Uint8Array.of(3, 3, 3) },
+    ];
+    for (const entries of [distinct, repeated]) {
+      for (const { key, value, options } of entries) expect(await single.set(key, value, options)).toBe(true);
+      expect(await batched.setMany(entries)).toEqual(entries.map(() => true));
+    }
+    for (const prefix of prefixes) {
+      await raw.del(`${prefix}{${prefix}0}:e:gone`);
+      await raw.del(`${prefix}{${prefix}0}:e:foreign`);
+      await raw.rpush(`${prefix}{${prefix}0}:e:foreign`, 'x');
+    }
+    const keys = ['read', 'a', 'missing', 'gone', 'c', 'read', 'foreign', 'old'];
+    const one: (BackendEntry | undefined)[] = [];
+    for (const key of keys) one.push(await single.get(key));
+    const many = await Promise.all(keys.map((key) => batched.get(key)));
+    expect(show(many)).toEqual(show(one));
+    expect(show(many)).toEqual([
+      { value: [5], prefetched: true },
+      { value: [1], prefetched: false },
+      undefined,
+      undefined,
+      { value: [3], prefetched: true },
+      { value: [5], prefetched: false },
+      undefined,
+      { value: [9], prefetched: false },
+    ]);
+    expect(show(await batched.getMany(['c', 'd', 'b']))).toEqual([
+      { value: [3], prefetched: false },
+      { value: [2], prefetched: false },
+      { value: [3, 3, 3], prefetched: false },
+    ]);
+    await single.get('c');
+    await single.get('d');
+    await single.get('b');
+    const expected = await summary(single);
+    expect(expected).toMatchObject({ entries: 7, sizeBytes: 1 + 1 + 1 + 3 + 1 + 1 + 1, evictions: 2, wastedPrefetches: 2, rejectedEntries: 1, backendErrors: 0 });
+    expect(await summary(batched)).toEqual(expected);
   });
 });
 

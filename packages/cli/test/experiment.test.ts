@@ -41,6 +41,12 @@ describe('experiment schema', () => {
     expect(fieldOf({ sizes: ['1%'], policies: ['lru'] })).toBe('traces');
     expect(fieldOf({ ...base, prefetch: [{ name: 'm', degree: 0 }] })).toBe('prefetch[0].degree');
     expect(fieldOf({ ...base, dqn: { train: [{ name: 'a', trace: 'nope', size: '5%' }] } })).toBe('dqn.train[0].trace');
+    expect(fieldOf({ ...base, dqn: { train: [{ name: 'a', trace: ['cache2k-web07', 'nope'], size: '5%' }] } })).toBe('dqn.train[0].trace[1]');
+    expect(fieldOf({ ...base, dqn: { train: [{ name: 'a', trace: ['cache2k-web07', 'cache2k-web07'], size: '5%' }] } })).toBe('dqn.train[0].trace[1]');
+    expect(fieldOf({ ...base, dqn: { train: [{ name: 'a', trace: [], size: '5%' }] } })).toBe('dqn.train[0].trace');
+    expect(fieldOf({ ...base, dqn: { train: [{ name: 'a', trace: 'cache2k-web07', size: '5%', env: { segmentSteps: 0 } }] } })).toBe(
+      'dqn.train[0].env.segmentSteps',
+    );
     expect(fieldOf({ ...base, policies: ['lru', 'dqn:@missing'] })).toBe('policies[1]');
     expect(fieldOf({ ...base, policies: ['lru', 'lru'] })).toBe('policies');
   });
@@ -88,6 +94,28 @@ describe('cells', () => {
     expect(ids).toContain('bee-1pct-arc2-s1-pf-mk');
     expect(ids).toContain('a-100-dqn-small-s0');
   });
+
+  it('gives a training entry over several traces × sizes its first pair and the others as moreMembers', () => {
+    const experiment = parseExperiment({
+      traces: ['a.txt', 'b.txt', 'c.txt'],
+      sizes: ['10%'],
+      policies: ['lru'],
+      dqn: {
+        train: [
+          { name: 'mix', trace: ['b', 'a'], size: ['10%', '1%'], env: { segmentSteps: 100 } },
+          { name: 'one', trace: ['a'], size: '10%' },
+        ],
+      },
+    });
+    const [mix, one] = expandCells(experiment);
+    expect(mix).toMatchObject({ kind: 'dqn-train', trace: { name: 'b' }, size: '10%', env: { segmentSteps: 100 } });
+    expect(mix!.kind === 'dqn-train' && mix!.moreMembers!.map((m) => `${m.trace.name}@${m.size}`)).toEqual(['b@1%', 'a@10%', 'a@1%']);
+    // A one-trace list is the same cell as the plain name (same config.json, so finished cells are kept).
+    const plain = expandCells(parseExperiment({ ...experiment, dqn: { train: [{ name: 'one', trace: 'a', size: ['10%'] }] } }))[0];
+    expect(one).toEqual(plain);
+    expect(one).toMatchObject({ trace: { name: 'a' }, size: '10%' });
+    expect(one).not.toHaveProperty('moreMembers');
+  });
 });
 
 describe('loading experiment files', () => {
@@ -124,5 +152,13 @@ describe('loading experiment files', () => {
       expect(loaded.experiment.policies.length).toBeGreaterThanOrEqual(8);
       expect(JSON.parse(readFileSync(join(dir, name), 'utf8')).traces.length).toBe(loaded.experiment.traces.length);
     }
+  });
+
+  it('validates the DQN experiments, including training over several traces and sizes', async () => {
+    const dir = join(repoRoot(), 'experiments');
+    const loaded = await loadExperiment(join(dir, 'dqn-eviction-mix.json'));
+    const [train] = expandCells(loaded.experiment);
+    expect(train).toMatchObject({ kind: 'dqn-train', name: 'dqn-mix', trace: { name: 'web07' }, size: '1%' });
+    expect(train!.kind === 'dqn-train' && train!.moreMembers).toHaveLength(9);
   });
 });

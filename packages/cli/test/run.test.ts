@@ -174,6 +174,47 @@ describe('cachelab run', () => {
   });
 });
 
+describe('DQN training on several traces', () => {
+  it('trains one model over all listed traces in turn and records each trace with its capacity', async () => {
+    const dir = tempDir();
+    const experiment = parseExperiment({
+      traces: [
+        { path: 'traces/cache2k-web07.txt', name: 'web07', limit: 1500 },
+        { path: 'traces/cache2k-web07.txt', name: 'tail', limit: 600 },
+      ],
+      sizes: ['5%'],
+      policies: ['dqn:@mix'],
+      dqn: {
+        train: [
+          {
+            name: 'mix',
+            trace: ['web07', 'tail'],
+            size: ['5%', '10%'],
+            config: { totalSteps: 160, learningStarts: 40, logInterval: 20, bufferSize: 500, batchSize: 8 },
+            env: { segmentSteps: 20 },
+          },
+        ],
+      },
+    });
+    const run = await runExperiment('mix', experiment, options(dir));
+    expect(run.failed).toEqual([]);
+    const train = JSON.parse(readFileSync(join(run.runDir, 'train-mix-s0', 'summary.json'), 'utf8'));
+    expect(train.result).toMatchObject({ steps: 160 });
+    expect(train).toMatchObject({ trace: { name: 'web07', requests: 1500 }, size: '5%' });
+    expect(train.moreMembers).toEqual([
+      { trace: expect.objectContaining({ name: 'web07' }), size: '10%', capacity: Math.floor(train.trace.objects * 0.1) },
+      { trace: expect.objectContaining({ name: 'tail', requests: 600 }), size: '5%', capacity: Math.floor(train.moreMembers[1].trace.objects * 0.05) },
+      { trace: expect.objectContaining({ name: 'tail' }), size: '10%', capacity: Math.floor(train.moreMembers[1].trace.objects * 0.1) },
+    ]);
+    const metrics = readFileSync(join(run.runDir, 'train-mix-s0', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    // Segments of 20 decisions go round the four (trace, size) pairs.
+    const members = new Set(metrics.filter((m) => 'charts/member' in m).map((m) => m['charts/member']));
+    expect(members).toEqual(new Set([0, 1, 2, 3]));
+    const manifest = JSON.parse(readFileSync(join(run.runDir, 'train-mix-s0', 'manifest.json'), 'utf8'));
+    expect(manifest.traces).toHaveLength(2);
+  });
+});
+
 const SHARED = fileURLToPath(new URL('../../../../shared/traces/', import.meta.url));
 
 describe.skipIf(!existsSync(SHARED))('shared research traces (../shared/traces, absent in a clone)', () => {

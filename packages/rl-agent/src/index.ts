@@ -12,6 +12,7 @@ export * from './env/checker.js';
 export * from './env/features.js';
 export * from './env/candidate-cache.js';
 export * from './env/eviction-env.js';
+export * from './env/mixture-env.js';
 export * from './env/cache-env.js';
 export * from './env/markov-scorer.js';
 export * from './dqn/config.js';

@@ -41,12 +41,18 @@ export interface DqnTrainCell {
   kind: 'dqn-train';
   id: string;
   name: string;
+  /** The (first) training trace and size. */
   trace: TraceRef;
-  unit: 'objects' | 'bytes';
   size: SizeSpec;
+  /**
+   * Further (trace, size) pairs, taken in turn with the first one; present only when the entry
+   * lists several traces or sizes.
+   */
+  moreMembers?: { trace: TraceRef; size: SizeSpec }[];
+  unit: 'objects' | 'bytes';
   seed: number;
   config: Record<string, unknown>;
-  env: { candidates?: number; horizonFactor?: number; maxEpisodeSteps?: number };
+  env: { candidates?: number; horizonFactor?: number; maxEpisodeSteps?: number; segmentSteps?: number };
 }
 
 export type Cell = ReplayCell | DqnTrainCell;
@@ -69,15 +75,19 @@ export function expandCells(experiment: Experiment): Cell[] {
   const traces = traceRefs(experiment);
   const cells: Cell[] = [];
   for (const entry of experiment.dqn?.train ?? []) {
-    const trace = traces.find((t) => t.name === entry.trace)!;
+    const sizes = Array.isArray(entry.size) ? entry.size : [entry.size];
+    const [first, ...moreMembers] = (typeof entry.trace === 'string' ? [entry.trace] : entry.trace).flatMap((name) =>
+      sizes.map((size) => ({ trace: traces.find((t) => t.name === name)!, size })),
+    );
     for (const seed of experiment.seeds) {
       cells.push({
         kind: 'dqn-train',
         id: `train-${entry.name}-s${seed}`,
         name: entry.name,
-        trace,
+        trace: first!.trace,
+        size: first!.size,
+        ...(moreMembers.length > 0 ? { moreMembers } : {}),
         unit: experiment.unit,
-        size: entry.size,
         seed,
         config: entry.config,
         env: entry.env,

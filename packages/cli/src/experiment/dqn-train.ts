@@ -2,17 +2,25 @@
  * A DQN training cell: the eviction environment of @cachelab/rl-agent over the cell's trace and
  * cache size, trained by its `trainDqn` loop. The model lands in `<cell>/model/` (what
  * `dqn:DIR` loads, and what replay cells name `dqn:@NAME`), every training record in the cell's
- * metrics.jsonl, and the deterministic totals in summary.json.
+ * metrics.jsonl, and the deterministic totals in summary.json. With several training traces or
+ * sizes, the environments (one per (trace, size) pair) are taken in turn by a MixtureEnv,
+ * `env.segmentSteps` decisions at a time.
  */
 import { ConfigError, type RequestBatch } from '@cachelab/cache-core';
 import type { DqnTrainCell } from './cells.js';
 import { UnsupportedCellError } from './errors.js';
 import { importRlAgent } from './optional-packages.js';
 
-export interface TrainRequest {
-  cell: DqnTrainCell;
+/** One training trace with the capacity one of the cell's sizes gives on it. */
+export interface TrainTrace {
   batch: RequestBatch;
   capacity: number;
+}
+
+export interface TrainRequest {
+  cell: DqnTrainCell;
+  /** The cell's first (trace, size), then its `moreMembers`, in order. */
+  traces: TrainTrace[];
   modelDir: string;
   onMetrics: (record: Record<string, number>) => void;
 }
@@ -32,14 +40,25 @@ export async function trainCell(request: TrainRequest): Promise<TrainOutcome> {
   } catch (error) {
     throw new ConfigError(`dqn.train (${cell.name}).config`, (error as Error).message);
   }
-  const settings = {
-    capacity: request.capacity,
+  const shared = {
     unit: cell.unit,
     ...(cell.env.candidates !== undefined ? { candidates: cell.env.candidates } : {}),
     ...(cell.env.horizonFactor !== undefined ? { horizonFactor: cell.env.horizonFactor } : {}),
   };
-  const base = new agent.EvictionEnv(request.batch, settings);
-  const env = cell.env.maxEpisodeSteps !== undefined ? new agent.TimeLimit(base, cell.env.maxEpisodeSteps) : base;
+  if (request.traces.length === 0) throw new Error(`${cell.id}: no training trace`);
+  if (cell.env.segmentSteps !== undefined && request.traces.length === 1) {
+    throw new ConfigError(`dqn.train (${cell.name}).env.segmentSteps`, 'applies only when the entry lists several training traces or sizes');
+  }
+  const members = request.traces.map(({ batch, capacity }) => {
+    const base = new agent.EvictionEnv(batch, { capacity, ...shared });
+    return cell.env.maxEpisodeSteps !== undefined ? new agent.TimeLimit(base, cell.env.maxEpisodeSteps) : base;
+  });
+  const env =
+    members.length === 1
+      ? members[0]!
+      : new agent.MixtureEnv(members, cell.env.segmentSteps !== undefined ? { segmentSteps: cell.env.segmentSteps } : {});
+  // agent.json records the first trace's capacity; a replay policy takes its capacity from the replay.
+  const settings = { capacity: request.traces[0]!.capacity, ...shared };
   const backend = await agent.initBackend();
   const outcome = await agent.trainDqn({
     env,

@@ -12,7 +12,7 @@ import { buildManifest } from '../util/manifest.js';
 import { InterruptedError } from '../util/interrupt.js';
 import { resolveCapacity } from './capacity.js';
 import type { Cell, DqnTrainCell, ReplayCell } from './cells.js';
-import { tracePath } from './cells.js';
+import { type TraceRef, tracePath } from './cells.js';
 import { UnsupportedCellError } from './errors.js';
 import { trainCell } from './dqn-train.js';
 import { importRlAgent } from './optional-packages.js';
@@ -58,14 +58,17 @@ export async function executeCell(context: RunContext, cell: Cell, signal: Abort
   const trace = await getTrace(cell.trace);
   const summary =
     cell.kind === 'replay' ? await runReplay(context, cell, trace, dir, signal) : await runTraining(context, cell, trace, dir);
-  const absolute = tracePath(cell.trace);
-  const checksum = context.traceChecksums[absolute];
+  const refs = [cell.trace, ...(cell.kind === 'dqn-train' ? (cell.moreMembers ?? []).map((m) => m.trace) : [])];
+  const traces = refs.filter((ref, i) => refs.findIndex((r) => r.name === ref.name) === i).flatMap((ref) => {
+    const checksum = context.traceChecksums[tracePath(ref)];
+    return checksum ? [{ path: ref.path, ...checksum }] : [];
+  });
   const manifest = buildManifest({
     command: context.command,
     startedAt,
     finishedAt: new Date(),
     tfBackend: summary.tfBackend ?? context.tfBackend,
-    traces: checksum ? [{ path: cell.trace.path, ...checksum }] : [],
+    traces,
   });
   writeJsonFile(join(dir, 'manifest.json'), { cell: cell.id, experiment: context.runName, configHash: context.configHash, ...manifest });
   writeJsonFile(join(dir, 'summary.json'), summary.summary);
@@ -76,11 +79,11 @@ interface CellResult {
   tfBackend?: string;
 }
 
-function traceFacts(context: RunContext, cell: Cell, trace: LoadedTrace) {
+function traceFacts(context: RunContext, ref: TraceRef, trace: LoadedTrace) {
   return {
-    name: cell.trace.name,
-    path: cell.trace.path,
-    sha256: context.traceChecksums[tracePath(cell.trace)]?.sha256 ?? null,
+    name: ref.name,
+    path: ref.path,
+    sha256: context.traceChecksums[tracePath(ref)]?.sha256 ?? null,
     requests: trace.batch.length,
     objects: trace.keyCount,
     distinctBytes: trace.distinctBytes,
@@ -145,7 +148,7 @@ async function runReplay(context: RunContext, cell: ReplayCell, trace: LoadedTra
       configHash: context.configHash,
       cell: cell.id,
       kind: cell.kind,
-      trace: traceFacts(context, cell, trace),
+      trace: traceFacts(context, cell.trace, trace),
       unit: cell.unit,
       size: cell.size,
       capacity,
@@ -173,12 +176,20 @@ function slice(batch: RequestBatch, start: number, end: number): RequestBatch {
 
 async function runTraining(context: RunContext, cell: DqnTrainCell, trace: LoadedTrace, dir: string): Promise<CellResult> {
   const capacity = resolveCapacity(cell.size, cell.unit, trace);
+  const more = await Promise.all(
+    (cell.moreMembers ?? []).map(async ({ trace: ref, size }) => {
+      const loaded = await getTrace(ref);
+      return { ref, loaded, size, capacity: resolveCapacity(size, cell.unit, loaded) };
+    }),
+  );
   const metricsFile = join(dir, 'metrics.jsonl');
   writeFileAtomic(metricsFile, '');
   const outcome = await trainCell({
     cell,
-    batch: trace.batch,
-    capacity,
+    traces: [
+      { batch: trace.batch, capacity },
+      ...more.map(({ loaded, capacity: c }) => ({ batch: loaded.batch, capacity: c })),
+    ],
     modelDir: join(dir, 'model'),
     onMetrics: (record) => appendFileSync(metricsFile, `${JSON.stringify(record)}\n`),
   });
@@ -189,7 +200,10 @@ async function runTraining(context: RunContext, cell: DqnTrainCell, trace: Loade
       cell: cell.id,
       kind: cell.kind,
       name: cell.name,
-      trace: traceFacts(context, cell, trace),
+      trace: traceFacts(context, cell.trace, trace),
+      ...(more.length > 0
+        ? { moreMembers: more.map(({ ref, loaded, size, capacity: c }) => ({ trace: traceFacts(context, ref, loaded), size, capacity: c })) }
+        : {}),
       unit: cell.unit,
       size: cell.size,
       capacity,

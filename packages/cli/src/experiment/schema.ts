@@ -58,10 +58,17 @@ export const prefetchSpecSchema = z.strictObject({
 export const dqnTrainSpecSchema = z.strictObject({
   /** Names the trained model: replay cells refer to it as the policy `dqn:@NAME`. */
   name: name,
-  /** A trace name from `traces` (its `name`, or its file name without extension). */
-  trace: z.string().min(1),
-  /** Cache size the agent trains at (same forms as `sizes`). */
-  size: sizeSchema,
+  /**
+   * A trace name from `traces` (its `name`, or its file name without extension), or several:
+   * the agent then trains on all of them in turn (segments of `env.segmentSteps` decisions).
+   * A one-element list is the same as the plain name.
+   */
+  trace: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  /**
+   * Cache size the agent trains at (same forms as `sizes`), or several: with several traces and/or
+   * sizes the agent trains on every (trace, size) pair in turn, trace by trace.
+   */
+  size: z.union([sizeSchema, z.array(sizeSchema).min(1)]),
   /** Overrides of the DQN hyperparameters (see @cachelab/rl-agent DQN_DEFAULTS; unknown names fail the cell). */
   config: z.record(z.string(), z.union([paramValue, z.array(z.number())])).default({}),
   /** Eviction environment settings. */
@@ -73,6 +80,8 @@ export const dqnTrainSpecSchema = z.strictObject({
       horizonFactor: z.number().positive().optional(),
       /** Truncate episodes after this many decisions. */
       maxEpisodeSteps: z.number().int().positive().optional(),
+      /** Several (trace, size) pairs: decisions on one before moving to the next (default: a whole pass). */
+      segmentSteps: z.number().int().positive().optional(),
     })
     .default({}),
 });
@@ -149,9 +158,12 @@ function checkReferences(experiment: Experiment): Experiment {
   if (twice) throw new ConfigError('policies', `policy "${twice}" is listed twice; give one a distinct "label"`);
   const trainNames = new Set<string>();
   experiment.dqn?.train.forEach((entry, i) => {
-    if (!traceNames.includes(entry.trace)) {
-      throw new ConfigError(`dqn.train[${i}].trace`, `"${entry.trace}" is not one of the traces (${traceNames.join(', ')})`);
-    }
+    const names = typeof entry.trace === 'string' ? [entry.trace] : entry.trace;
+    names.forEach((trace, j) => {
+      const field = typeof entry.trace === 'string' ? `dqn.train[${i}].trace` : `dqn.train[${i}].trace[${j}]`;
+      if (!traceNames.includes(trace)) throw new ConfigError(field, `"${trace}" is not one of the traces (${traceNames.join(', ')})`);
+      if (names.indexOf(trace) !== j) throw new ConfigError(field, `"${trace}" is listed twice`);
+    });
     if (trainNames.has(entry.name)) throw new ConfigError(`dqn.train[${i}].name`, `"${entry.name}" is used twice`);
     trainNames.add(entry.name);
   });

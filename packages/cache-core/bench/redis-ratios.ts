@@ -1,9 +1,11 @@
 /**
  * The Redis benchmark workloads (redis-fixture.ts) run interleaved: every round runs each
  * contender for the same number of iterations, one after the other, so a change in machine load
- * hits all of them alike. Prints the median throughput of each contender and the median of the
- * per-round ratios to the group's baseline (its first contender).
- * Run: pnpm tsx packages/cache-core/bench/redis-ratios.ts [rounds=15] [group filter, e.g. concurrent]
+ * hits all of them alike. The order rotates every round, and with --expose-gc a full GC runs
+ * before each contender's turn, so no contender pays for the garbage of the one before it (which
+ * otherwise always landed on the same one). Prints the median throughput of each contender and
+ * the median of the per-round ratios to the group's baseline (its first contender).
+ * Run: node --expose-gc --import tsx packages/cache-core/bench/redis-ratios.ts [rounds=15] [group filter, e.g. concurrent]
  */
 import { RedisBenchFixture } from './redis-fixture.js';
 
@@ -11,6 +13,7 @@ const rounds = Number(process.argv[2] ?? 15);
 /** Only the groups whose name contains this text (all by default). */
 const only = process.argv[3] ?? '';
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+const gc = (globalThis as { gc?: () => void }).gc;
 
 const fixture = new RedisBenchFixture();
 await fixture.start();
@@ -18,11 +21,15 @@ try {
   for (const workload of fixture.workloads) {
     if (!workload.group.includes(only)) continue;
     const sequential = workload.group.startsWith('sequential');
-    const iterations = sequential ? 400 : 20;
+    const iterations = sequential ? 1000 : 100;
     const callsPerIteration = sequential ? 1 : 100;
     const opsPerSecond = workload.contenders.map(() => [] as number[]);
     for (let round = 0; round < rounds + 1; round++) {
-      for (const [c, contender] of workload.contenders.entries()) {
+      const n = workload.contenders.length;
+      for (let turn = 0; turn < n; turn++) {
+        const c = (round + turn) % n;
+        const contender = workload.contenders[c]!;
+        gc?.();
         const started = performance.now();
         for (let i = 0; i < iterations; i++) await contender.run();
         const seconds = (performance.now() - started) / 1000;

@@ -18,7 +18,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { systemClock, type Clock } from '../manager/clock.js';
-import type { BackendEntry, BackendSetOptions, BackendStats, CacheBackend } from './backend.js';
+import type { BackendEntry, BackendLatin1Entry, BackendSetOptions, BackendStats, CacheBackend } from './backend.js';
 
 export interface MemoryBackendConfig {
   /** Most entries held; storing beyond it evicts the least recently used. Default unlimited. */
@@ -94,19 +94,40 @@ export class MemoryBackend implements CacheBackend {
   async stop(): Promise<void> {}
 
   get(key: string): BackendEntry | undefined {
+    const slot = this.hit(key);
+    if (slot < 0) return undefined;
+    return this.entryAt(slot, Buffer.from(this.valueOf[slot]!, 'latin1'));
+  }
+
+  /** `get` without the copy: values are kept as latin1 strings (see the class comment). */
+  getLatin1(key: string): BackendLatin1Entry | undefined {
+    const slot = this.hit(key);
+    if (slot < 0) return undefined;
+    return this.entryAt(slot, this.valueOf[slot]!);
+  }
+
+  /**
+   * The slot of a live entry, made most recently used, or −1 (absent, or expired and removed).
+   * Its prefetched flag is left for `entryAt` to report and clear.
+   */
+  private hit(key: string): number {
     const slot = this.index.get(key);
-    if (slot === undefined) return undefined;
+    if (slot === undefined) return -1;
     const expires = this.expiresAt[slot]!;
     if (expires !== 0 && expires <= this.clock.now()) {
       this.expirations++;
       this.remove(slot);
-      return undefined;
+      return -1;
     }
     this.moveToMostRecent(slot);
+    return slot;
+  }
+
+  /** The entry at a slot read by `hit`, with its value in either form; clears the prefetched flag. */
+  private entryAt<V>(slot: number, value: V): { value: V; metadata?: Record<string, unknown>; prefetched: boolean } {
     const flags = this.flags[slot]!;
     if (flags & PREFETCHED) this.flags[slot] = flags & ~PREFETCHED;
     const metadata = this.metadataOf.size === 0 ? undefined : this.metadataOf.get(slot);
-    const value = Buffer.from(this.valueOf[slot]!, 'latin1');
     return metadata === undefined
       ? { value, prefetched: (flags & PREFETCHED) !== 0 }
       : { value, metadata, prefetched: (flags & PREFETCHED) !== 0 };

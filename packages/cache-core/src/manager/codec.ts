@@ -24,6 +24,8 @@ const deflateSync = zlibDeflateSync;
 const inflateSync = zlibInflateSync;
 
 export const MARKER_PLAIN = 0x00;
+/** A character outside ASCII (in a latin1 string: a byte ≥ 0x80). */
+const NON_ASCII = /[^\x00-\x7f]/;
 export const MARKER_ZLIB = 0x01;
 
 /**
@@ -219,7 +221,8 @@ export class Codec {
   }
 
   /** The value stored in `bytes`, or `DECODE_FAILED` (see `lastDecodeError`). Never throws. */
-  decode(bytes: Uint8Array): unknown {
+  decode(bytes: Uint8Array | string): unknown {
+    if (typeof bytes === 'string') return this.decodeLatin1(bytes);
     if (bytes.length === 0) return this.fail('empty', 'the entry has no bytes (expected a marker byte)');
     const marker = bytes[0];
     // `start` = where the serialized value begins in `payload` (no subarray on the plain path).
@@ -249,6 +252,29 @@ export class Codec {
     const value = this.parse(payload, start);
     this.sampledDeserializations++;
     this.sampledDeserializationMs += this.now() - t;
+    return value;
+  }
+
+  /**
+   * `decode` of bytes held as a latin1 string (one byte per character; what
+   * `CacheBackend.getLatin1` returns). A plain JSON entry without a byte ≥ 0x80 reads the same in
+   * latin1 and in UTF-8, so it is parsed straight from the string; anything else (zlib, v8,
+   * non-ASCII UTF-8, a corrupt entry) goes through a Buffer and the byte path, with the same result.
+   */
+  private decodeLatin1(text: string): unknown {
+    if (!this.json || text.charCodeAt(0) !== MARKER_PLAIN || NON_ASCII.test(text)) return this.decode(Buffer.from(text, 'latin1'));
+    const timed = this.deserializations++ % DECODE_SAMPLE_EVERY === 0;
+    const t = timed ? this.now() : 0;
+    let value: unknown;
+    try {
+      value = JSON.parse(text.slice(1));
+    } catch (error) {
+      return this.fail('payload', `json payload cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (timed) {
+      this.sampledDeserializations++;
+      this.sampledDeserializationMs += this.now() - t;
+    }
     return value;
   }
 

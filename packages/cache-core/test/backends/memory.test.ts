@@ -18,6 +18,24 @@ backendContract('memory', async (capacity) => {
 const bytes = (...values: number[]) => Uint8Array.from(values);
 
 describe('MemoryBackend', () => {
+  it('getLatin1 is get with the bytes as a latin1 string: same bytes, metadata, prefetch flag, recency and expiry', () => {
+    const clock = new ManualClock(0);
+    const backend = new MemoryBackend({ maxEntries: 2 }, { clock });
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    backend.set('a', all, { metadata: { source: 'db' }, prefetched: true, ttlMs: 50 });
+    backend.set('b', bytes(9));
+    const a = backend.getLatin1('a')!;
+    expect(Array.from(Buffer.from(a.value, 'latin1'))).toEqual(Array.from(all));
+    expect(a).toMatchObject({ metadata: { source: 'db' }, prefetched: true });
+    expect(backend.getLatin1('a')!.prefetched).toBe(false); // reported once, as get does
+    expect(backend.get('a')!.prefetched).toBe(false);
+    backend.set('c', bytes(1)); // 'a' was read last, so 'b' is the LRU victim
+    expect(backend.getLatin1('b')).toBeUndefined();
+    clock.advance(50);
+    expect(backend.getLatin1('a')).toBeUndefined(); // expired: counted like get
+    expect(backend.stats().expirations).toBe(1);
+  });
+
   it('grows its slot arrays and reuses freed slots, matching an LRU model over 20,000 seeded operations', () => {
     const backend = new MemoryBackend({ maxEntries: 300, initialCapacity: 2 });
     const random = seedrandom('memory-backend-model');

@@ -177,6 +177,36 @@ describe('Codec: corrupt bytes', () => {
     expect(codec.lastDecodeError?.reason).toBe('decompress');
   });
 
+  it('bytes given as a latin1 string decode exactly like the bytes (JSON with and without non-ASCII, v8, zlib, random bytes)', () => {
+    const latin1 = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
+    for (const format of ['json', 'v8'] as const) {
+      const codec = new Codec(options({ format, compressionThreshold: 64 }));
+      fc.assert(
+        fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => {
+          const bytes = codec.encode(value, 'k').bytes;
+          expect(codec.decode(latin1(bytes))).toEqual(codec.decode(bytes));
+        }),
+        { numRuns: 300, seed: 20261130 },
+      );
+      const random = seedrandom(`codec-latin1-${format}`);
+      for (let i = 0; i < 2000; i++) {
+        const bytes = Uint8Array.from({ length: 1 + Math.floor(random() * 40) }, () => Math.floor(random() * (i % 2 ? 128 : 256)));
+        bytes[0] = i % 3 === 0 ? MARKER_ZLIB : MARKER_PLAIN;
+        const fromBytes = codec.decode(bytes);
+        const reason = codec.lastDecodeError?.reason;
+        const fromText = codec.decode(latin1(bytes));
+        expect(fromText).toEqual(fromBytes);
+        if (fromBytes === DECODE_FAILED) expect(codec.lastDecodeError?.reason).toBe(reason);
+      }
+    }
+    // An ASCII JSON entry is parsed straight from the string; a non-ASCII one goes through UTF-8.
+    const json = new Codec(options({ format: 'json' }));
+    expect(json.decode('\x00{"a":[1,"x"]}')).toEqual({ a: [1, 'x'] });
+    expect(json.decode(latin1(json.encode({ name: 'Zoë 🚀' }, 'k').bytes))).toEqual({ name: 'Zoë 🚀' });
+    expect(json.decode('')).toBe(DECODE_FAILED);
+    expect(json.decode('\x07{}')).toBe(DECODE_FAILED);
+  });
+
   it('fuzz: 5,000 seeded random byte strings never throw, in both formats', () => {
     for (const format of ['v8', 'json'] as const) {
       const codec = new Codec(options({ format }));

@@ -95,16 +95,7 @@ export class StateTable {
     if (s >= 0) {
       this.liveStates++;
     } else {
-      // Full set: replace the state with the lowest decayed total (frequency-aware).
-      s = base;
-      let lightest = this.decayedTotal(base, now);
-      for (let w = base + 1; w < base + STATE_WAYS; w++) {
-        const weight = this.decayedTotal(w, now);
-        if (weight < lightest) {
-          lightest = weight;
-          s = w;
-        }
-      }
+      s = this.lightestIn(base, now);
     }
     this.inUse[s] = 1;
     this.tagA[s] = a;
@@ -138,27 +129,7 @@ export class StateTable {
       this.liveStates++;
       inUse[s] = 1;
     } else {
-      // Full set: replace the state with the lowest decayed total (frequency-aware).
-      s = base;
-      const total = this.total;
-      if (this.decays) {
-        let lightest = this.decayedTotal(base, now);
-        for (let w = base + 1; w < base + STATE_WAYS; w++) {
-          const weight = this.decayedTotal(w, now);
-          if (weight < lightest) {
-            lightest = weight;
-            s = w;
-          }
-        }
-      } else {
-        let lightest = total[base]!;
-        for (let w = base + 1; w < base + STATE_WAYS; w++) {
-          if (total[w]! < lightest) {
-            lightest = total[w]!;
-            s = w;
-          }
-        }
-      }
+      s = this.lightestIn(base, now);
     }
     // A new state with one observation of `key`.
     tagA[s] = a;
@@ -170,6 +141,31 @@ export class StateTable {
     this.succKey[j] = key;
     this.succCount[j] = 1;
     this.succError[j] = 0;
+  }
+
+  /** The state of a full set (at `base`) with the lowest decayed total: the one a new context replaces (frequency-aware). */
+  private lightestIn(base: number, now: number): number {
+    let s = base;
+    if (this.decays) {
+      let lightest = this.decayedTotal(base, now);
+      for (let w = base + 1; w < base + STATE_WAYS; w++) {
+        const weight = this.decayedTotal(w, now);
+        if (weight < lightest) {
+          lightest = weight;
+          s = w;
+        }
+      }
+    } else {
+      const total = this.total;
+      let lightest = total[base]!;
+      for (let w = base + 1; w < base + STATE_WAYS; w++) {
+        if (total[w]! < lightest) {
+          lightest = total[w]!;
+          s = w;
+        }
+      }
+    }
+    return s;
   }
 
   /** Total of state `s` as of clock `now`, without changing it. */

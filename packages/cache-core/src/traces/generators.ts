@@ -102,17 +102,15 @@ function timedBatch(requests: number): RequestBatch {
   return batch;
 }
 
-export function generateZipf(options: ZipfOptions): GeneratedTrace {
-  const requests = positiveInteger('requests', options.requests);
-  const objects = positiveInteger('objects', options.objects);
-  if (!(options.alpha >= 0)) throw new ConfigError('alpha', `must be >= 0, got ${options.alpha}`);
+/**
+ * Draws popularity ranks 0..objects−1 with P(r) ∝ 1/(r+1)^alpha from `random` (uniform in [0, 1)):
+ * inverse-CDF lookup by binary search over a precomputed table.
+ */
+export function zipfRankSampler(objects: number, alpha: number, random: () => number): () => number {
   const cdf = new Float64Array(objects);
   let total = 0;
-  for (let r = 0; r < objects; r++) cdf[r] = total += 1 / Math.pow(r + 1, options.alpha);
-  const random = rng(options.seed);
-  const batch = timedBatch(requests);
-  const ranks = new Uint32Array(requests);
-  for (let i = 0; i < requests; i++) {
+  for (let r = 0; r < objects; r++) cdf[r] = total += 1 / Math.pow(r + 1, alpha);
+  return () => {
     const u = random() * total;
     let lo = 0;
     let hi = objects - 1;
@@ -121,8 +119,19 @@ export function generateZipf(options: ZipfOptions): GeneratedTrace {
       if (cdf[mid]! > u) hi = mid;
       else lo = mid + 1;
     }
-    ranks[i] = lo; // label = popularity rank - 1 (0 is the most popular object)
-  }
+    return lo;
+  };
+}
+
+export function generateZipf(options: ZipfOptions): GeneratedTrace {
+  const requests = positiveInteger('requests', options.requests);
+  const objects = positiveInteger('objects', options.objects);
+  if (!(options.alpha >= 0)) throw new ConfigError('alpha', `must be >= 0, got ${options.alpha}`);
+  const random = rng(options.seed);
+  const nextRank = zipfRankSampler(objects, options.alpha, random);
+  const batch = timedBatch(requests);
+  const ranks = new Uint32Array(requests);
+  for (let i = 0; i < requests; i++) ranks[i] = nextRank(); // label = popularity rank - 1 (0 is the most popular object)
   return finish('zipf', batch, ranks);
 }
 

@@ -16,7 +16,7 @@
  * Same kind, options and seed → the same keys. Keys are labelled by first appearance (dense ids),
  * like every trace reader's. Written as `txt` traces by scripts/write-training-traces.ts.
  */
-import { allocateBatch, type RequestBatch } from '@cachelab/cache-core';
+import { allocateBatch, zipfRankSampler, type RequestBatch } from '@cachelab/cache-core';
 import seedrandom from 'seedrandom';
 
 export const WORKLOAD_KINDS = ['reuse', 'zipf-scan', 'loop-zipf', 'phases'] as const;
@@ -81,23 +81,6 @@ export function generateWorkload(options: WorkloadOptions): RequestBatch {
   return batch;
 }
 
-function zipfSampler(objects: number, alpha: number, rng: () => number): () => number {
-  const cdf = new Float64Array(objects);
-  let total = 0;
-  for (let r = 0; r < objects; r++) cdf[r] = total += 1 / Math.pow(r + 1, alpha);
-  return () => {
-    const u = rng() * total;
-    let lo = 0;
-    let hi = objects - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cdf[mid]! > u) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
-  };
-}
-
 function fillReuse(out: Float64Array, from: number, to: number, objects: number, rng: () => number, fresh: { next: number }): void {
   const maxDistance = 4 * objects;
   for (let i = from; i < to; i++) {
@@ -108,7 +91,7 @@ function fillReuse(out: Float64Array, from: number, to: number, objects: number,
 }
 
 function fillZipfScan(out: Float64Array, from: number, to: number, objects: number, rng: () => number, fresh: { next: number }, offset = 0): void {
-  const zipf = zipfSampler(objects, 0.9, rng);
+  const zipf = zipfRankSampler(objects, 0.9, rng);
   let scanLeft = 0;
   for (let i = from; i < to; i++) {
     // A scan of 200–2,000 fresh keys starts with probability 1/2,000 per request, interleaved 1:1.
@@ -123,7 +106,7 @@ function fillZipfScan(out: Float64Array, from: number, to: number, objects: numb
 }
 
 function fillLoopZipf(out: Float64Array, from: number, to: number, objects: number, rng: () => number, offset = 0): void {
-  const zipf = zipfSampler(objects, 0.8, rng);
+  const zipf = zipfRankSampler(objects, 0.8, rng);
   const loop = Math.round(objects * 0.15);
   let position = 0;
   for (let i = from; i < to; i++) {

@@ -215,6 +215,40 @@ describe('DQN training on several traces', () => {
   });
 });
 
+describe('DQN training with the opt-in eviction-env options', () => {
+  it('records recentCandidates and regimeFeatures in agent.json; `dqn:@NAME` replays with them', async () => {
+    const dir = tempDir();
+    const experiment = parseExperiment({
+      traces: [{ path: 'traces/cache2k-web07.txt', name: 'web07', limit: 1500 }],
+      sizes: ['5%'],
+      policies: ['lru', 'dqn:@opt'],
+      dqn: {
+        train: [
+          {
+            name: 'opt',
+            trace: 'web07',
+            size: '5%',
+            config: { totalSteps: 120, learningStarts: 40, logInterval: 20, bufferSize: 500, batchSize: 8 },
+            env: { recentCandidates: 2, regimeFeatures: true },
+          },
+        ],
+      },
+    });
+    const run = await runExperiment('opt', experiment, options(dir));
+    expect(run.failed).toEqual([]);
+    const agent = JSON.parse(readFileSync(join(run.runDir, 'train-opt-s0', 'model', 'agent.json'), 'utf8'));
+    expect(agent.spec.features).toBe(16);
+    expect(agent.env.settings).toEqual({ capacity: agent.env.settings.capacity, unit: 'objects', recentCandidates: 2, regimeFeatures: true });
+    const replayed = JSON.parse(readFileSync(join(run.runDir, 'web07-5pct-dqn-opt-s0', 'summary.json'), 'utf8'));
+    expect(replayed.stats.requests).toBe(1500);
+    expect(replayed.stats.misses).toBeGreaterThan(0);
+    // Out of range for K = 8: a configuration error naming the limit.
+    const bad = parseExperiment({ ...experiment, dqn: { train: [{ ...experiment.dqn!.train[0]!, env: { recentCandidates: 7 } }] } });
+    const failed = await runExperiment('bad', bad, options(tempDir()));
+    expect(failed.failed.find((f) => f.id === 'train-opt-s0')?.message).toMatch(/recentCandidates/);
+  });
+});
+
 const SHARED = fileURLToPath(new URL('../../../../shared/traces/', import.meta.url));
 
 describe.skipIf(!existsSync(SHARED))('shared research traces (../shared/traces, absent in a clone)', () => {

@@ -43,6 +43,17 @@ describe('cachelab train (smoke run on a tiny budget)', () => {
     expect(records[3]['charts/hit_ratio']).toBeGreaterThan(0);
   });
 
+  it('--recent-candidates and --regime-features are recorded in agent.json (16 features)', async () => {
+    const model = path.join(out, 'model-options');
+    const args = ['train', '--trace', web07, '--size', '10%', '--seed', '3', '--out', model, '--recent-candidates', '1', '--regime-features'];
+    const r = await cli([...args, '--steps', '300', '--learning-starts', '100', '--log-interval', '100', '--hidden-layers', '8', '--json', '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const agent = JSON.parse(fs.readFileSync(path.join(model, 'agent.json'), 'utf8'));
+    expect(agent.spec).toEqual({ layout: 'per-action', features: 16, actions: 8, hiddenLayers: [8] });
+    expect(agent.env.settings).toMatchObject({ candidates: 8, features: 16, recentCandidates: 1, regimeFeatures: true });
+  });
+
   it('trains the cache-control agent (--env cache: windows through a CacheManager, Markov predictions)', async () => {
     const model = path.join(out, 'cache');
     const r = await cli(['train', '--trace', web07, '--size', '1%', '--env', 'cache', '--window', '500', '--steps', '20', '--learning-starts', '8', '--train-frequency', '2', '--out', model, '--json', '--quiet']);

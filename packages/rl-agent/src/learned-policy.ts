@@ -8,7 +8,7 @@ import seedrandom from 'seedrandom';
 import { loadForward } from './dqn/checkpoint.js';
 import type { QForward } from './dqn/forward.js';
 import { CandidateCache } from './env/candidate-cache.js';
-import { FEATURE_COUNT, type AccessScorer } from './env/features.js';
+import { featureCount, type AccessScorer } from './env/features.js';
 import { markovAccessScorer } from './env/markov-scorer.js';
 
 export const DQN_POLICY_PREFIX = 'dqn';
@@ -19,19 +19,41 @@ export function createLearnedPolicy(dir: string, options: PolicyOptions): Evicti
     throw new ConfigError('params', `dqn:${dir} takes no parameters (got ${Object.keys(options.params).join(', ')}); settings come from the model's agent.json`);
   }
   const { forward, meta } = loadForward(dir);
-  if (meta.env.kind !== 'eviction' || meta.spec.layout !== 'per-action' || meta.spec.features !== FEATURE_COUNT) {
+  const settings = meta.env.settings;
+  const envOptions: LearnedEnvOptions = {
+    recentCandidates: typeof settings.recentCandidates === 'number' ? settings.recentCandidates : 0,
+    regimeFeatures: settings.regimeFeatures === true,
+  };
+  const expected = featureCount(envOptions.regimeFeatures);
+  if (meta.env.kind !== 'eviction' || meta.spec.layout !== 'per-action' || meta.spec.features !== expected) {
     throw new ConfigError(
       'policy',
       `dqn:${dir} was trained on the ${meta.env.kind} environment with ${meta.spec.features} features; ` +
-        `an eviction policy needs a model trained with --env eviction (${FEATURE_COUNT} candidate features)`,
+        `an eviction policy needs a model trained with --env eviction (${expected} candidate features for its agent.json settings)`,
     );
   }
-  return learnedPolicyFromForward(`dqn:${dir}`, forward, options, meta.env.settings.scorer === 'markov' ? markovAccessScorer() : undefined);
+  return learnedPolicyFromForward(`dqn:${dir}`, forward, options, settings.scorer === 'markov' ? markovAccessScorer() : undefined, envOptions);
+}
+
+/** The eviction-env options a learned policy must rebuild (from agent.json; defaults: off). */
+export interface LearnedEnvOptions {
+  recentCandidates?: number;
+  regimeFeatures?: boolean;
 }
 
 /** The policy around an in-memory forward pass (also used right after training). */
-export function learnedPolicyFromForward(name: string, forward: QForward, options: PolicyOptions, scorer?: AccessScorer): CandidateCache {
-  const obs = new Float32Array(forward.spec.actions * FEATURE_COUNT);
+export function learnedPolicyFromForward(
+  name: string,
+  forward: QForward,
+  options: PolicyOptions,
+  scorer?: AccessScorer,
+  envOptions: LearnedEnvOptions = {},
+): CandidateCache {
+  const regimeFeatures = envOptions.regimeFeatures ?? false;
+  if (forward.spec.features !== featureCount(regimeFeatures)) {
+    throw new ConfigError('policy', `${name}: the model reads ${forward.spec.features} features, the env options give ${featureCount(regimeFeatures)}`);
+  }
+  const obs = new Float32Array(forward.spec.actions * forward.spec.features);
   return new CandidateCache(
     {
       name,
@@ -39,6 +61,8 @@ export function learnedPolicyFromForward(name: string, forward: QForward, option
       candidates: forward.spec.actions,
       ...(options.keySpace !== undefined ? { keySpace: options.keySpace } : {}),
       rng: seedrandom(`learned-policy-${options.seed ?? 0}`),
+      recentCandidates: envOptions.recentCandidates ?? 0,
+      regimeFeatures,
       ...(scorer ? { scorer } : {}),
     },
     (cache) => {

@@ -88,3 +88,42 @@ describe('checkpoint and learned policy', () => {
     fs.rmSync(resumeDir, { recursive: true, force: true });
   });
 });
+
+describe('learned policy with the opt-in env options (recentCandidates, regimeFeatures)', () => {
+  let optDir: string;
+  let optTrained: TrainResult;
+  const envOptions = { recentCandidates: 2, regimeFeatures: true };
+
+  beforeAll(async () => {
+    optDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelab-dqn-opt-'));
+    const env = new EvictionEnv(trace, { capacity: 100, ...envOptions });
+    optTrained = await trainDqn({ env, config, outDir: optDir, envMeta: { kind: 'eviction', settings: env.settings() } });
+  });
+  afterAll(() => {
+    optTrained.agent.dispose();
+    fs.rmSync(optDir, { recursive: true, force: true });
+  });
+
+  it('agent.json records the options and 16 features', () => {
+    const meta = readMeta(optDir);
+    expect(meta.spec.features).toBe(16);
+    expect(meta.env.settings).toEqual({ unit: 'objects', candidates: 8, horizonFactor: 4, features: 16, scorer: 'none', recentCandidates: 2, regimeFeatures: true });
+  });
+
+  it('`dqn:DIR` rebuilds the options from agent.json: same decisions and final contents as the in-memory model', () => {
+    const fromDisk = createPolicy(`dqn:${optDir}`, { capacity: 100, keySpace: 6_000 }) as ReturnType<typeof learnedPolicyFromForward>;
+    const inMemory = learnedPolicyFromForward('x', optTrained.agent.forward, { capacity: 100 }, undefined, envOptions);
+    const a = replay(fromDisk, trace, { unit: 'objects' });
+    const b = replay(inMemory, trace, { unit: 'objects' });
+    expect(a.misses).toBe(b.misses);
+    expect(a.requests).toBe(20_000);
+    expect(fromDisk.recent).toBe(2);
+    expect(fromDisk.regimeFeatures).toBe(true);
+    expect(fromDisk.quickReturnRatio).toBe(inMemory.quickReturnRatio);
+    expect(fromDisk.quickReturnLruShare).toBe(inMemory.quickReturnLruShare);
+    for (let key = 0; key < 6_000; key++) expect(fromDisk.has(key)).toBe(inMemory.has(key));
+    fromDisk.verify();
+    // The same weights without the options would read the wrong row width: a typed error.
+    expect(() => learnedPolicyFromForward('y', optTrained.agent.forward, { capacity: 100 })).toThrow(/16 features/);
+  });
+});

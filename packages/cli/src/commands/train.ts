@@ -29,6 +29,8 @@ export interface TrainFlags extends TraceFlags {
   horizonFactor?: number;
   window?: number;
   markov?: boolean;
+  recentCandidates?: number;
+  regimeFeatures?: boolean;
   maxEpisodeSteps?: number;
   resume?: boolean;
   json?: boolean;
@@ -94,6 +96,8 @@ export function register(program: Command): void {
     .option('--candidates <k>', 'eviction env: candidates per decision (default 8)', parsePositiveInt('--candidates'))
     .option('--horizon-factor <x>', 'eviction env: reward horizon as a multiple of the resident count (default 4)', parseNumber('--horizon-factor'))
     .option('--markov', 'eviction env: fill the access-probability feature from a Markov predictor (slower replay)')
+    .option('--recent-candidates <n>', 'eviction env: newest admissions among the candidates, after the LRU tail and FIFO head (default 0)', parsePositiveInt('--recent-candidates'))
+    .option('--regime-features', 'eviction env: append the whole-cache regime features (quick-return ratio, LRU share of quick returns)')
     .option('--window <w>', 'cache env: requests per step (default 1000)', parsePositiveInt('--window'))
     .option('--max-episode-steps <n>', 'truncate episodes after n steps (TimeLimit)', parsePositiveInt('--max-episode-steps'))
     .option('--resume', 'continue from the checkpoint in --out')
@@ -204,6 +208,8 @@ function buildEnv(
       ...(flags.candidates !== undefined ? { candidates: flags.candidates } : {}),
       ...(flags.horizonFactor !== undefined ? { horizonFactor: flags.horizonFactor } : {}),
       scorer: flags.markov ? 'markov' : 'none',
+      ...(flags.recentCandidates !== undefined ? { recentCandidates: flags.recentCandidates } : {}),
+      ...(flags.regimeFeatures ? { regimeFeatures: true } : {}),
     });
     env = e;
     envMeta = { kind: 'eviction', settings: e.settings() };

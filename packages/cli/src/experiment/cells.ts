@@ -52,7 +52,14 @@ export interface DqnTrainCell {
   unit: 'objects' | 'bytes';
   seed: number;
   config: Record<string, unknown>;
-  env: { candidates?: number; horizonFactor?: number; maxEpisodeSteps?: number; segmentSteps?: number };
+  env: {
+    candidates?: number;
+    horizonFactor?: number;
+    maxEpisodeSteps?: number;
+    segmentSteps?: number;
+    recentCandidates?: number;
+    regimeFeatures?: boolean;
+  };
 }
 
 export type Cell = ReplayCell | DqnTrainCell;

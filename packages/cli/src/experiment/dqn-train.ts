@@ -44,6 +44,9 @@ export async function trainCell(request: TrainRequest): Promise<TrainOutcome> {
     unit: cell.unit,
     ...(cell.env.candidates !== undefined ? { candidates: cell.env.candidates } : {}),
     ...(cell.env.horizonFactor !== undefined ? { horizonFactor: cell.env.horizonFactor } : {}),
+    // Opt-in env options: recorded in agent.json (which the `dqn:` policy rebuilds from) only when on.
+    ...(cell.env.recentCandidates ? { recentCandidates: cell.env.recentCandidates } : {}),
+    ...(cell.env.regimeFeatures ? { regimeFeatures: true } : {}),
   };
   if (request.traces.length === 0) throw new Error(`${cell.id}: no training trace`);
   if (cell.env.segmentSteps !== undefined && request.traces.length === 1) {

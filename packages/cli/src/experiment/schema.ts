@@ -82,6 +82,10 @@ export const dqnTrainSpecSchema = z.strictObject({
       maxEpisodeSteps: z.number().int().positive().optional(),
       /** Several (trace, size) pairs: decisions on one before moving to the next (default: a whole pass). */
       segmentSteps: z.number().int().positive().optional(),
+      /** Newest admissions among the candidates, after the LRU tail and FIFO head (default 0; at most candidates − 2). */
+      recentCandidates: z.number().int().nonnegative().optional(),
+      /** Append the whole-cache regime features (quick_return_ratio, quick_return_lru_share) to every row (default false). */
+      regimeFeatures: z.boolean().optional(),
     })
     .default({}),
 });

@@ -5,14 +5,20 @@
  * Per-key state lives in typed arrays indexed by the dense key id: last access, admission time,
  * request count, hits since admission, admitted size, flags; two index-linked lists give the
  * exact LRU tail and FIFO head; a dense array of residents gives O(1) uniform sampling.
- * Candidates for one decision: the LRU tail, the FIFO head, then distinct residents drawn from
- * the seeded generator, K in all (fewer residents → candidates repeat). Nothing is allocated per request.
+ * Candidates for one decision: the LRU tail, the FIFO head, then (opt-in, `recentCandidates`) the
+ * newest admissions, then distinct residents drawn from the seeded generator, K in all (fewer
+ * residents → candidates repeat). Nothing is allocated per request.
+ *
+ * Opt-in `regimeFeatures` appends REGIME_FEATURES to every row: each eviction records its time (in
+ * evictions) and whether it took the LRU tail; an admission of a key evicted at most `count`
+ * evictions ago is a quick return, and two moving averages track how often admissions are quick
+ * returns and which kind of eviction they undo. Both update in `insert`, after the decision the
+ * admission needed, so training (decides before the lookup) and replay (after it) see the same values.
  */
 import type { EvictionPolicy } from '@cachelab/cache-core';
 import type { PRNG } from 'seedrandom';
 import {
   type AccessScorer,
-  FEATURE_COUNT,
   F_AGE,
   F_FREQUENCY,
   F_FREQUENCY_RANK,
@@ -27,14 +33,21 @@ import {
   F_VOTE_LFU,
   F_VOTE_LRU,
   F_VOTE_S3FIFO,
+  F_QUICK_RETURN_LRU_SHARE,
+  F_QUICK_RETURN_RATIO,
+  featureCount,
 } from './features.js';
 
 const NIL = -1;
 const RESIDENT = 1;
 const EVICTED_BEFORE = 2;
 const GHOST_RETURN = 4;
+/** The key's latest eviction took the LRU tail. */
+const EVICTED_LRU = 8;
 /** Weight of the newest request in the recent miss ratio (≈ last 1,000 requests). */
 const MISS_EMA = 1 / 1024;
+/** Weight of the newest quick return in quick_return_lru_share (≈ last 64 quick returns). */
+const QUICK_RETURN_EMA = 1 / 64;
 
 /** Picks the key to evict; called by `evict`. */
 export type VictimChooser = (cache: CandidateCache, incomingKey: number, incomingSize: number) => number;
@@ -47,17 +60,30 @@ export interface CandidateCacheOptions {
   keySpace?: number;
   rng: PRNG;
   scorer?: AccessScorer;
+  /** Newest admissions among the candidates, after the LRU tail and FIFO head. Default 0. */
+  recentCandidates?: number;
+  /** Append REGIME_FEATURES to every candidate row. Default false. */
+  regimeFeatures?: boolean;
 }
 
 export class CandidateCache implements EvictionPolicy {
   readonly name: string;
   readonly capacity: number;
   readonly k: number;
+  /** Newest admissions among the candidates (`recentCandidates`). */
+  readonly recent: number;
+  readonly regimeFeatures: boolean;
+  /** Features per candidate row (featureCount(regimeFeatures)). */
+  readonly features: number;
   used = 0;
   count = 0;
   /** Requests seen (the clock of every time feature). */
   clock = 0;
   missRatio = 0;
+  /** Evictions so far (the clock of quick returns). */
+  evictions = 0;
+  quickReturnRatio = 0;
+  quickReturnLruShare = 0;
   rng: PRNG;
   chooser: VictimChooser;
   /** The current decision's candidates (K keys) after `sampleCandidates`. */
@@ -68,6 +94,7 @@ export class CandidateCache implements EvictionPolicy {
   private readonly scorer: AccessScorer | undefined;
   private lastAccess: Float64Array;
   private admitted: Float64Array;
+  private evictedAt: Float64Array;
   private freq: Uint32Array;
   private hits: Uint32Array;
   private sizes: Float64Array;
@@ -88,6 +115,10 @@ export class CandidateCache implements EvictionPolicy {
     this.name = options.name;
     this.capacity = options.capacity;
     this.k = options.candidates;
+    this.recent = options.recentCandidates ?? 0;
+    if (!(Number.isInteger(this.recent) && this.recent >= 0)) throw new RangeError(`${options.name}: recentCandidates must be a non-negative integer, got ${this.recent}`);
+    this.regimeFeatures = options.regimeFeatures ?? false;
+    this.features = featureCount(this.regimeFeatures);
     this.rng = options.rng;
     this.scorer = options.scorer;
     this.chooser = chooser;
@@ -98,6 +129,7 @@ export class CandidateCache implements EvictionPolicy {
     const n = Math.max(options.keySpace ?? 1024, 16);
     this.lastAccess = new Float64Array(n);
     this.admitted = new Float64Array(n);
+    this.evictedAt = new Float64Array(n);
     this.freq = new Uint32Array(n);
     this.hits = new Uint32Array(n);
     this.sizes = new Float64Array(n);
@@ -132,6 +164,12 @@ export class CandidateCache implements EvictionPolicy {
 
   insert(key: number, size: number, _nextAccess: number): void {
     this.ensure(key);
+    if (this.regimeFeatures) {
+      const before = this.flags[key]!;
+      const quick = (before & EVICTED_BEFORE) !== 0 && this.evictions - this.evictedAt[key]! <= Math.max(this.count, 1);
+      this.quickReturnRatio += MISS_EMA * ((quick ? 1 : 0) - this.quickReturnRatio);
+      if (quick) this.quickReturnLruShare += QUICK_RETURN_EMA * ((before & EVICTED_LRU ? 1 : 0) - this.quickReturnLruShare);
+    }
     let f = this.flags[key]! | RESIDENT;
     f = f & EVICTED_BEFORE ? f | GHOST_RETURN : f & ~GHOST_RETURN;
     this.flags[key] = f;
@@ -150,8 +188,11 @@ export class CandidateCache implements EvictionPolicy {
   evict(incomingKey: number, incomingSize: number): number {
     const victim = this.chooser(this, incomingKey, incomingSize);
     if (!this.has(victim)) throw new Error(`${this.name}: chooser returned key ${victim}, which is not resident`);
+    const tookLru = victim === this.lruTail;
     this.drop(victim);
-    this.flags[victim]! |= EVICTED_BEFORE;
+    this.evictions++;
+    this.evictedAt[victim] = this.evictions;
+    this.flags[victim] = tookLru ? this.flags[victim]! | EVICTED_BEFORE | EVICTED_LRU : (this.flags[victim]! | EVICTED_BEFORE) & ~EVICTED_LRU;
     return victim;
   }
 
@@ -173,6 +214,17 @@ export class CandidateCache implements EvictionPolicy {
     let h = this.fifoHead;
     if (exclude) while (h !== NIL && exclude(h)) h = this.fifoNext[h]!;
     if (h !== NIL && h !== t && n < k) out[n++] = h;
+    // The newest admissions (walking back from the FIFO tail), the candidates a scan- or
+    // loop-resistant policy would evict.
+    let added = 0;
+    for (let r = this.fifoTail, steps = 0; r !== NIL && added < this.recent && n < k && steps < 8 * k; r = this.fifoPrev[r]!, steps++) {
+      if (exclude && exclude(r)) continue;
+      let seen = false;
+      for (let i = 0; i < n; i++) if (out[i] === r) seen = true;
+      if (seen) continue;
+      out[n++] = r;
+      added++;
+    }
     const distinct = Math.min(k, this.count);
     const residents = this.residents;
     const count = this.count;
@@ -190,13 +242,13 @@ export class CandidateCache implements EvictionPolicy {
   }
 
   /**
-   * Writes the K × F observation of the current candidates into `obs` (length K·F).
+   * Writes the K × F observation (F = `features`) of the current candidates into `obs` (length K·F).
    * `beforeLookup`: the decision is taken before the missing request's lookup (EvictionEnv),
    * so the clock and miss ratio are advanced as that lookup will; LearnedPolicy decides after it.
    */
   writeFeatures(obs: Float32Array, beforeLookup = false): void {
     const k = this.k;
-    const F = FEATURE_COUNT;
+    const F = this.features;
     const c = this.candidates;
     const clock = beforeLookup ? this.clock + 1 : this.clock;
     const missRatio = beforeLookup ? this.missRatio + MISS_EMA * (1 - this.missRatio) : this.missRatio;
@@ -252,6 +304,10 @@ export class CandidateCache implements EvictionPolicy {
       obs[row + F_VOTE_LFU] = i === lfu ? 1 : 0;
       obs[row + F_VOTE_FIFO] = i === fifo ? 1 : 0;
       obs[row + F_VOTE_S3FIFO] = i === s3 ? 1 : 0;
+      if (this.regimeFeatures) {
+        obs[row + F_QUICK_RETURN_RATIO] = this.quickReturnRatio;
+        obs[row + F_QUICK_RETURN_LRU_SHARE] = this.quickReturnLruShare;
+      }
     }
   }
 
@@ -341,6 +397,7 @@ export class CandidateCache implements EvictionPolicy {
     };
     this.lastAccess = grow(this.lastAccess, 0);
     this.admitted = grow(this.admitted, 0);
+    this.evictedAt = grow(this.evictedAt, 0);
     this.freq = grow(this.freq, 0);
     this.hits = grow(this.hits, 0);
     this.sizes = grow(this.sizes, 0);

@@ -2,7 +2,8 @@
  * EvictionEnv: the fine-grained environment where a learned policy can beat heuristics. The trace
  * is replayed through the simulator's Replayer (the one replay loop) with a CandidateCache as the
  * policy; whenever a miss needs room, the episode pauses and the agent picks which of K
- * candidates to evict (observation: K rows of CANDIDATE_FEATURES; action: the row index).
+ * candidates to evict (observation: K rows of CANDIDATE_FEATURES, plus REGIME_FEATURES with
+ * `regimeFeatures`; action: the row index).
  *
  * Credit assignment (hindsight from the trace, training only): evicting candidate v while serving
  * request t costs
@@ -28,7 +29,7 @@ import {
 import seedrandom, { type PRNG } from 'seedrandom';
 import { CandidateCache } from './candidate-cache.js';
 import type { Env, Info, ResetResult, StepResult } from './env.js';
-import { FEATURE_COUNT } from './features.js';
+import { featureCount } from './features.js';
 import { markovAccessScorer } from './markov-scorer.js';
 import { Box, Discrete } from './spaces.js';
 
@@ -49,6 +50,17 @@ export interface EvictionEnvOptions {
    * markovAccessScorer) or 'none' (the feature reads 0; the fast default). Default 'none'.
    */
   scorer?: 'markov' | 'none';
+  /**
+   * Newest admissions (walking back from the FIFO tail) among the K candidates, right after the
+   * LRU tail and the FIFO head: the objects a scan-resistant policy (S3-FIFO, W-TinyLFU) evicts
+   * quickly. At most K − 2 counts. Default 0 (LRU tail, FIFO head, then random residents).
+   */
+  recentCandidates?: number;
+  /**
+   * Append the whole-cache REGIME_FEATURES (quick_return_ratio, quick_return_lru_share) to every
+   * candidate row: 16 features instead of 14. Default false.
+   */
+  regimeFeatures?: boolean;
 }
 
 export const EVICTION_ENV_DEFAULTS = { unit: 'objects' as CapacityUnit, candidates: 8, horizonFactor: 4 };
@@ -59,6 +71,8 @@ export class EvictionEnv implements Env {
   readonly k: number;
   readonly unit: CapacityUnit;
   readonly horizonFactor: number;
+  readonly recentCandidates: number;
+  readonly regimeFeatures: boolean;
   private readonly start: number;
   private readonly end: number;
   /** Position of each key's next request, as of its latest request replayed. */
@@ -90,6 +104,11 @@ export class EvictionEnv implements Env {
     if (!Number.isInteger(this.k) || this.k < 1) throw new RangeError(`candidates must be a positive integer, got ${this.k}`);
     if (!(options.capacity > 0)) throw new RangeError(`capacity must be > 0, got ${options.capacity}`);
     if (!(this.horizonFactor > 0)) throw new RangeError(`horizonFactor must be > 0, got ${this.horizonFactor}`);
+    this.recentCandidates = options.recentCandidates ?? 0;
+    this.regimeFeatures = options.regimeFeatures ?? false;
+    if (!(Number.isInteger(this.recentCandidates) && this.recentCandidates >= 0 && this.recentCandidates <= Math.max(this.k - 2, 0))) {
+      throw new RangeError(`recentCandidates must be an integer in [0, candidates − 2 = ${Math.max(this.k - 2, 0)}], got ${this.recentCandidates}`);
+    }
     this.start = options.start ?? 0;
     this.end = Math.min(options.end ?? trace.length, trace.length);
     if (!(this.start >= 0 && this.start < this.end)) throw new RangeError(`empty episode range [${this.start}, ${this.end})`);
@@ -99,13 +118,22 @@ export class EvictionEnv implements Env {
     this.keySpace = maxKey + 1;
     this.nextUse = new Float64Array(this.keySpace);
     this.actionSpace = new Discrete(this.k);
-    this.observationSpace = new Box(-1, 1, [this.k, FEATURE_COUNT]);
+    this.observationSpace = new Box(-1, 1, [this.k, featureCount(this.regimeFeatures)]);
     this.pending = new Uint32Array(64);
   }
 
   /** Settings stored with a trained model (agent.json) so a policy rebuilds the same features. */
   settings(): Record<string, unknown> {
-    return { unit: this.unit, candidates: this.k, horizonFactor: this.horizonFactor, features: FEATURE_COUNT, scorer: this.options.scorer ?? 'none' };
+    return {
+      unit: this.unit,
+      candidates: this.k,
+      horizonFactor: this.horizonFactor,
+      features: featureCount(this.regimeFeatures),
+      scorer: this.options.scorer ?? 'none',
+      // The opt-in options are recorded only when on, so earlier models' agent.json is unchanged.
+      ...(this.recentCandidates > 0 ? { recentCandidates: this.recentCandidates } : {}),
+      ...(this.regimeFeatures ? { regimeFeatures: true } : {}),
+    };
   }
 
   reset(options: { seed?: number } = {}): ResetResult {
@@ -117,6 +145,8 @@ export class EvictionEnv implements Env {
         candidates: this.k,
         keySpace: this.keySpace,
         rng: this.rng,
+        recentCandidates: this.recentCandidates,
+        regimeFeatures: this.regimeFeatures,
         ...(this.options.scorer === 'markov' ? { scorer: markovAccessScorer() } : {}),
       },
       () => this.pending[this.pendingTaken++]!,

@@ -22,6 +22,23 @@ export const CANDIDATE_FEATURES = [
 
 export const FEATURE_COUNT = CANDIDATE_FEATURES.length;
 
+/**
+ * Whole-cache regime features, appended to every row after CANDIDATE_FEATURES when the
+ * eviction env's `regimeFeatures` option is on (off by default, so models trained without it keep
+ * their 14 features). Both are causal (updated at each admission, i.e. after the decision that
+ * admission caused) and in [0, 1]. A "quick return" is a miss on a key that was evicted at most
+ * one cache-worth (the resident count) of evictions ago: an eviction the cache regrets.
+ */
+export const REGIME_FEATURES = [
+  'quick_return_ratio', // share of the last ≈1,000 admissions that were quick returns (regretted evictions)
+  'quick_return_lru_share', // among the last ≈64 quick returns, the share whose eviction took the LRU tail (the LRU vote)
+] as const;
+
+/** Features per candidate row: 14, or 16 with the regime features. */
+export function featureCount(regimeFeatures = false): number {
+  return FEATURE_COUNT + (regimeFeatures ? REGIME_FEATURES.length : 0);
+}
+
 export const F_RECENCY = 0;
 export const F_RECENCY_RANK = 1;
 export const F_FREQUENCY = 2;
@@ -36,6 +53,8 @@ export const F_VOTE_FIFO = 10;
 export const F_VOTE_S3FIFO = 11;
 export const F_GHOST = 12;
 export const F_MISS_RATIO = 13;
+export const F_QUICK_RETURN_RATIO = 14;
+export const F_QUICK_RETURN_LRU_SHARE = 15;
 
 /**
  * Probability that a key is requested soon, from a predictor such as @cachelab/markov's.

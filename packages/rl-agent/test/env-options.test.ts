@@ -1,0 +1,102 @@
+import { replay } from '@cachelab/cache-core';
+import seedrandom from 'seedrandom';
+import { describe, expect, it } from 'vitest';
+import { CandidateCache, type VictimChooser } from '../src/env/candidate-cache.js';
+import { checkEnv } from '../src/env/checker.js';
+import { EvictionEnv } from '../src/env/eviction-env.js';
+import { FEATURE_COUNT, F_AGE, F_QUICK_RETURN_LRU_SHARE, F_QUICK_RETURN_RATIO, featureCount } from '../src/env/features.js';
+import { traceOf, zipfTrace } from './helpers/trace.js';
+
+function cache(options: { capacity: number; candidates: number; recentCandidates?: number; regimeFeatures?: boolean }, chooser: VictimChooser): CandidateCache {
+  return new CandidateCache({ name: 'test', rng: seedrandom('1'), keySpace: 64, ...options }, chooser);
+}
+
+/** Admits keys in order (all misses), as the Replayer does. */
+function admit(c: CandidateCache, keys: number[]): void {
+  for (const key of keys) if (!c.lookup(key, 1, 0)) c.insert(key, 1, 0);
+}
+
+describe('eviction env options (opt-in; defaults unchanged)', () => {
+  it('defaults: 14 features, agent.json settings without the new options', () => {
+    const env = new EvictionEnv(traceOf([0, 1, 2, 3]), { capacity: 2 });
+    expect(env.observationSpace.shape).toEqual([8, FEATURE_COUNT]);
+    expect(env.settings()).toEqual({ unit: 'objects', candidates: 8, horizonFactor: 4, features: 14, scorer: 'none' });
+    const on = new EvictionEnv(traceOf([0, 1, 2, 3]), { capacity: 2, recentCandidates: 2, regimeFeatures: true });
+    expect(on.observationSpace.shape).toEqual([8, 16]);
+    expect(on.settings()).toEqual({ unit: 'objects', candidates: 8, horizonFactor: 4, features: 16, scorer: 'none', recentCandidates: 2, regimeFeatures: true });
+    expect(featureCount(true)).toBe(16);
+    expect(() => new EvictionEnv(traceOf([0, 1]), { capacity: 1, candidates: 4, recentCandidates: 3 })).toThrow(/recentCandidates/);
+  });
+
+  it('recentCandidates: the newest admissions follow the LRU tail and the FIFO head, skipping excluded keys', () => {
+    const c = cache({ capacity: 20, candidates: 6, recentCandidates: 2 }, () => 0);
+    admit(c, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    c.lookup(0, 1, 0); // a hit: 0 stays the FIFO head, 1 becomes the LRU tail
+    c.sampleCandidates();
+    expect(Array.from(c.candidates.slice(0, 4))).toEqual([1, 0, 9, 8]);
+    c.sampleCandidates((key) => key === 9 || key === 1);
+    expect(Array.from(c.candidates.slice(0, 4))).toEqual([2, 0, 8, 7]);
+    expect(new Set(c.candidates).size).toBe(6);
+    // Without the option the third candidate is a random resident, as before.
+    const plain = cache({ capacity: 20, candidates: 6 }, () => 0);
+    const same = cache({ capacity: 20, candidates: 6, recentCandidates: 0 }, () => 0);
+    for (const x of [plain, same]) {
+      admit(x, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      x.sampleCandidates();
+    }
+    expect(Array.from(same.candidates)).toEqual(Array.from(plain.candidates));
+  });
+
+  it('regimeFeatures, hand-worked: quick returns and which kind of eviction they undo', () => {
+    // Capacity 2, candidates [LRU tail, newest admission]; the chooser takes one of them.
+    const run = (keys: number[], pick: 0 | 1): CandidateCache => {
+      const c = cache({ capacity: 2, candidates: 3, recentCandidates: 1, regimeFeatures: true }, (x) => {
+        x.sampleCandidates();
+        return x.candidates[pick]!;
+      });
+      replay(c, traceOf(keys), { unit: 'objects' });
+      return c;
+    };
+    // LRU: 0 1 2(evict 0) 0(evict 1; 0 evicted 1 eviction ago ≤ 1 resident → quick, it took the LRU tail).
+    const lru = run([0, 1, 2, 0], 0);
+    expect(lru.quickReturnRatio).toBe(1 / 1024);
+    expect(lru.quickReturnLruShare).toBe(1 / 64);
+    // MRU: 0 1 2(evict 1, the newest) 1(evict 2; 1 is back quickly, its eviction was not the LRU tail).
+    const mru = run([0, 1, 2, 1], 1);
+    expect(mru.quickReturnRatio).toBe(1 / 1024);
+    expect(mru.quickReturnLruShare).toBe(0);
+    // LRU: 0 1 2 3 4 0 — 0 returns 3 evictions after its own: not quick.
+    const slow = run([0, 1, 2, 3, 4, 0], 0);
+    expect(slow.quickReturnRatio).toBe(0);
+    // The features sit in columns 14 and 15 of every row.
+    const obs = new Float32Array(3 * 16);
+    lru.sampleCandidates();
+    lru.writeFeatures(obs);
+    for (let row = 0; row < 3; row++) {
+      expect(obs[row * 16 + F_QUICK_RETURN_RATIO]).toBeCloseTo(1 / 1024, 7);
+      expect(obs[row * 16 + F_QUICK_RETURN_LRU_SHARE]).toBeCloseTo(1 / 64, 7);
+    }
+  });
+
+  it('EvictionEnv with both options passes the checker; the newest admission is among the first three rows', () => {
+    const trace = zipfTrace(5_000, 500, 0.8, 1, 0.2);
+    const make = (): EvictionEnv => new EvictionEnv(trace, { capacity: 50, recentCandidates: 1, regimeFeatures: true });
+    const t = checkEnv(make, { seed: 3, steps: 800 });
+    const F = 16;
+    for (const obs of t.observations.slice(1)) {
+      expect(obs.length).toBe(8 * F);
+      // LRU tail, FIFO head (skipped when it is the LRU tail), then the newest admission.
+      const youngestOfFirstThree = Math.min(obs[F_AGE]!, obs[F + F_AGE]!, obs[2 * F + F_AGE]!);
+      for (let row = 0; row < 8; row++) {
+        expect(obs[row * F + F_AGE]).toBeGreaterThanOrEqual(youngestOfFirstThree);
+        expect(obs[row * F + F_QUICK_RETURN_RATIO]).toBe(obs[F_QUICK_RETURN_RATIO]);
+        expect(obs[row * F + F_QUICK_RETURN_LRU_SHARE]).toBe(obs[F_QUICK_RETURN_LRU_SHARE]);
+      }
+    }
+    const last = t.observations.at(-1)!;
+    expect(last[F_QUICK_RETURN_RATIO]).toBeGreaterThan(0);
+    expect(last[F_QUICK_RETURN_RATIO]).toBeLessThanOrEqual(1);
+    expect(last[F_QUICK_RETURN_LRU_SHARE]).toBeGreaterThanOrEqual(0);
+    expect(last[F_QUICK_RETURN_LRU_SHARE]).toBeLessThanOrEqual(1);
+  });
+});

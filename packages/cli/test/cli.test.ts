@@ -1,14 +1,11 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadExperiment } from '../src/experiment/load.js';
 import { runExperiment } from '../src/experiment/runner.js';
 import { buildProgram } from '../src/main.js';
-import { runCli, tempDir, writeSkewedTrace } from './helpers/workflow.js';
+import { runCli, spawnCli, tempDir, writeSkewedTrace } from './helpers/workflow.js';
 
-const BIN = fileURLToPath(new URL('../bin/cachelab.js', import.meta.url));
 
 describe('exit codes', () => {
   it('0 for help, 2 for usage errors, 1 for failures with one line saying what to do', async () => {
@@ -41,18 +38,6 @@ describe('exit codes', () => {
     expect(result.stderr).toMatch(/^cachelab: seeds\[0\]: .*bad\.yaml/);
   });
 });
-
-function spawnCli(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code) => resolve({ code, stdout, stderr })),
-  );
-  return { child, done };
-}
 
 function completeCells(runsDir: string): string[] {
   const out: string[] = [];

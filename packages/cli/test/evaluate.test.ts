@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { createPolicy, loadTrace, replay } from '@cachelab/cache-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/main.js';
+import { spawnCli } from './helpers/workflow.js';
 
 const web07 = fileURLToPath(new URL('../../../traces/cache2k-web07.txt', import.meta.url));
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelab-evaluate-'));
@@ -47,6 +48,24 @@ describe('cachelab evaluate (smoke run)', () => {
     const { lru, belady } = result.baselines;
     expect(result.gapClosed).toBeCloseTo((lru - result.missRatio) / (lru - belady), 12);
     for (const m of Object.values(result.baselines) as number[]) expect(belady).toBeLessThanOrEqual(m);
+  });
+
+  it('`replay` and `mrc` (in-process and on worker threads) run dqn:DIR and dqn-guard:DIR in a fresh process', async () => {
+    // A fresh process: this file's earlier commands already imported @cachelab/rl-agent here.
+    const trace = await loadTrace(web07);
+    const miss = (name: string) => replay(createPolicy(name, { capacity: 204, keySpace: trace.keyCount, seed: 1 }), trace.batch, { unit: 'objects' }).missRatio;
+    for (const name of [`dqn:${model}`, `dqn-guard:${model}`]) {
+      const r = await spawnCli(['replay', '--trace', web07, '--size', '1%', '--policy', name, '--seed', '1', '--json', '--quiet']).done;
+      expect(r.stderr).toBe('');
+      expect(JSON.parse(r.stdout).missRatio).toBe(miss(name));
+    }
+    for (const workers of ['0', '1']) {
+      const policies = `lru,dqn:${model},dqn-guard:${model}`;
+      const r = await spawnCli(['mrc', '--trace', web07, '--sizes', '1%', '--policies', policies, '--seed', '1', '--workers', workers, '--json', '--quiet']).done;
+      expect(r.stderr).toBe('');
+      const points = JSON.parse(r.stdout).points as { policy: string; missRatio: number }[];
+      expect(points.map((p) => p.missRatio)).toEqual(['lru', `dqn:${model}`, `dqn-guard:${model}`].map(miss));
+    }
   });
 
   it('a directory that holds no model is a one-line error naming what to pass', async () => {

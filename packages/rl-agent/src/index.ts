@@ -1,7 +1,8 @@
 /**
  * @cachelab/rl-agent: Gym-style cache environments and a DQN on TensorFlow.js that learns
- * eviction policies. Importing the package registers the `dqn:DIR` policy resolver.
+ * eviction policies. Importing the package registers the `dqn:DIR` and `dqn-guard:DIR` policy resolvers.
  */
+import { registerGuardedLearnedPolicy } from './guarded-policy.js';
 import { registerLearnedPolicy } from './learned-policy.js';
 
 export * from './backend.js';
@@ -13,6 +14,7 @@ export * from './env/features.js';
 export * from './env/candidate-cache.js';
 export * from './env/eviction-env.js';
 export * from './env/mixture-env.js';
+export * from './env/eviction-training-env.js';
 export * from './env/cache-env.js';
 export * from './env/markov-scorer.js';
 export * from './dqn/config.js';
@@ -23,6 +25,8 @@ export * from './dqn/agent.js';
 export * from './dqn/checkpoint.js';
 export * from './dqn/train.js';
 export * from './learned-policy.js';
+export * from './guarded-policy.js';
 export * from './controller.js';
 
 registerLearnedPolicy();
+registerGuardedLearnedPolicy();

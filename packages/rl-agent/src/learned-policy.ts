@@ -3,7 +3,7 @@
  * At each eviction it samples K candidates, writes their features and evicts the candidate
  * with the highest Q-value, computed by the pure-TS forward pass (no tfjs on the replay path).
  */
-import { ConfigError, registerPolicyResolver, type EvictionPolicy, type PolicyOptions } from '@cachelab/cache-core';
+import { ConfigError, registerPolicyResolver, type PolicyOptions } from '@cachelab/cache-core';
 import seedrandom from 'seedrandom';
 import { loadForward } from './dqn/checkpoint.js';
 import type { QForward } from './dqn/forward.js';
@@ -14,7 +14,7 @@ import { markovAccessScorer } from './env/markov-scorer.js';
 export const DQN_POLICY_PREFIX = 'dqn';
 
 /** Builds the eviction policy of a checkpoint directory written by `cachelab train --env eviction`. */
-export function createLearnedPolicy(dir: string, options: PolicyOptions): EvictionPolicy {
+export function createLearnedPolicy(dir: string, options: PolicyOptions): CandidateCache {
   if (options.params && Object.keys(options.params).length > 0) {
     throw new ConfigError('params', `dqn:${dir} takes no parameters (got ${Object.keys(options.params).join(', ')}); settings come from the model's agent.json`);
   }

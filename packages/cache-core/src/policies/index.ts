@@ -15,6 +15,8 @@ export * from './lecar.js';
 export * from './cacheus.js';
 export * from './random.js';
 export * from './belady.js';
+// The regret machinery of LeCaR and CACHEUS, public for policies built elsewhere (rl-agent's dqn-guard).
+export { ExpertHistories, ExpertWeights } from './internal/learned-experts.js';
 
 import { arcInfo } from './arc.js';
 import { beladyInfo } from './belady.js';

@@ -12,6 +12,8 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Option, type Command } from 'commander';
+import { isLearnedPolicyName } from '../experiment/learned-names.js';
+import { loadPoliciesFor } from '../experiment/optional-packages.js';
 import { interruptSignal } from '../util/interrupt.js';
 import { parseList, parseNonNegativeInt } from '../util/options.js';
 import { createProgress } from '../util/progress.js';
@@ -85,6 +87,7 @@ Examples:
 }
 
 export async function runMrc(flags: MrcFlags): Promise<MrcResult> {
+  await loadPoliciesFor(flags.policies); // this process checks the names and runs --workers 0
   // Start the worker threads first: their start-up overlaps reading the trace.
   const jobs = flags.policies.length * parseList(flags.sizes).length;
   const threads = Math.min(flags.workers ?? availableParallelism(), jobs);
@@ -105,7 +108,7 @@ function policyModules(policies: readonly string[]): string[] {
   const require = createRequire(import.meta.url);
   const resolve = (name: string) => pathToFileURL(require.resolve(name)).href;
   const modules = [resolve('@cachelab/markov')];
-  if (policies.some((name) => name.startsWith('dqn:'))) modules.push(resolve('@cachelab/rl-agent'));
+  if (policies.some(isLearnedPolicyName)) modules.push(resolve('@cachelab/rl-agent'));
   return modules;
 }
 

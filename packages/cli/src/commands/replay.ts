@@ -15,6 +15,7 @@ import {
 } from '@cachelab/cache-core';
 import { statSync } from 'node:fs';
 import { Option, type Command } from 'commander';
+import { loadPoliciesFor } from '../experiment/optional-packages.js';
 import { parseNonNegativeInt } from '../util/options.js';
 import { createProgress } from '../util/progress.js';
 import { addTraceOptions, collectParam, formatCount, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
@@ -83,6 +84,7 @@ Traces are streamed when the size is absolute and the policy needs no next-acces
 }
 
 export async function runReplay(flags: ReplayFlags): Promise<ReplayResult> {
+  await loadPoliciesFor([flags.policy]);
   const readOptions = traceReadOptions(flags);
   const needsOracle = getPolicyInfo(flags.policy)?.needsOracle === true;
   const params = flags.param ? { params: flags.param } : {};

@@ -15,6 +15,7 @@ import type { Cell, DqnTrainCell, ReplayCell } from './cells.js';
 import { type TraceRef, tracePath } from './cells.js';
 import { UnsupportedCellError } from './errors.js';
 import { trainCell } from './dqn-train.js';
+import { isLearnedPolicyName, trainedModelRef } from './learned-names.js';
 import { importRlAgent } from './optional-packages.js';
 import { createCellPrefetcher } from './prefetch.js';
 import { type LoadedTrace, getTrace } from './trace-cache.js';
@@ -90,17 +91,17 @@ function traceFacts(context: RunContext, ref: TraceRef, trace: LoadedTrace) {
   };
 }
 
-/** `dqn:@NAME` refers to the model trained by the experiment's own `dqn.train` entry NAME (same seed). */
+/** `dqn:@NAME` (and `dqn-guard:@NAME`) refers to the model trained by the experiment's own `dqn.train` entry NAME (same seed). */
 export function resolvePolicyName(context: RunContext, cell: ReplayCell): string {
-  const name = cell.policy.name;
-  if (!name.startsWith('dqn:@')) return name;
-  return `dqn:${join(context.runDir, `train-${name.slice(5)}-s${cell.seed}`, 'model')}`;
+  const ref = trainedModelRef(cell.policy.name);
+  if (!ref) return cell.policy.name;
+  return `${ref.prefix}:${join(context.runDir, `train-${ref.model}-s${cell.seed}`, 'model')}`;
 }
 
 async function runReplay(context: RunContext, cell: ReplayCell, trace: LoadedTrace, dir: string, signal: AbortSignal): Promise<CellResult> {
   const capacity = resolveCapacity(cell.size, cell.unit, trace);
   // Importing the agent package registers the `dqn:DIR` resolver.
-  if (cell.policy.name.startsWith('dqn:') && !(await importRlAgent())) {
+  if (isLearnedPolicyName(cell.policy.name) && !(await importRlAgent())) {
     throw new UnsupportedCellError(cell.id, '@cachelab/rl-agent cannot be imported in this build, so dqn: policies cannot run');
   }
   const policy = createPolicy(resolvePolicyName(context, cell), {

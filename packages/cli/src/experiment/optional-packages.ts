@@ -1,3 +1,6 @@
+import { CachelabError } from '@cachelab/cache-core';
+import { isLearnedPolicyName } from './learned-names.js';
+
 /**
  * The DQN agent (@cachelab/rl-agent) is loaded on demand: replay-only runs never pay for
  * TensorFlow, and an install where it cannot load reports DQN cells as unsupported.
@@ -22,5 +25,17 @@ export async function importRlAgent(): Promise<RlAgent | null> {
   } catch (error) {
     if (process.env.CACHELAB_DEBUG === '1') process.stderr.write(`cannot import @cachelab/rl-agent: ${String(error)}\n`);
     return null;
+  }
+}
+
+/**
+ * Registers the learned-policy resolvers (`dqn:DIR`, `dqn-guard:DIR`) in this process when one of
+ * `policies` names one; a command calls it before it resolves user-given policy names.
+ */
+export async function loadPoliciesFor(policies: readonly string[]): Promise<void> {
+  const learned = policies.find(isLearnedPolicyName);
+  if (learned === undefined) return;
+  if (!(await importRlAgent())) {
+    throw new CachelabError('UNSUPPORTED', `policy "${learned}" needs @cachelab/rl-agent, which cannot be imported here (run with CACHELAB_DEBUG=1 to see why)`);
   }
 }

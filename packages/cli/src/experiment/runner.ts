@@ -15,6 +15,7 @@ import { writeJsonFile } from '../util/json.js';
 import { createProgress } from '../util/progress.js';
 import { type Cell, expandCells, traceRefs } from './cells.js';
 import { assertPoliciesKnown } from './check-policies.js';
+import { isLearnedPolicyName, trainedModelRef } from './learned-names.js';
 import { type RunContext, executeCell, isCellComplete } from './execute-cell.js';
 import { tfBackendName } from './optional-packages.js';
 import type { Experiment } from './schema.js';
@@ -74,7 +75,7 @@ export async function runExperiment(name: string, experiment: Experiment, option
     configHash: hash,
     command: options.command,
     traceChecksums,
-    tfBackend: cells.some((c) => c.kind === 'dqn-train' || c.policy.name.startsWith('dqn:')) ? await tfBackendName() : null,
+    tfBackend: cells.some((c) => c.kind === 'dqn-train' || isLearnedPolicyName(c.policy.name)) ? await tfBackendName() : null,
   };
   writeJsonFile(join(runDir, 'experiment.json'), { name, configHash: hash, experiment });
   const pending = cells.filter((cell) => !isCellComplete(context, cell));
@@ -103,7 +104,8 @@ export async function runExperiment(name: string, experiment: Experiment, option
     for (const phase of phases) {
       const runnable: Cell[] = [];
       for (const cell of phase) {
-        const dependency = cell.kind === 'replay' && cell.policy.name.startsWith('dqn:@') ? `train-${cell.policy.name.slice(5)}-s${cell.seed}` : null;
+        const ref = cell.kind === 'replay' ? trainedModelRef(cell.policy.name) : null;
+        const dependency = ref ? `train-${ref.model}-s${cell.seed}` : null;
         if (dependency && trainFailed.has(dependency)) onSettled({ id: cell.id, message: `its model ${dependency} failed to train`, code: 'DEPENDENCY' });
         else runnable.push(cell);
       }

@@ -7,6 +7,7 @@
  */
 import { ConfigError, TRACE_FORMATS } from '@cachelab/cache-core';
 import { z } from 'zod';
+import { trainedModelRef } from './learned-names.js';
 
 const paramValue = z.union([z.number(), z.string(), z.boolean()]);
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-" only');
@@ -173,7 +174,8 @@ function checkReferences(experiment: Experiment): Experiment {
   });
   experiment.policies.forEach((policy, i) => {
     const policyName = typeof policy === 'string' ? policy : policy.name;
-    if (policyName.startsWith('dqn:@') && !trainNames.has(policyName.slice(5))) {
+    const ref = trainedModelRef(policyName);
+    if (ref && !trainNames.has(ref.model)) {
       throw new ConfigError(`policies[${i}]`, `"${policyName}" names no entry of dqn.train`);
     }
   });

@@ -8,6 +8,7 @@ import { displayPath } from '../util/paths.js';
 import { formatRatio } from '../util/table.js';
 import type { RunData, ReplaySummary, TrainingRun } from './load-run.js';
 import { type ChartSpec, missRatioCurveSpec, trainingCurveSpec } from './charts.js';
+import { isLearnedPolicyName } from '../experiment/learned-names.js';
 
 export interface ReportTable {
   kind: 'table';
@@ -199,9 +200,9 @@ function traceSection(run: RunData, trace: string, source: string): ReportSectio
       note: 'accuracy = prefetched objects later requested / prefetches issued; coverage = requests served by a prefetched object / (those + misses).',
     });
   }
-  const learned = series.filter((s) => s.policy.startsWith('dqn:'));
+  const learned = series.filter((s) => isLearnedPolicyName(s.policy));
   if (learned.length > 0) {
-    const baselines = series.filter((s) => !s.policy.startsWith('dqn:') && !s.oracle && s.prefetch === null);
+    const baselines = series.filter((s) => !isLearnedPolicyName(s.policy) && !s.oracle && s.prefetch === null);
     const rows: string[][] = [];
     for (const s of learned) {
       for (const key of sizes) {

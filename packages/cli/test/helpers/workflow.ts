@@ -1,7 +1,9 @@
 /** Shared by the workflow tests (compare, run, report, cli): temporary folders, tiny traces, captured output. */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import { main } from '../../src/main.js';
 
@@ -62,4 +64,19 @@ export async function runCli(argv: readonly string[]): Promise<{ code: number; s
     process.stdout.write = stdoutWrite;
     process.stderr.write = stderrWrite;
   }
+}
+
+const BIN = fileURLToPath(new URL('../../bin/cachelab.js', import.meta.url));
+
+/** Runs the `cachelab` binary in a fresh Node process (nothing registered by earlier tests). */
+export function spawnCli(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
+  return { child, done };
 }

@@ -103,11 +103,15 @@ export class ExpertHistories {
 
 /** Two expert weights summing to 1, and the learning rate that moves them. */
 export class ExpertWeights {
-  /** [weight of expert 0, learning rate]: a typed array, so updates never box a double. */
+  /** [weight of expert 0, learning rate, weight floor]: a typed array, so updates never box a double. */
   private readonly w: Float64Array;
 
-  constructor(learningRate: number) {
-    this.w = new Float64Array([0.5, learningRate]);
+  /**
+   * Expert 0 starts at `initialWeight0` (LeCaR: 0.5); after each update both weights stay in
+   * [minWeight, 1 − minWeight] (0.01 as in the LeCaR/CACHEUS implementations: neither expert dies).
+   */
+  constructor(learningRate: number, initialWeight0 = 0.5, minWeight = 0.01) {
+    this.w = new Float64Array([initialWeight0, learningRate, minWeight]);
   }
 
   get w0(): number {
@@ -132,8 +136,8 @@ export class ExpertWeights {
     let w1 = 1 - w0;
     if (expert === 0) w0 *= factor;
     else w1 *= factor;
-    // Keep both experts alive (the LeCaR/CACHEUS implementations clamp weights similarly).
-    this.w[0] = Math.min(0.99, Math.max(0.01, w0 / (w0 + w1)));
+    const min = this.w[2]!;
+    this.w[0] = Math.min(1 - min, Math.max(min, w0 / (w0 + w1)));
   }
 
   /** Picks an expert with probability proportional to its weight. */

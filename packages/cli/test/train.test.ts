@@ -66,6 +66,39 @@ describe('cachelab train (smoke run on a tiny budget)', () => {
     expect(agent.spec).toMatchObject({ layout: 'flat', features: 10, actions: 7 });
   });
 
+  it('trains one agent on several traces and sizes (repeated --trace, --size list, --segment-steps)', async () => {
+    // A 100-key loop: 1% of its distinct objects is 1 slot, 10% is 10.
+    const loop = path.join(out, 'loop.txt');
+    fs.writeFileSync(loop, Array.from({ length: 2_000 }, (_, i) => String(i % 100)).join('\n'));
+    const model = path.join(out, 'model-mix');
+    const args = ['train', '--trace', web07, '--trace', loop, '--size', '1%,10%', '--segment-steps', '100', '--seed', '2', '--out', model];
+    const r = await cli([...args, '--steps', '500', '--learning-starts', '100', '--log-interval', '100', '--hidden-layers', '8', '--json', '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.members).toEqual([
+      { trace: web07, size: '1%', capacity: 204 },
+      { trace: web07, size: '10%', capacity: 2048 },
+      { trace: loop, size: '1%', capacity: 1 },
+      { trace: loop, size: '10%', capacity: 10 },
+    ]);
+    // agent.json records the first member's settings; the replay policy takes its capacity from the replay.
+    expect(summary).toMatchObject({ trace: web07, capacity: 204, steps: 500 });
+    // 500 decisions in turns of 100 (web07 1%, web07 10%, loop 1%, loop 10%, web07 1%): five
+    // segments end truncated, and each counts as an episode; one environment alone would end none.
+    expect(summary.episodes).toBe(5);
+  });
+
+  it('refuses --segment-steps with one (trace, size) and several traces for the cache env', async () => {
+    const one = await cli(['train', '--trace', web07, '--size', '1%', '--segment-steps', '100', '--out', path.join(out, 'y'), '--quiet']);
+    expect(one.code).toBe(1);
+    expect(one.stderr).toMatch(/--segment-steps applies only when training on several traces or sizes/);
+    const cache = await cli(['train', '--trace', web07, '--size', '1%,10%', '--env', 'cache', '--out', path.join(out, 'z'), '--quiet']);
+    expect(cache.code).toBe(1);
+    expect(cache.stderr).toMatch(/--env cache trains on one trace at one size/);
+    expect(fs.existsSync(path.join(out, 'y')) || fs.existsSync(path.join(out, 'z'))).toBe(false);
+  });
+
   it('rejects a bad hyperparameter with the field and the accepted range', async () => {
     const r = await cli(['train', '--trace', web07, '--size', '1%', '--out', path.join(out, 'x'), '--gamma', '1.5', '--quiet']);
     expect(r.code).toBe(1);

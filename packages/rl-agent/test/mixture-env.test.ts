@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkEnv } from '../src/env/checker.js';
 import { EvictionEnv } from '../src/env/eviction-env.js';
+import { evictionTrainingEnv } from '../src/env/eviction-training-env.js';
 import { MixtureEnv } from '../src/env/mixture-env.js';
 import { TimeLimit } from '../src/env/wrappers.js';
 import { traceOf, zipfTrace } from './helpers/trace.js';
@@ -63,5 +64,46 @@ describe('MixtureEnv', () => {
     expect(() => new MixtureEnv([new EvictionEnv(a, { capacity: 40 }), new EvictionEnv(b, { capacity: 20, candidates: 4 })])).toThrow(/member 1/);
     expect(() => new MixtureEnv([])).toThrow(/at least one/);
     expect(() => new MixtureEnv(members(), { segmentSteps: 0 })).toThrow(/segmentSteps/);
+  });
+});
+
+describe('evictionTrainingEnv', () => {
+  const a = zipfTrace(3_000, 400, 0.8, 1, 0.2);
+  const b = traceOf(Array.from({ length: 600 }, (_, i) => i % 30));
+
+  it('one member is a plain EvictionEnv (TimeLimit when maxEpisodeSteps is set), with its settings', () => {
+    const plain = evictionTrainingEnv([{ batch: a, capacity: 40 }], { candidates: 4, horizonFactor: 8 });
+    expect(plain.env).toBe(plain.first);
+    expect(plain.first.settings()).toMatchObject({ unit: 'objects', candidates: 4, horizonFactor: 8 });
+    const limited = evictionTrainingEnv([{ batch: a, capacity: 40 }], { maxEpisodeSteps: 25 });
+    limited.env.reset({ seed: 1 });
+    let steps = 0;
+    for (let r = limited.env.step(0); !r.truncated; r = limited.env.step(0)) steps++;
+    expect(steps + 1).toBe(25);
+  });
+
+  it('several members take turns of segmentSteps decisions, each with its own capacity', () => {
+    const { env } = evictionTrainingEnv([{ batch: a, capacity: 40 }, { batch: b, capacity: 20 }], { segmentSteps: 10, candidates: 4 });
+    expect(env).toBeInstanceOf(MixtureEnv);
+    env.reset({ seed: 1 });
+    const members: number[] = [];
+    const requests: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const r = env.step(0);
+      members.push(r.info.member!);
+      requests.push(r.info.requests!);
+      if (r.truncated || r.terminated) env.reset({ seed: 1 });
+    }
+    expect(members).toEqual([...Array(10).fill(0), ...Array(10).fill(1), ...Array(10).fill(0), ...Array(10).fill(1)]);
+    // Member 1 is the 30-key loop at capacity 20: its first decision comes at request 20 (the
+    // cache is full) and every later request misses, so its k-th step has served 20 + k requests;
+    // its second turn continues from there.
+    expect(requests.slice(10, 20)).toEqual(Array.from({ length: 10 }, (_, k) => 21 + k));
+    expect(requests.slice(30, 40)).toEqual(Array.from({ length: 10 }, (_, k) => 31 + k));
+  });
+
+  it('refuses segmentSteps with a single member and an empty member list', () => {
+    expect(() => evictionTrainingEnv([{ batch: a, capacity: 40 }], { segmentSteps: 10 })).toThrow(/several traces or sizes/);
+    expect(() => evictionTrainingEnv([])).toThrow(/at least one/);
   });
 });

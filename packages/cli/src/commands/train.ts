@@ -18,7 +18,9 @@ export const TRAIN_ENVS = ['eviction', 'cache'] as const;
 export type TrainEnvKind = (typeof TRAIN_ENVS)[number];
 
 export interface TrainFlags extends TraceFlags {
-  trace: string;
+  /** One or more trace files (--trace is repeatable; eviction env only for more than one). */
+  trace: string[];
+  /** One or more sizes, comma-separated (eviction env only for more than one). */
   size: string;
   env: TrainEnvKind;
   seed: number;
@@ -31,6 +33,7 @@ export interface TrainFlags extends TraceFlags {
   markov?: boolean;
   recentCandidates?: number;
   regimeFeatures?: boolean;
+  segmentSteps?: number;
   maxEpisodeSteps?: number;
   resume?: boolean;
   json?: boolean;
@@ -39,12 +42,22 @@ export interface TrainFlags extends TraceFlags {
   [dqnField: string]: unknown;
 }
 
+/** One (trace, size) pair the agent trained on. */
+export interface TrainMember {
+  trace: string;
+  size: string;
+  capacity: number;
+}
+
 export interface TrainSummary {
   out: string;
   env: TrainEnvKind;
+  /** The first member's trace and capacity (what agent.json records). */
   trace: string;
   capacity: number;
   capacityUnit: CapacityUnit;
+  /** Every (trace, size) pair, trace-major, in the order the mixture takes them. */
+  members: TrainMember[];
   steps: number;
   updates: number;
   episodes: number;
@@ -85,9 +98,9 @@ export function register(program: Command): void {
   const command = program
     .command('train')
     .description('train a DQN agent on a trace: eviction decisions (--env eviction) or cache-manager control (--env cache)')
-    .requiredOption('--trace <file>', 'trace file (oracleGeneral .bin, .csv, .txt, access .log)');
+    .requiredOption('--trace <file>', 'trace file (oracleGeneral .bin, .csv, .txt, access .log); repeat it to train on several (eviction env)', collectTrace);
   addTraceOptions(command)
-    .requiredOption('--size <size>', 'cache size: objects (4897), share of distinct objects (10%) or bytes (128MiB)')
+    .requiredOption('--size <size>', 'cache size: objects (4897), share of distinct objects (10%) or bytes (128MiB); a comma list trains at several sizes (eviction env)')
     .addOption(new Option('--env <env>', 'environment').choices([...TRAIN_ENVS]).default('eviction'))
     .option('--seed <n>', 'seed for everything random', parseNonNegativeInt('--seed'), 1)
     .requiredOption('--out <dir>', 'checkpoint directory (created; metrics.jsonl is written there)')
@@ -98,6 +111,7 @@ export function register(program: Command): void {
     .option('--markov', 'eviction env: fill the access-probability feature from a Markov predictor (slower replay)')
     .option('--recent-candidates <n>', 'eviction env: newest admissions among the candidates, after the LRU tail and FIFO head (default 0)', parsePositiveInt('--recent-candidates'))
     .option('--regime-features', 'eviction env: append the whole-cache regime features (quick-return ratio, LRU share of quick returns)')
+    .option('--segment-steps <n>', 'eviction env with several traces or sizes: decisions per turn before the next (trace, size) (default: whole episodes)', parsePositiveInt('--segment-steps'))
     .option('--window <w>', 'cache env: requests per step (default 1000)', parsePositiveInt('--window'))
     .option('--max-episode-steps <n>', 'truncate episodes after n steps (TimeLimit)', parsePositiveInt('--max-episode-steps'))
     .option('--resume', 'continue from the checkpoint in --out')
@@ -112,6 +126,7 @@ listed above when @cachelab/rl-agent loads.
 Examples:
   cachelab train --trace traces/cache2k-web07.txt --size 10% --env eviction --seed 1 --out runs/dqn-web07
   cachelab train --trace lirs-2_pools.txt --size 1% --steps 200000 --learning-rate 0.0005 --out runs/m
+  cachelab train --trace a.txt --trace b.txt --size 1%,10% --segment-steps 2000 --out runs/mix
   cachelab evaluate --model runs/dqn-web07 --trace traces/cache2k-web07.txt --size 10% --json
 
 The model directory is a simulator policy: cachelab replay --policy dqn:runs/dqn-web07 ...`,
@@ -156,14 +171,28 @@ export async function runTrain(flags: TrainFlags): Promise<TrainSummary> {
   } catch (error) {
     throw new CliUsageError((error as Error).message);
   }
-  const trace = await loadTrace(flags.trace, traceReadOptions(flags));
-  const relativeBytes = flags.size.trim().endsWith('%') && flags.unit === 'bytes';
-  const { capacity, unit } = parseCapacity(flags.size, {
-    distinctObjects: trace.keyCount,
-    ...(relativeBytes ? { distinctBytes: distinctBytes(trace.batch, trace.keyCount) } : {}),
-    ...(flags.unit ? { unit: flags.unit } : {}),
-  });
-  const { env, envMeta } = buildEnv(agent, flags, trace.batch, capacity, unit);
+  const sizes = flags.size.split(',').map((size) => size.trim());
+  if (sizes.some((size) => size === '')) throw new CliUsageError(`--size has an empty entry: "${flags.size}"; give sizes separated by commas, e.g. 1%,10%`);
+  const loaded: { trace: string; size: string; batch: RequestBatch; capacity: number }[] = [];
+  let unit: CapacityUnit | undefined;
+  for (const path of flags.trace) {
+    const trace = await loadTrace(path, traceReadOptions(flags));
+    for (const size of sizes) {
+      const relativeBytes = size.endsWith('%') && flags.unit === 'bytes';
+      const parsed = parseCapacity(size, {
+        distinctObjects: trace.keyCount,
+        ...(relativeBytes ? { distinctBytes: distinctBytes(trace.batch, trace.keyCount) } : {}),
+        ...(flags.unit ? { unit: flags.unit } : {}),
+      });
+      if (unit !== undefined && parsed.unit !== unit) {
+        throw new CliUsageError(`--size ${size} is in ${parsed.unit} but an earlier size is in ${unit}; every size of one training run must use the same unit`);
+      }
+      unit = parsed.unit;
+      loaded.push({ trace: path, size, batch: trace.batch, capacity: parsed.capacity });
+    }
+  }
+  const first = loaded[0]!;
+  const { env, envMeta } = buildEnv(agent, flags, loaded, unit!);
   const backend = await agent.initBackend();
   const progress = createProgress('train', config.totalSteps, { quiet: flags.quiet ?? false });
   const result = await agent.trainDqn({
@@ -179,9 +208,10 @@ export async function runTrain(flags: TrainFlags): Promise<TrainSummary> {
   return {
     out: flags.out,
     env: flags.env,
-    trace: flags.trace,
-    capacity,
-    capacityUnit: unit,
+    trace: first.trace,
+    capacity: first.capacity,
+    capacityUnit: unit!,
+    members: loaded.map(({ trace, size, capacity }) => ({ trace, size, capacity })),
     steps: result.steps,
     updates: result.updates,
     episodes: result.episodes,
@@ -195,41 +225,45 @@ export async function runTrain(flags: TrainFlags): Promise<TrainSummary> {
 function buildEnv(
   agent: typeof import('@cachelab/rl-agent'),
   flags: TrainFlags,
-  batch: RequestBatch,
-  capacity: number,
+  members: readonly { batch: RequestBatch; capacity: number }[],
   unit: CapacityUnit,
 ): { env: AnyEnv; envMeta: { kind: string; settings: Record<string, unknown> } } {
-  let env: AnyEnv;
-  let envMeta: { kind: string; settings: Record<string, unknown> };
   if (flags.env === 'eviction') {
-    const e = new agent.EvictionEnv(batch, {
-      capacity,
+    if (flags.segmentSteps !== undefined && members.length === 1) {
+      throw new CliUsageError('--segment-steps applies only when training on several traces or sizes (repeat --trace, or give --size a comma list)');
+    }
+    const built = agent.evictionTrainingEnv(members, {
       unit,
       ...(flags.candidates !== undefined ? { candidates: flags.candidates } : {}),
       ...(flags.horizonFactor !== undefined ? { horizonFactor: flags.horizonFactor } : {}),
       scorer: flags.markov ? 'markov' : 'none',
       ...(flags.recentCandidates !== undefined ? { recentCandidates: flags.recentCandidates } : {}),
       ...(flags.regimeFeatures ? { regimeFeatures: true } : {}),
+      ...(flags.maxEpisodeSteps !== undefined ? { maxEpisodeSteps: flags.maxEpisodeSteps } : {}),
+      ...(flags.segmentSteps !== undefined ? { segmentSteps: flags.segmentSteps } : {}),
     });
-    env = e;
-    envMeta = { kind: 'eviction', settings: e.settings() };
-    if (flags.maxEpisodeSteps !== undefined) env = new agent.TimeLimit(e, flags.maxEpisodeSteps);
-  } else {
-    if (unit !== 'objects') throw new CliUsageError('--env cache runs in object mode: give --size as an object count or a share (10%)');
-    const e = new agent.CacheEnv(batch, {
-      capacity,
-      ...(flags.window !== undefined ? { window: flags.window } : {}),
-      predictor: () => agent.markovNextRequestPredictor(),
-    });
-    env = flags.maxEpisodeSteps !== undefined ? new agent.AsyncTimeLimit(e, flags.maxEpisodeSteps) : e;
-    envMeta = { kind: 'cache', settings: { ...e.settings(), capacity } };
+    return { env: built.env, envMeta: { kind: 'eviction', settings: built.first.settings() } };
   }
-  return { env, envMeta };
+  if (members.length > 1) throw new CliUsageError('--env cache trains on one trace at one size; several --trace or --size values need --env eviction');
+  if (flags.segmentSteps !== undefined) throw new CliUsageError('--segment-steps applies to --env eviction with several traces or sizes');
+  if (unit !== 'objects') throw new CliUsageError('--env cache runs in object mode: give --size as an object count or a share (10%)');
+  const e = new agent.CacheEnv(members[0]!.batch, {
+    capacity: members[0]!.capacity,
+    ...(flags.window !== undefined ? { window: flags.window } : {}),
+    predictor: () => agent.markovNextRequestPredictor(),
+  });
+  const env = flags.maxEpisodeSteps !== undefined ? new agent.AsyncTimeLimit(e, flags.maxEpisodeSteps) : e;
+  return { env, envMeta: { kind: 'cache', settings: { ...e.settings(), capacity: members[0]!.capacity } } };
+}
+
+/** Commander collector for the repeatable --trace. */
+function collectTrace(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
 }
 
 function describe(s: TrainSummary): string {
   return [
-    `trained     ${s.env} agent on ${s.trace} at ${s.capacity} ${s.capacityUnit}`,
+    ...s.members.map((m, i) => `${i === 0 ? 'trained    ' : '           '} ${i === 0 ? `${s.env} agent on ` : ''}${m.trace} at ${m.size} = ${m.capacity} ${s.capacityUnit}`),
     `steps       ${s.steps} (${s.episodes} episodes finished), ${s.updates} updates`,
     `time        ${s.seconds.toFixed(1)} s, ${s.updatesPerSecond.toFixed(0)} updates/s on ${s.backend}`,
     `model       ${s.out}  (use as policy dqn:${s.out})`,

@@ -4,7 +4,8 @@
  * `dqn:DIR` loads, and what replay cells name `dqn:@NAME`), every training record in the cell's
  * metrics.jsonl, and the deterministic totals in summary.json. With several training traces or
  * sizes, the environments (one per (trace, size) pair) are taken in turn by a MixtureEnv,
- * `env.segmentSteps` decisions at a time.
+ * `env.segmentSteps` decisions at a time: rl-agent's evictionTrainingEnv, which `cachelab train`
+ * builds too.
  */
 import { ConfigError, type RequestBatch } from '@cachelab/cache-core';
 import type { DqnTrainCell } from './cells.js';
@@ -52,14 +53,11 @@ export async function trainCell(request: TrainRequest): Promise<TrainOutcome> {
   if (cell.env.segmentSteps !== undefined && request.traces.length === 1) {
     throw new ConfigError(`dqn.train (${cell.name}).env.segmentSteps`, 'applies only when the entry lists several training traces or sizes');
   }
-  const members = request.traces.map(({ batch, capacity }) => {
-    const base = new agent.EvictionEnv(batch, { capacity, ...shared });
-    return cell.env.maxEpisodeSteps !== undefined ? new agent.TimeLimit(base, cell.env.maxEpisodeSteps) : base;
+  const { env } = agent.evictionTrainingEnv(request.traces, {
+    ...shared,
+    ...(cell.env.maxEpisodeSteps !== undefined ? { maxEpisodeSteps: cell.env.maxEpisodeSteps } : {}),
+    ...(cell.env.segmentSteps !== undefined ? { segmentSteps: cell.env.segmentSteps } : {}),
   });
-  const env =
-    members.length === 1
-      ? members[0]!
-      : new agent.MixtureEnv(members, cell.env.segmentSteps !== undefined ? { segmentSteps: cell.env.segmentSteps } : {});
   // agent.json records the first trace's capacity; a replay policy takes its capacity from the replay.
   const settings = { capacity: request.traces[0]!.capacity, ...shared };
   const backend = await agent.initBackend();

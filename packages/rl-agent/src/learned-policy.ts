@@ -23,8 +23,9 @@ export function createLearnedPolicy(dir: string, options: PolicyOptions): Candid
   const envOptions: LearnedEnvOptions = {
     recentCandidates: typeof settings.recentCandidates === 'number' ? settings.recentCandidates : 0,
     regimeFeatures: settings.regimeFeatures === true,
+    reuseFeatures: settings.reuseFeatures === true,
   };
-  const expected = featureCount(envOptions.regimeFeatures);
+  const expected = featureCount(envOptions);
   if (meta.env.kind !== 'eviction' || meta.spec.layout !== 'per-action' || meta.spec.features !== expected) {
     throw new ConfigError(
       'policy',
@@ -39,6 +40,7 @@ export function createLearnedPolicy(dir: string, options: PolicyOptions): Candid
 export interface LearnedEnvOptions {
   recentCandidates?: number;
   regimeFeatures?: boolean;
+  reuseFeatures?: boolean;
 }
 
 /** The policy around an in-memory forward pass (also used right after training). */
@@ -50,8 +52,10 @@ export function learnedPolicyFromForward(
   envOptions: LearnedEnvOptions = {},
 ): CandidateCache {
   const regimeFeatures = envOptions.regimeFeatures ?? false;
-  if (forward.spec.features !== featureCount(regimeFeatures)) {
-    throw new ConfigError('policy', `${name}: the model reads ${forward.spec.features} features, the env options give ${featureCount(regimeFeatures)}`);
+  const reuseFeatures = envOptions.reuseFeatures ?? false;
+  const expected = featureCount({ regimeFeatures, reuseFeatures });
+  if (forward.spec.features !== expected) {
+    throw new ConfigError('policy', `${name}: the model reads ${forward.spec.features} features, the env options give ${expected}`);
   }
   const obs = new Float32Array(forward.spec.actions * forward.spec.features);
   return new CandidateCache(
@@ -63,6 +67,7 @@ export function learnedPolicyFromForward(
       rng: seedrandom(`learned-policy-${options.seed ?? 0}`),
       recentCandidates: envOptions.recentCandidates ?? 0,
       regimeFeatures,
+      reuseFeatures,
       ...(scorer ? { scorer } : {}),
     },
     (cache) => {

@@ -7,7 +7,10 @@ import { EvictionEnv } from '../src/env/eviction-env.js';
 import { FEATURE_COUNT, F_AGE, F_QUICK_RETURN_LRU_SHARE, F_QUICK_RETURN_RATIO, featureCount } from '../src/env/features.js';
 import { traceOf, zipfTrace } from './helpers/trace.js';
 
-function cache(options: { capacity: number; candidates: number; recentCandidates?: number; regimeFeatures?: boolean }, chooser: VictimChooser): CandidateCache {
+function cache(
+  options: { capacity: number; candidates: number; recentCandidates?: number; regimeFeatures?: boolean; reuseFeatures?: boolean },
+  chooser: VictimChooser,
+): CandidateCache {
   return new CandidateCache({ name: 'test', rng: seedrandom('1'), keySpace: 64, ...options }, chooser);
 }
 
@@ -24,7 +27,7 @@ describe('eviction env options (opt-in; defaults unchanged)', () => {
     const on = new EvictionEnv(traceOf([0, 1, 2, 3]), { capacity: 2, recentCandidates: 2, regimeFeatures: true });
     expect(on.observationSpace.shape).toEqual([8, 16]);
     expect(on.settings()).toEqual({ unit: 'objects', candidates: 8, horizonFactor: 4, features: 16, scorer: 'none', recentCandidates: 2, regimeFeatures: true });
-    expect(featureCount(true)).toBe(16);
+    expect(featureCount({ regimeFeatures: true })).toBe(16);
     expect(() => new EvictionEnv(traceOf([0, 1]), { capacity: 1, candidates: 4, recentCandidates: 3 })).toThrow(/recentCandidates/);
   });
 
@@ -98,5 +101,45 @@ describe('eviction env options (opt-in; defaults unchanged)', () => {
     expect(last[F_QUICK_RETURN_RATIO]).toBeLessThanOrEqual(1);
     expect(last[F_QUICK_RETURN_LRU_SHARE]).toBeGreaterThanOrEqual(0);
     expect(last[F_QUICK_RETURN_LRU_SHARE]).toBeLessThanOrEqual(1);
+  });
+
+  it('reuseFeatures, hand-worked: the gap between the last two requests and how overdue the next one is', () => {
+    // Requests at clock 1..6: 0 1 0 2 0 1 (capacity 4, no eviction). Key 0: requests at 3 and 5 →
+    // interval 2; key 1: at 2 and 6 → interval 4; key 2: once. Now = 6, residents = 3.
+    for (const regimeFeatures of [false, true]) {
+      const c = cache({ capacity: 4, candidates: 3, regimeFeatures, reuseFeatures: true }, () => 0);
+      admit(c, [0, 1, 0, 2, 0, 1]);
+      const F = featureCount({ regimeFeatures, reuseFeatures: true });
+      expect(F).toBe(regimeFeatures ? 18 : 16);
+      const at = regimeFeatures ? 16 : 14; // after the regime features when those are on
+      c.candidates.set([0, 1, 2]);
+      const obs = new Float32Array(3 * F);
+      c.writeFeatures(obs);
+      const row = (i: number) => [obs[i * F + at]!, obs[i * F + at + 1]!];
+      // key 0: log2(1 + 2/3)/6; overdue (6 − 5 − 2)/3 = −1/3 → −log2(1 + 1/3)/6
+      expect(row(0)[0]).toBeCloseTo(Math.log2(5 / 3) / 6, 6);
+      expect(row(0)[1]).toBeCloseTo(-Math.log2(4 / 3) / 6, 6);
+      // key 1: log2(1 + 4/3)/6; overdue (6 − 6 − 4)/3 = −4/3 → −log2(1 + 4/3)/6
+      expect(row(1)[0]).toBeCloseTo(Math.log2(7 / 3) / 6, 6);
+      expect(row(1)[1]).toBeCloseTo(-Math.log2(7 / 3) / 6, 6);
+      // key 2, requested once: no interval yet.
+      expect(row(2)).toEqual([1, 1]);
+    }
+  });
+
+  it('reuseFeatures: recorded in agent.json settings and the observation width; spans survive an eviction', () => {
+    const env = new EvictionEnv(traceOf([0, 1, 2, 3]), { capacity: 2, reuseFeatures: true, regimeFeatures: true });
+    expect(env.observationSpace.shape).toEqual([8, 18]);
+    expect(env.settings()).toMatchObject({ features: 18, regimeFeatures: true, reuseFeatures: true });
+    // Capacity 1: 0 is evicted by 1 and comes back; its interval spans the eviction (clock 1 → 3).
+    const c = cache({ capacity: 1, candidates: 1, reuseFeatures: true }, (x) => {
+      x.sampleCandidates();
+      return x.candidates[0]!;
+    });
+    replay(c, traceOf([0, 1, 0]), { unit: 'objects' });
+    c.candidates.set([0]);
+    const obs = new Float32Array(16);
+    c.writeFeatures(obs);
+    expect(obs[14]).toBeCloseTo(Math.log2(1 + 2 / 1) / 6, 6);
   });
 });

@@ -20,7 +20,7 @@ import '../src/index.js';
 import { createLearnedPolicy, learnedPolicyFromForward } from '../src/learned-policy.js';
 import { traceOf, zipfTrace } from './helpers/trace.js';
 
-const F = featureCount(false);
+const F = featureCount();
 
 /** A per-action linear scorer: Q(row) = Σ weights[f] · row[f]. */
 function linearForward(weights: Record<number, number>, actions = 8): QForward {

@@ -59,6 +59,7 @@ export interface DqnTrainCell {
     segmentSteps?: number;
     recentCandidates?: number;
     regimeFeatures?: boolean;
+    reuseFeatures?: boolean;
   };
 }
 

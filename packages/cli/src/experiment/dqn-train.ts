@@ -48,6 +48,7 @@ export async function trainCell(request: TrainRequest): Promise<TrainOutcome> {
     // Opt-in env options: recorded in agent.json (which the `dqn:` policy rebuilds from) only when on.
     ...(cell.env.recentCandidates ? { recentCandidates: cell.env.recentCandidates } : {}),
     ...(cell.env.regimeFeatures ? { regimeFeatures: true } : {}),
+    ...(cell.env.reuseFeatures ? { reuseFeatures: true } : {}),
   };
   if (request.traces.length === 0) throw new Error(`${cell.id}: no training trace`);
   if (cell.env.segmentSteps !== undefined && request.traces.length === 1) {

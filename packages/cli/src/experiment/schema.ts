@@ -87,6 +87,8 @@ export const dqnTrainSpecSchema = z.strictObject({
       recentCandidates: z.number().int().nonnegative().optional(),
       /** Append the whole-cache regime features (quick_return_ratio, quick_return_lru_share) to every row (default false). */
       regimeFeatures: z.boolean().optional(),
+      /** Append the per-candidate reuse-interval features (reuse_interval, reuse_overdue) to every row (default false). */
+      reuseFeatures: z.boolean().optional(),
     })
     .default({}),
 });

@@ -36,6 +36,7 @@ import {
   F_QUICK_RETURN_LRU_SHARE,
   F_QUICK_RETURN_RATIO,
   featureCount,
+  reuseFeatureOffset,
 } from './features.js';
 
 const NIL = -1;
@@ -64,6 +65,8 @@ export interface CandidateCacheOptions {
   recentCandidates?: number;
   /** Append REGIME_FEATURES to every candidate row. Default false. */
   regimeFeatures?: boolean;
+  /** Append REUSE_FEATURES (after the regime features) to every candidate row. Default false. */
+  reuseFeatures?: boolean;
 }
 
 export class CandidateCache implements EvictionPolicy {
@@ -73,8 +76,11 @@ export class CandidateCache implements EvictionPolicy {
   /** Newest admissions among the candidates (`recentCandidates`). */
   readonly recent: number;
   readonly regimeFeatures: boolean;
-  /** Features per candidate row (featureCount(regimeFeatures)). */
+  readonly reuseFeatures: boolean;
+  /** Features per candidate row (featureCount of the options). */
   readonly features: number;
+  /** Row index of the first reuse feature. */
+  private readonly reuseOffset: number;
   used = 0;
   count = 0;
   /** Requests seen (the clock of every time feature). */
@@ -93,6 +99,8 @@ export class CandidateCache implements EvictionPolicy {
   private readonly scratchAdmitted: Float64Array;
   private readonly scorer: AccessScorer | undefined;
   private lastAccess: Float64Array;
+  /** The request before the last one (0: fewer than two requests so far). */
+  private prevAccess: Float64Array;
   private admitted: Float64Array;
   private evictedAt: Float64Array;
   private freq: Uint32Array;
@@ -118,7 +126,9 @@ export class CandidateCache implements EvictionPolicy {
     this.recent = options.recentCandidates ?? 0;
     if (!(Number.isInteger(this.recent) && this.recent >= 0)) throw new RangeError(`${options.name}: recentCandidates must be a non-negative integer, got ${this.recent}`);
     this.regimeFeatures = options.regimeFeatures ?? false;
-    this.features = featureCount(this.regimeFeatures);
+    this.reuseFeatures = options.reuseFeatures ?? false;
+    this.features = featureCount({ regimeFeatures: this.regimeFeatures, reuseFeatures: this.reuseFeatures });
+    this.reuseOffset = reuseFeatureOffset({ regimeFeatures: this.regimeFeatures });
     this.rng = options.rng;
     this.scorer = options.scorer;
     this.chooser = chooser;
@@ -128,6 +138,7 @@ export class CandidateCache implements EvictionPolicy {
     this.scratchAdmitted = new Float64Array(this.k);
     const n = Math.max(options.keySpace ?? 1024, 16);
     this.lastAccess = new Float64Array(n);
+    this.prevAccess = new Float64Array(n);
     this.admitted = new Float64Array(n);
     this.evictedAt = new Float64Array(n);
     this.freq = new Uint32Array(n);
@@ -153,6 +164,7 @@ export class CandidateCache implements EvictionPolicy {
     this.scorer?.observe(key);
     const hit = (this.flags[key]! & RESIDENT) !== 0;
     this.missRatio += MISS_EMA * ((hit ? 0 : 1) - this.missRatio);
+    this.prevAccess[key] = this.lastAccess[key]!;
     this.lastAccess[key] = this.clock;
     if (hit) {
       this.hits[key]!++;
@@ -308,7 +320,23 @@ export class CandidateCache implements EvictionPolicy {
         obs[row + F_QUICK_RETURN_RATIO] = this.quickReturnRatio;
         obs[row + F_QUICK_RETURN_LRU_SHARE] = this.quickReturnLruShare;
       }
+      if (this.reuseFeatures) this.writeReuse(obs, row + this.reuseOffset, c[i]!, clock, scale);
     }
+  }
+
+  /** REUSE_FEATURES of `key` at obs[at], obs[at + 1] (see features.ts). */
+  private writeReuse(obs: Float32Array, at: number, key: number, clock: number, scale: number): void {
+    const prev = this.prevAccess[key]!;
+    if (prev === 0) {
+      obs[at] = 1;
+      obs[at + 1] = 1;
+      return;
+    }
+    const last = this.lastAccess[key]!;
+    const interval = last - prev;
+    obs[at] = Math.min(1, Math.log2(1 + interval / scale) / 6);
+    const overdue = (clock - last - interval) / scale;
+    obs[at + 1] = Math.sign(overdue) * Math.min(1, Math.log2(1 + Math.abs(overdue)) / 6);
   }
 
   sizeOf(key: number): number {
@@ -396,6 +424,7 @@ export class CandidateCache implements EvictionPolicy {
       return b;
     };
     this.lastAccess = grow(this.lastAccess, 0);
+    this.prevAccess = grow(this.prevAccess, 0);
     this.admitted = grow(this.admitted, 0);
     this.evictedAt = grow(this.evictedAt, 0);
     this.freq = grow(this.freq, 0);

@@ -61,6 +61,11 @@ export interface EvictionEnvOptions {
    * candidate row: 16 features instead of 14. Default false.
    */
   regimeFeatures?: boolean;
+  /**
+   * Append the per-candidate REUSE_FEATURES (reuse_interval, reuse_overdue) to every row, after the
+   * regime features: 2 more features. Default false.
+   */
+  reuseFeatures?: boolean;
 }
 
 export const EVICTION_ENV_DEFAULTS = { unit: 'objects' as CapacityUnit, candidates: 8, horizonFactor: 4 };
@@ -73,6 +78,7 @@ export class EvictionEnv implements Env {
   readonly horizonFactor: number;
   readonly recentCandidates: number;
   readonly regimeFeatures: boolean;
+  readonly reuseFeatures: boolean;
   private readonly start: number;
   private readonly end: number;
   /** Position of each key's next request, as of its latest request replayed. */
@@ -106,6 +112,7 @@ export class EvictionEnv implements Env {
     if (!(this.horizonFactor > 0)) throw new RangeError(`horizonFactor must be > 0, got ${this.horizonFactor}`);
     this.recentCandidates = options.recentCandidates ?? 0;
     this.regimeFeatures = options.regimeFeatures ?? false;
+    this.reuseFeatures = options.reuseFeatures ?? false;
     if (!(Number.isInteger(this.recentCandidates) && this.recentCandidates >= 0 && this.recentCandidates <= Math.max(this.k - 2, 0))) {
       throw new RangeError(`recentCandidates must be an integer in [0, candidates − 2 = ${Math.max(this.k - 2, 0)}], got ${this.recentCandidates}`);
     }
@@ -118,7 +125,7 @@ export class EvictionEnv implements Env {
     this.keySpace = maxKey + 1;
     this.nextUse = new Float64Array(this.keySpace);
     this.actionSpace = new Discrete(this.k);
-    this.observationSpace = new Box(-1, 1, [this.k, featureCount(this.regimeFeatures)]);
+    this.observationSpace = new Box(-1, 1, [this.k, featureCount(this.featureOptions())]);
     this.pending = new Uint32Array(64);
   }
 
@@ -128,12 +135,17 @@ export class EvictionEnv implements Env {
       unit: this.unit,
       candidates: this.k,
       horizonFactor: this.horizonFactor,
-      features: featureCount(this.regimeFeatures),
+      features: featureCount(this.featureOptions()),
       scorer: this.options.scorer ?? 'none',
       // The opt-in options are recorded only when on, so earlier models' agent.json is unchanged.
       ...(this.recentCandidates > 0 ? { recentCandidates: this.recentCandidates } : {}),
       ...(this.regimeFeatures ? { regimeFeatures: true } : {}),
+      ...(this.reuseFeatures ? { reuseFeatures: true } : {}),
     };
+  }
+
+  private featureOptions(): { regimeFeatures: boolean; reuseFeatures: boolean } {
+    return { regimeFeatures: this.regimeFeatures, reuseFeatures: this.reuseFeatures };
   }
 
   reset(options: { seed?: number } = {}): ResetResult {
@@ -147,6 +159,7 @@ export class EvictionEnv implements Env {
         rng: this.rng,
         recentCandidates: this.recentCandidates,
         regimeFeatures: this.regimeFeatures,
+        reuseFeatures: this.reuseFeatures,
         ...(this.options.scorer === 'markov' ? { scorer: markovAccessScorer() } : {}),
       },
       () => this.pending[this.pendingTaken++]!,

@@ -34,9 +34,33 @@ export const REGIME_FEATURES = [
   'quick_return_lru_share', // among the last ≈64 quick returns, the share whose eviction took the LRU tail (the LRU vote)
 ] as const;
 
-/** Features per candidate row: 14, or 16 with the regime features. */
-export function featureCount(regimeFeatures = false): number {
-  return FEATURE_COUNT + (regimeFeatures ? REGIME_FEATURES.length : 0);
+/**
+ * Per-candidate reuse-interval features, appended after the regime features (if any) when the
+ * eviction env's `reuseFeatures` option is on (off by default). The gap between a key's last two
+ * requests predicts its next one (LRB, Song et al. NSDI 2020, learns from such deltas): a key in a
+ * loop of L requests comes back about L requests after its last one, so a scan or loop is visible
+ * per key, which recency and frequency alone do not show. Spans are counted over all requests,
+ * evictions included.
+ */
+export const REUSE_FEATURES = [
+  'reuse_interval', // log2(1 + (last access − the access before it) / residents) / 6, capped at 1; 1 for a key requested once
+  'reuse_overdue', // x = (now − last access − reuse interval) / residents as sign(x)·min(1, log2(1 + |x|) / 6); negative while the usual return is still ahead; 1 for a key requested once
+] as const;
+
+/** Which optional feature groups a candidate row carries (both off by default). */
+export interface FeatureOptions {
+  regimeFeatures?: boolean;
+  reuseFeatures?: boolean;
+}
+
+/** Features per candidate row: 14, plus 2 with the regime features, plus 2 with the reuse features. */
+export function featureCount(options: FeatureOptions = {}): number {
+  return reuseFeatureOffset(options) + (options.reuseFeatures ? REUSE_FEATURES.length : 0);
+}
+
+/** Row index of the first reuse feature (after the regime features when those are on). */
+export function reuseFeatureOffset(options: FeatureOptions): number {
+  return FEATURE_COUNT + (options.regimeFeatures ? REGIME_FEATURES.length : 0);
 }
 
 export const F_RECENCY = 0;

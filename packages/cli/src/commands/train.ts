@@ -3,7 +3,7 @@
  * checkpoint directory (model.json, weights.bin, target/, agent.json, metrics.jsonl).
  * Every DQN hyperparameter is a flag derived from @cachelab/rl-agent's DQN_DEFAULTS and DQN_DOCS.
  */
-import { distinctBytes, loadTrace, parseCapacity, type CapacityUnit, type RequestBatch } from '@cachelab/cache-core';
+import { distinctBytes, loadTrace, parseCapacities, type CapacityUnit, type RequestBatch } from '@cachelab/cache-core';
 import type { AnyEnv, DqnConfig } from '@cachelab/rl-agent';
 import { Option, type Command } from 'commander';
 import { CliUsageError } from '../util/cli-error.js';
@@ -173,28 +173,23 @@ export async function runTrain(flags: TrainFlags): Promise<TrainSummary> {
   } catch (error) {
     throw new CliUsageError((error as Error).message);
   }
-  const sizes = flags.size.split(',').map((size) => size.trim());
-  if (sizes.some((size) => size === '')) throw new CliUsageError(`--size has an empty entry: "${flags.size}"; give sizes separated by commas, e.g. 1%,10%`);
+  // parseCapacities reads the same comma list the same way (empty entries dropped; one unit for all).
+  const sizes = flags.size.split(',').map((size) => size.trim()).filter((size) => size !== '');
+  const relativeBytes = flags.unit === 'bytes' && sizes.some((size) => size.endsWith('%'));
   const loaded: { trace: string; size: string; batch: RequestBatch; capacity: number }[] = [];
-  let unit: CapacityUnit | undefined;
+  let unit: CapacityUnit = 'objects';
   for (const path of flags.trace) {
     const trace = await loadTrace(path, traceReadOptions(flags));
-    for (const size of sizes) {
-      const relativeBytes = size.endsWith('%') && flags.unit === 'bytes';
-      const parsed = parseCapacity(size, {
-        distinctObjects: trace.keyCount,
-        ...(relativeBytes ? { distinctBytes: distinctBytes(trace.batch, trace.keyCount) } : {}),
-        ...(flags.unit ? { unit: flags.unit } : {}),
-      });
-      if (unit !== undefined && parsed.unit !== unit) {
-        throw new CliUsageError(`--size ${size} is in ${parsed.unit} but an earlier size is in ${unit}; every size of one training run must use the same unit`);
-      }
-      unit = parsed.unit;
-      loaded.push({ trace: path, size, batch: trace.batch, capacity: parsed.capacity });
-    }
+    const capacities = parseCapacities(flags.size, {
+      distinctObjects: trace.keyCount,
+      ...(relativeBytes ? { distinctBytes: distinctBytes(trace.batch, trace.keyCount) } : {}),
+      ...(flags.unit ? { unit: flags.unit } : {}),
+    });
+    capacities.forEach(({ capacity }, i) => loaded.push({ trace: path, size: sizes[i]!, batch: trace.batch, capacity }));
+    unit = capacities[0]!.unit;
   }
   const first = loaded[0]!;
-  const { env, envMeta } = buildEnv(agent, flags, loaded, unit!);
+  const { env, envMeta } = buildEnv(agent, flags, loaded, unit);
   const backend = await agent.initBackend();
   const progress = createProgress('train', config.totalSteps, { quiet: flags.quiet ?? false });
   const result = await agent.trainDqn({
@@ -212,7 +207,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainSummary> {
     env: flags.env,
     trace: first.trace,
     capacity: first.capacity,
-    capacityUnit: unit!,
+    capacityUnit: unit,
     members: loaded.map(({ trace, size, capacity }) => ({ trace, size, capacity })),
     steps: result.steps,
     updates: result.updates,

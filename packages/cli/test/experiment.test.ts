@@ -3,9 +3,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '@cachelab/cache-core';
 import { describe, expect, it } from 'vitest';
-import { expandCells } from '../src/experiment/cells.js';
+import { expandCells, traceRefs } from '../src/experiment/cells.js';
 import { loadExperiment } from '../src/experiment/load.js';
 import { parseExperiment } from '../src/experiment/schema.js';
+import { getTrace } from '../src/experiment/trace-cache.js';
 import { canonicalJson, configHash } from '../src/util/hash.js';
 import { repoRoot } from '../src/util/paths.js';
 import { tempDir } from './helpers/workflow.js';
@@ -21,6 +22,20 @@ function fieldOf(value: unknown): string {
   }
   throw new Error('expected a ConfigError');
 }
+
+describe('experiment traces', () => {
+  it('an access-log trace entry with logSession client-agent is read with sessions by address and agent', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'a.log');
+    const line = (agent: string) => `10.0.0.1 - - [17/May/2015:10:05:03 +0000] "GET /a HTTP/1.1" 200 1 "-" "${agent}"`;
+    writeFileSync(path, [line('A'), line('B'), line('A')].join('\n'));
+    const experiment = parseExperiment({ traces: [path, { path, name: 'by-agent', logSession: 'client-agent' }], sizes: ['1'], policies: ['lru'] });
+    const [plain, byAgent] = traceRefs(experiment);
+    expect(byAgent).toMatchObject({ name: 'by-agent', logSession: 'client-agent' });
+    expect(Array.from((await getTrace(plain!)).batch.session)).toEqual([0, 0, 0]);
+    expect(Array.from((await getTrace(byAgent!)).batch.session)).toEqual([0, 1, 0]);
+  });
+});
 
 describe('experiment schema', () => {
   it('fills defaults', () => {
@@ -38,6 +53,7 @@ describe('experiment schema', () => {
     expect(fieldOf({ ...base, seeds: [1, -2] })).toBe('seeds[1]');
     expect(fieldOf({ ...base, unit: 'pages' })).toBe('unit');
     expect(fieldOf({ ...base, traces: [{ path: 'x.bin', format: 'parquet' }] })).toBe('traces[0].format');
+    expect(fieldOf({ ...base, traces: [{ path: 'x.log', logSession: 'agent' }] })).toBe('traces[0].logSession');
     expect(fieldOf({ sizes: ['1%'], policies: ['lru'] })).toBe('traces');
     expect(fieldOf({ ...base, prefetch: [{ name: 'm', degree: 0 }] })).toBe('prefetch[0].degree');
     expect(fieldOf({ ...base, dqn: { train: [{ name: 'a', trace: 'nope', size: '5%' }] } })).toBe('dqn.train[0].trace');

@@ -47,4 +47,15 @@ describe.skipIf(!existsSync(log))('apache_logs.log next-URL prediction per clien
     expect(r.top1Hits).toBe(4091); // 59.67% (naive: 51.06%); first half 60.83%, second half 58.70%
     expect(r.topKHits).toBe(4936); // top-3 72.00%
   });
+
+  it('with sessions by address and user agent (logSession client-agent): 6,759 predictions, preset 61.07%, naive 52.98%', async () => {
+    // A different client definition, so a different prediction set: users behind one address and
+    // crawlers sharing an address with a browser become separate sessions (1,862 instead of 1,753).
+    const byAgent = await loadTrace(log, { logSession: 'client-agent' });
+    expect(byAgent.sessionCount).toBe(1862);
+    const naive = evaluatePredictor(new NaiveFirstOrderPredictor(), byAgent.batch, 3);
+    expect([naive.predictions, naive.top1Hits]).toEqual([6759, 3581]);
+    const preset = evaluatePredictor(new MarkovPredictor(ACCESS_LOG_PRESET), byAgent.batch, 3);
+    expect([preset.predictions, preset.top1Hits, preset.topKHits]).toEqual([6759, 4128, 4939]);
+  });
 });

@@ -32,7 +32,17 @@ export interface TraceReadOptions {
   batchSize?: number;
   /** Read at most this many requests. Default: all. */
   limit?: number;
+  /**
+   * Access logs: what makes a session (client). `client` (default): the client address, as in the
+   * log's first field. `client-agent`: the address and the user agent of the Combined Log Format
+   * together, so that users behind one address (a NAT, a proxy) and a crawler sharing an address
+   * with a browser become separate sessions; a line without an agent falls back to its address.
+   */
+  logSession?: LogSession;
 }
+
+export const LOG_SESSIONS = ['client', 'client-agent'] as const;
+export type LogSession = (typeof LOG_SESSIONS)[number];
 
 /** The format a file name implies, or undefined. `.oracleGeneral.bin`, `.oracleGeneral`, `.bin` → oracleGeneral. */
 export function formatFromPath(path: string): TraceFormat | undefined {

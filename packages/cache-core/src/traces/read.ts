@@ -6,7 +6,8 @@
 import { stat } from 'node:fs/promises';
 import { TraceAccumulator } from './batch-builder.js';
 import { TraceFormatError } from './errors.js';
-import { resolveFormat, type TraceFormat, type TraceReadOptions } from './format.js';
+import { ConfigError } from '../errors.js';
+import { LOG_SESSIONS, resolveFormat, type LogSession, type TraceFormat, type TraceReadOptions } from './format.js';
 import { KeyInterner } from './interner.js';
 import { computeNextAccess } from './next-access.js';
 import type { ReaderContext } from './readers/context.js';
@@ -83,6 +84,12 @@ export class TraceReader implements AsyncIterable<RequestBatch> {
     }
   }
 
+  private logSession(): LogSession {
+    const value = this.options.logSession ?? 'client';
+    if (!LOG_SESSIONS.includes(value)) throw new ConfigError('logSession', `must be one of ${LOG_SESSIONS.join(', ')}, got "${String(value)}"`);
+    return value;
+  }
+
   private formatBatches(): AsyncGenerator<RequestBatch> {
     const path = this.path;
     const skipInvalid = this.options.skipInvalid ?? false;
@@ -93,6 +100,7 @@ export class TraceReader implements AsyncIterable<RequestBatch> {
       ops: this.ops,
       batchSize: Math.max(1, this.options.batchSize ?? DEFAULT_BATCH_SIZE),
       limit: this.options.limit ?? Infinity,
+      logSession: this.logSession(),
       invalid: (location, problem) => {
         if (!skipInvalid) throw new TraceFormatError(path, location, `${problem} (use --skip-invalid to skip such records)`);
         this.skipped++;

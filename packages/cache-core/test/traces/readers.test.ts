@@ -199,6 +199,24 @@ describe('access log reader', () => {
     expect(Array.from(trace.batch.time)).toEqual([t0, t0 + 1, t0 + 2]); // +0200 is two hours ahead of UTC
   });
 
+  it('logSession client-agent: one address with two user agents is two sessions; a line without an agent keeps its address', async () => {
+    const path = file('agents.log', [
+      '10.0.0.1 - - [17/May/2015:10:05:03 +0000] "GET /a HTTP/1.1" 200 1 "-" "Mozilla/5.0 (X11)"',
+      '10.0.0.1 - - [17/May/2015:10:05:04 +0000] "GET /b HTTP/1.1" 200 1 "-" "Googlebot/2.1"',
+      '10.0.0.1 - - [17/May/2015:10:05:05 +0000] "GET /c HTTP/1.1" 200 1 "-" "Mozilla/5.0 (X11)"',
+      '10.0.0.1 - - [17/May/2015:10:05:06 +0000] "GET /d HTTP/1.0" 304 0',
+      '10.0.0.2 - - [17/May/2015:10:05:07 +0000] "GET /a HTTP/1.1" 200 1 "-" "Mozilla/5.0 (X11)"',
+    ].join('\n'));
+    const byClient = await loadTrace(path);
+    expect(Array.from(byClient.batch.session)).toEqual([0, 0, 0, 0, 1]);
+    const byAgent = await loadTrace(path, { logSession: 'client-agent' });
+    expect(Array.from(byAgent.batch.session)).toEqual([0, 1, 0, 2, 3]);
+    expect(byAgent.sessionCount).toBe(4);
+    expect(byAgent.sessionLabel(1)).toBe('10.0.0.1 Googlebot/2.1');
+    expect(byAgent.sessionLabel(2)).toBe('10.0.0.1');
+    await expect(loadTrace(path, { logSession: 'agent' as never })).rejects.toThrow(/logSession: must be one of client, client-agent, got "agent"/);
+  });
+
   it('names the line that is not in log format', async () => {
     const path = file('bad.log', `${log}\nthis is not a log line\n`);
     const error = await failure(path);

@@ -3,7 +3,7 @@
  * config is everything that determines its result; its id names its folder.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { type TraceFormat, getPolicyInfo } from '@cachelab/cache-core';
+import { type LogSession, type TraceFormat, getPolicyInfo } from '@cachelab/cache-core';
 import { repoRoot } from '../util/paths.js';
 import { type Experiment, type SizeSpec, policyLabel, sizeLabel, traceName } from './schema.js';
 
@@ -16,6 +16,7 @@ export interface TraceRef {
   csv?: string;
   header?: boolean;
   delimiter?: string;
+  logSession?: LogSession;
 }
 
 export interface PrefetchRef {

@@ -5,7 +5,7 @@
  * Cells = traces × sizes × policies × seeds × (no prefetch + each prefetch setting), plus one
  * cell per DQN training entry. Trace paths are relative to the repository root.
  */
-import { ConfigError, TRACE_FORMATS } from '@cachelab/cache-core';
+import { ConfigError, LOG_SESSIONS, TRACE_FORMATS } from '@cachelab/cache-core';
 import { z } from 'zod';
 import { trainedModelRef } from './learned-names.js';
 
@@ -27,6 +27,8 @@ export const traceSpecSchema = z.strictObject({
   header: z.boolean().optional(),
   /** CSV field delimiter. */
   delimiter: z.string().min(1).optional(),
+  /** Access logs: a session is the client address (`client`, default) or address + user agent (`client-agent`). */
+  logSession: z.enum(LOG_SESSIONS).optional(),
 });
 
 /** `5%` of the trace's distinct objects (object mode) or distinct bytes (byte mode), or an absolute capacity. */

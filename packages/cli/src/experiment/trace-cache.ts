@@ -3,7 +3,7 @@
  * what cell sizes are relative to: distinct objects and distinct bytes.
  */
 import { existsSync } from 'node:fs';
-import { CachelabError, type RequestBatch, type TraceReadOptions, loadTrace, withNextAccess } from '@cachelab/cache-core';
+import { CachelabError, type RequestBatch, type TraceReadOptions, distinctBytes, loadTrace, withNextAccess } from '@cachelab/cache-core';
 import { type TraceRef, tracePath } from './cells.js';
 
 export interface LoadedTrace {
@@ -33,7 +33,7 @@ export function assertTraceExists(trace: TraceRef): string {
 
 export function getTrace(trace: TraceRef): Promise<LoadedTrace> {
   const absolute = assertTraceExists(trace);
-  const key = JSON.stringify([absolute, trace.format, trace.limit, trace.csv, trace.header, trace.delimiter]);
+  const key = JSON.stringify([absolute, trace.format, trace.limit, trace.csv, trace.header, trace.delimiter, trace.logSession]);
   let loaded = cache.get(key);
   if (!loaded) {
     loaded = load(absolute, trace);
@@ -50,20 +50,8 @@ async function load(absolute: string, trace: TraceRef): Promise<LoadedTrace> {
   if (trace.csv !== undefined) options.csv = trace.csv;
   if (trace.header !== undefined) options.header = trace.header;
   if (trace.delimiter !== undefined) options.delimiter = trace.delimiter;
+  if (trace.logSession !== undefined) options.logSession = trace.logSession;
   // Next-access positions let oracle policies (Belady) run on every format.
   const { batch, keyCount } = withNextAccess(await loadTrace(absolute, options));
   return { batch, keyCount, distinctBytes: distinctBytes(batch, keyCount) };
-}
-
-function distinctBytes(batch: RequestBatch, keyCount: number): number {
-  const seen = new Uint8Array(keyCount);
-  let total = 0;
-  for (let i = 0; i < batch.length; i++) {
-    const key = batch.key[i]!;
-    if (seen[key] === 0) {
-      seen[key] = 1;
-      total += batch.size[i]!;
-    }
-  }
-  return total;
 }

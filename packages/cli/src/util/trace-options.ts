@@ -2,8 +2,8 @@
  * The trace-reading options shared by `replay`, `mrc` and `trace`: --format, --csv, --header,
  * --skip-invalid, and policy `--param name=value` parsing.
  */
-import { TRACE_FORMATS, type TraceReadOptions } from '@cachelab/cache-core';
-import type { Command } from 'commander';
+import { LOG_SESSIONS, TRACE_FORMATS, type LogSession, type TraceReadOptions } from '@cachelab/cache-core';
+import { Option, type Command } from 'commander';
 import { CliUsageError } from './cli-error.js';
 import { parsePositiveInt } from './options.js';
 
@@ -13,6 +13,7 @@ export interface TraceFlags {
   header?: boolean;
   skipInvalid?: boolean;
   limit?: number;
+  logSession?: LogSession;
 }
 
 export function addTraceOptions(command: Command): Command {
@@ -22,7 +23,12 @@ export function addTraceOptions(command: Command): Command {
     .option('--header', 'the CSV trace starts with a header row (default: detected from a non-numeric time/size in the first row)')
     .option('--no-header', 'the first CSV row is data even if it does not look like it')
     .option('--skip-invalid', 'skip malformed records and count them instead of failing')
-    .option('--limit <n>', 'read only the first n requests', parsePositiveInt('--limit'));
+    .option('--limit <n>', 'read only the first n requests', parsePositiveInt('--limit'))
+    .addOption(
+      new Option('--log-session <by>', 'access logs: a session is the client address, or the address plus the user agent (users behind one address apart)').choices([
+        ...LOG_SESSIONS,
+      ]),
+    );
 }
 
 export function traceReadOptions(flags: TraceFlags): TraceReadOptions {
@@ -32,6 +38,7 @@ export function traceReadOptions(flags: TraceFlags): TraceReadOptions {
   if (flags.header !== undefined) options.header = flags.header;
   if (flags.skipInvalid) options.skipInvalid = true;
   if (flags.limit !== undefined) options.limit = flags.limit;
+  if (flags.logSession !== undefined) options.logSession = flags.logSession;
   return options;
 }
 

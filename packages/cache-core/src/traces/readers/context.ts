@@ -1,5 +1,6 @@
 /** State shared by the format readers of one trace: interners, error policy, counters. */
 import { TraceFormatError } from '../errors.js';
+import type { LogSession } from '../format.js';
 import type { KeyInterner } from '../interner.js';
 
 export interface ReaderContext {
@@ -10,6 +11,8 @@ export interface ReaderContext {
   readonly batchSize: number;
   /** Stop after this many requests (Infinity: read all). */
   readonly limit: number;
+  /** Access logs: what makes a session (see TraceReadOptions.logSession). */
+  readonly logSession: LogSession;
   /** Throws TraceFormatError, or counts the record as skipped with skipInvalid. */
   invalid(location: TraceFormatError['location'], problem: string): void;
 }

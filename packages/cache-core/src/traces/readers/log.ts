@@ -1,7 +1,8 @@
 /**
  * Common and Combined Log Format (Apache, nginx):
  * `client ident user [10/Oct/2000:13:55:36 -0700] "GET /path HTTP/1.1" status bytes ["referer" "agent"]`.
- * client → session, request path → key, bytes → size (`-` → 0), method → op, time → epoch seconds.
+ * client → session (with `logSession: 'client-agent'`: client and user agent), request path → key,
+ * bytes → size (`-` → 0), method → op, time → epoch seconds.
  */
 import { BatchBuilder } from '../batch-builder.js';
 import type { RequestBatch } from '../request.js';
@@ -10,12 +11,13 @@ import { lineChunks } from './lines.js';
 import { clip } from './txt.js';
 
 const LINE =
-  /^(\S+) \S+ (?:\S+|"[^"]*") \[([^\]]+)\] "((?:[^"\\]|\\.)*)" (\d{3}|-) (\d+|-)(?: "(?:[^"\\]|\\.)*" "(?:[^"\\]|\\.)*")?.*$/;
+  /^(\S+) \S+ (?:\S+|"[^"]*") \[([^\]]+)\] "((?:[^"\\]|\\.)*)" (\d{3}|-) (\d+|-)(?: "(?:[^"\\]|\\.)*" "((?:[^"\\]|\\.)*)")?.*$/;
 const TIME = /^(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?: ([+-])(\d{2})(\d{2}))?$/;
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
 export async function* readLog(ctx: ReaderContext): AsyncGenerator<RequestBatch> {
   const builder = new BatchBuilder(ctx.batchSize, ctx.limit);
+  const byAgent = ctx.logSession === 'client-agent';
   let lineNumber = 1;
   for await (const text of lineChunks(ctx.path)) {
     let start = 0;
@@ -32,7 +34,7 @@ export async function* readLog(ctx: ReaderContext): AsyncGenerator<RequestBatch>
         ctx.invalid({ line: number }, `not a Common/Combined Log Format line: "${clip(line)}"`);
         continue;
       }
-      const [, client, stamp, request, , bytes] = match as unknown as [string, string, string, string, string, string];
+      const [, client, stamp, request, , bytes, agent] = match as unknown as [string, string, string, string, string, string, string | undefined];
       const time = parseLogTime(stamp);
       if (Number.isNaN(time)) {
         ctx.invalid({ line: number }, `bad timestamp [${stamp}]; expected e.g. [10/Oct/2000:13:55:36 -0700]`);
@@ -47,7 +49,7 @@ export async function* readLog(ctx: ReaderContext): AsyncGenerator<RequestBatch>
         time,
         ctx.keys.internString(parts[1]!),
         bytes === '-' ? 0 : Number(bytes),
-        ctx.sessions.internString(client),
+        ctx.sessions.internString(byAgent && agent !== undefined ? `${client} ${agent}` : client),
         ctx.ops.internString(parts[0]!),
       );
       if (builder.full) {

@@ -27,8 +27,8 @@ import { ConfigError, ExpertHistories, ExpertWeights, registerPolicyResolver, ty
 import seedrandom, { type PRNG } from 'seedrandom';
 import type { CandidateCache, VictimChooser } from './env/candidate-cache.js';
 import { createLearnedPolicy } from './learned-policy.js';
+import { DQN_GUARD_POLICY_PREFIX } from './policy-names.js';
 
-export const DQN_GUARD_POLICY_PREFIX = 'dqn-guard';
 
 /** The guard's parameters. `dqn-guard:DIR` always uses GUARD_DEFAULTS. */
 export interface GuardParams {

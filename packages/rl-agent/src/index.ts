@@ -24,6 +24,7 @@ export * from './dqn/replay-buffer.js';
 export * from './dqn/agent.js';
 export * from './dqn/checkpoint.js';
 export * from './dqn/train.js';
+export * from './policy-names.js';
 export * from './learned-policy.js';
 export * from './guarded-policy.js';
 export * from './controller.js';

@@ -10,8 +10,8 @@ import type { QForward } from './dqn/forward.js';
 import { CandidateCache } from './env/candidate-cache.js';
 import { featureCount, type AccessScorer } from './env/features.js';
 import { markovAccessScorer } from './env/markov-scorer.js';
+import { DQN_POLICY_PREFIX } from './policy-names.js';
 
-export const DQN_POLICY_PREFIX = 'dqn';
 
 /** Builds the eviction policy of a checkpoint directory written by `cachelab train --env eviction`. */
 export function createLearnedPolicy(dir: string, options: PolicyOptions): CandidateCache {

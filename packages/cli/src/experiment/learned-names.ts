@@ -1,20 +1,16 @@
 /**
- * Policy names that @cachelab/rl-agent resolves when it is imported: `dqn:DIR` (the learned
- * eviction policy) and `dqn-guard:DIR` (the same model behind a LeCaR regret guard). In an
- * experiment either may name a model the experiment trains itself: `PREFIX:@NAME`.
+ * Learned policy names in the CLI. The prefixes (`dqn:DIR`, `dqn-guard:DIR`) come from
+ * @cachelab/rl-agent's TensorFlow-free `policy-names` module, so recognising a name loads nothing
+ * heavy. In an experiment such a name may refer to a model the experiment trains itself:
+ * `PREFIX:@NAME`.
  */
-export const LEARNED_POLICY_PREFIXES = ['dqn', 'dqn-guard'] as const;
+import { learnedPolicyPrefix } from '@cachelab/rl-agent/policy-names';
 
-const LEARNED = /^(dqn|dqn-guard):/;
-const TRAINED = /^(dqn|dqn-guard):@(.*)$/;
-
-/** Whether the name needs @cachelab/rl-agent (`dqn:…`, `dqn-guard:…`). */
-export function isLearnedPolicyName(name: string): boolean {
-  return LEARNED.test(name);
-}
+export { isLearnedPolicyName, LEARNED_POLICY_PREFIXES } from '@cachelab/rl-agent/policy-names';
 
 /** For `PREFIX:@NAME`: the prefix and the dqn.train entry NAME; null for any other name. */
 export function trainedModelRef(name: string): { prefix: string; model: string } | null {
-  const match = TRAINED.exec(name);
-  return match ? { prefix: match[1]!, model: match[2]! } : null;
+  const prefix = learnedPolicyPrefix(name);
+  if (prefix === undefined || name[prefix.length + 1] !== '@') return null;
+  return { prefix, model: name.slice(prefix.length + 2) };
 }

@@ -1,0 +1,24 @@
+/**
+ * The policy-name prefixes @cachelab/rl-agent registers with the simulator when it is imported.
+ * This module loads nothing else (no TensorFlow.js), so tools can recognise learned policy names
+ * cheaply and import the whole package only when one is used: `@cachelab/rl-agent/policy-names`.
+ */
+
+/** `dqn:DIR`: a trained eviction model (learned-policy.ts). */
+export const DQN_POLICY_PREFIX = 'dqn';
+/** `dqn-guard:DIR`: the same model behind a LeCaR regret guard (guarded-policy.ts). */
+export const DQN_GUARD_POLICY_PREFIX = 'dqn-guard';
+export const LEARNED_POLICY_PREFIXES = [DQN_POLICY_PREFIX, DQN_GUARD_POLICY_PREFIX] as const;
+
+/** Whether `name` is `PREFIX:…` for one of LEARNED_POLICY_PREFIXES. */
+export function isLearnedPolicyName(name: string): boolean {
+  return learnedPolicyPrefix(name) !== undefined;
+}
+
+/** The learned-policy prefix of `name`, or undefined. */
+export function learnedPolicyPrefix(name: string): string | undefined {
+  const colon = name.indexOf(':');
+  if (colon < 0) return undefined;
+  const prefix = name.slice(0, colon);
+  return (LEARNED_POLICY_PREFIXES as readonly string[]).includes(prefix) ? prefix : undefined;
+}

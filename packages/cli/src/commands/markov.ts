@@ -19,27 +19,34 @@ import { CliUsageError } from '../util/cli-error.js';
 import { parseNonNegativeInt, parsePositiveInt } from '../util/options.js';
 import { addTraceOptions, formatCount, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
 
-interface EvalFlags extends TraceFlags {
+/** The Markov options that have a flag of their own (every one but sessionSlots). */
+const MARKOV_FLAGS = [
+  'order',
+  'mode',
+  'escape',
+  'sessionStats',
+  'orderWeight',
+  'sessionWeight',
+  'positions',
+  'unordered',
+  'skip',
+  'recentWindow',
+  'recentScale',
+  'recentBoost',
+  'halfLife',
+  'lookahead',
+  'lookaheadPrior',
+  'maxStates',
+  'maxSuccessors',
+] as const satisfies readonly (keyof MarkovOptions)[];
+
+type MarkovFlags = Pick<MarkovOptions, Exclude<(typeof MARKOV_FLAGS)[number], 'sessionStats' | 'halfLife'>> &
+  Partial<Pick<MarkovOptions, 'sessionStats' | 'halfLife'>>;
+
+interface EvalFlags extends TraceFlags, MarkovFlags {
   trace: string;
   predictor: 'markov' | 'naive';
-  order: number;
   top: number;
-  mode: MarkovOptions['mode'];
-  escape: boolean;
-  sessionStats?: boolean;
-  orderWeight: number;
-  sessionWeight: number;
-  positions: number;
-  unordered: number;
-  skip: number;
-  recentWindow: number;
-  recentScale: number;
-  recentBoost: number;
-  halfLife?: number;
-  lookahead: number;
-  lookaheadPrior: number;
-  maxStates: number;
-  maxSuccessors: number;
   prefetch?: boolean;
   policy: string;
   size?: string;
@@ -174,25 +181,9 @@ still scores it against the next request.`,
 
 export async function runMarkovEval(flags: EvalFlags): Promise<MarkovEvalResult> {
   if (flags.prefetch && flags.size === undefined) throw new CliUsageError('--prefetch needs --size (the cache size of the replay), e.g. --size 10%');
-  const options: Partial<MarkovOptions> = {
-    order: flags.order,
-    mode: flags.mode,
-    escape: flags.escape,
-    sessionStats: flags.sessionStats ?? false,
-    orderWeight: flags.orderWeight,
-    sessionWeight: flags.sessionWeight,
-    positions: flags.positions,
-    unordered: flags.unordered,
-    skip: flags.skip,
-    recentWindow: flags.recentWindow,
-    recentScale: flags.recentScale,
-    recentBoost: flags.recentBoost,
-    maxStates: flags.maxStates,
-    maxSuccessors: flags.maxSuccessors,
-    lookahead: flags.lookahead,
-    lookaheadPrior: flags.lookaheadPrior,
-    ...(flags.halfLife !== undefined ? { halfLife: flags.halfLife } : {}),
-  };
+  // Flags left unset (sessionStats, halfLife) take the predictor's defaults.
+  const options: Partial<MarkovOptions> = {};
+  for (const field of MARKOV_FLAGS) if (flags[field] !== undefined) (options as Record<string, unknown>)[field] = flags[field];
   const makePredictor = (): SequencePredictor => (flags.predictor === 'naive' ? new NaiveFirstOrderPredictor() : new MarkovPredictor(options));
   const probe = makePredictor(); // validates options before reading the trace
   if (flags.prefetch) createPolicy(flags.policy, { capacity: 1, keySpace: 1 });

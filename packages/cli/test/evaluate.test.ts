@@ -3,36 +3,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPolicy, loadTrace, replay } from '@cachelab/cache-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/main.js';
-import { spawnCli } from './helpers/workflow.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, spawnCli } from './helpers/workflow.js';
 
 const web07 = fileURLToPath(new URL('../../../traces/cache2k-web07.txt', import.meta.url));
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelab-evaluate-'));
 const model = path.join(out, 'model');
 afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
-
 beforeAll(async () => {
-  const r = await cli(['train', '--trace', web07, '--size', '1%', '--seed', '1', '--out', model, '--steps', '600', '--learning-starts', '200', '--quiet']);
+  const r = await runCli(['train', '--trace', web07, '--size', '1%', '--seed', '1', '--out', model, '--steps', '600', '--learning-starts', '200', '--quiet']);
   expect(r.code).toBe(0);
 });
 
 describe('cachelab evaluate (smoke run)', () => {
   it('prints the model and baseline miss ratios and the share of the LRU→Belady gap closed', async () => {
-    const r = await cli(['evaluate', '--model', model, '--trace', web07, '--size', '1%', '--json', '--quiet']);
+    const r = await runCli(['evaluate', '--model', model, '--trace', web07, '--size', '1%', '--json', '--quiet']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout);
@@ -69,7 +55,7 @@ describe('cachelab evaluate (smoke run)', () => {
   });
 
   it('a directory that holds no model is a one-line error naming what to pass', async () => {
-    const r = await cli(['evaluate', '--model', path.join(out, 'missing'), '--trace', web07, '--size', '1%', '--quiet']);
+    const r = await runCli(['evaluate', '--model', path.join(out, 'missing'), '--trace', web07, '--size', '1%', '--quiet']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/cachelab train/);
   });

@@ -2,26 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/workflow.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelab-markov-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const apacheLog = fileURLToPath(new URL('../../../../shared/traces/apache_logs.log', import.meta.url));
 const hasShared = fs.existsSync(apacheLog);
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 function logLine(client: string, path: string, second: number): string {
   return `${client} - - [17/May/2015:10:05:${String(second).padStart(2, '0')} +0000] "GET ${path} HTTP/1.1" 200 100 "-" "test"`;
@@ -53,7 +40,7 @@ fs.writeFileSync(small, requests.map(([c, p], i) => logLine(c, p, i)).join('\n')
 describe('cachelab markov eval', () => {
   it('counts predictions per client on a hand-worked access log (--json)', async () => {
     for (const predictor of ['naive', 'markov']) {
-      const r = await cli(['markov', 'eval', '--trace', small, '--predictor', predictor, '--top', '2', '--json']);
+      const r = await runCli(['markov', 'eval', '--trace', small, '--predictor', predictor, '--top', '2', '--json']);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const result = JSON.parse(r.stdout);
@@ -67,7 +54,7 @@ describe('cachelab markov eval', () => {
     // which the next request hits: 3 misses, 4 prefetches issued (after t=2..5), 3 useful.
     const alternating = path.join(dir, 'alternating.log');
     fs.writeFileSync(alternating, ['/', '/a.css', '/', '/a.css', '/', '/a.css'].map((p, i) => logLine('10.0.0.9', p, i)).join('\n') + '\n');
-    const r = await cli(['markov', 'eval', '--trace', alternating, '--prefetch', '--size', '1', '--threshold', '0.5', '--no-escape', '--json']);
+    const r = await runCli(['markov', 'eval', '--trace', alternating, '--prefetch', '--size', '1', '--threshold', '0.5', '--no-escape', '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).prefetch).toEqual({
       policy: 'lru',
@@ -87,51 +74,51 @@ describe('cachelab markov eval', () => {
       prefetchBytes: 400,
       extraBytes: 100,
     });
-    const text = await cli(['markov', 'eval', '--trace', alternating, '--prefetch', '--size', '1', '--threshold', '0.5', '--no-escape']);
+    const text = await runCli(['markov', 'eval', '--trace', alternating, '--prefetch', '--size', '1', '--threshold', '0.5', '--no-escape']);
     expect(text.stdout).toContain('0.00% demand-only → 50.00% with prefetch (+50.00 points)');
   });
 
   it('fails with exit code 1 and a clear message on bad values', async () => {
-    const noSize = await cli(['markov', 'eval', '--trace', small, '--prefetch']);
+    const noSize = await runCli(['markov', 'eval', '--trace', small, '--prefetch']);
     expect(noSize.code).toBe(1);
     expect(noSize.stderr).toMatch(/--prefetch needs --size/);
-    const badThreshold = await cli(['markov', 'eval', '--trace', small, '--threshold', '2']);
+    const badThreshold = await runCli(['markov', 'eval', '--trace', small, '--threshold', '2']);
     expect(badThreshold.code).toBe(1);
     expect(badThreshold.stderr).toMatch(/--threshold/);
-    const badOrder = await cli(['markov', 'eval', '--trace', small, '--order', '12']);
+    const badOrder = await runCli(['markov', 'eval', '--trace', small, '--order', '12']);
     expect(badOrder.code).toBe(1);
     expect(badOrder.stderr).toMatch(/order/);
-    const badUnordered = await cli(['markov', 'eval', '--trace', small, '--unordered', '1']);
+    const badUnordered = await runCli(['markov', 'eval', '--trace', small, '--unordered', '1']);
     expect(badUnordered.code).toBe(1);
     expect(badUnordered.stderr).toMatch(/unordered/);
-    const badWindow = await cli(['markov', 'eval', '--trace', small, '--recent-window', '-3']);
+    const badWindow = await runCli(['markov', 'eval', '--trace', small, '--recent-window', '-3']);
     expect(badWindow.code).toBe(1);
     expect(badWindow.stderr).toMatch(/--recent-window/);
   });
 
   it('passes the context options through to the model (--json options)', async () => {
     const args = ['--order-weight', '3', '--session-weight', '2', '--positions', '8', '--unordered', '4', '--skip', '3'];
-    const r = await cli(['markov', 'eval', '--trace', small, ...args, '--recent-window', '32', '--recent-scale', '2', '--recent-boost', '0.5', '--json']);
+    const r = await runCli(['markov', 'eval', '--trace', small, ...args, '--recent-window', '32', '--recent-scale', '2', '--recent-boost', '0.5', '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).options).toMatchObject({ orderWeight: 3, sessionWeight: 2, positions: 8, unordered: 4, skip: 3, recentWindow: 32, recentScale: 2, recentBoost: 0.5 });
-    const text = await cli(['markov', 'eval', '--trace', small, ...args]);
+    const text = await runCli(['markov', 'eval', '--trace', small, ...args]);
     expect(text.stdout).toContain('markov order 1 (blend, positions 8, unordered 4, skip 3)');
   });
 });
 
 describe.skipIf(!hasShared)('cachelab markov eval on apache_logs.log (needs ../shared/traces)', () => {
   it('reproduces the README baseline count with --predictor naive and beats it with PPM', async () => {
-    const naive = JSON.parse((await cli(['markov', 'eval', '--trace', apacheLog, '--predictor', 'naive', '--json'])).stdout);
+    const naive = JSON.parse((await runCli(['markov', 'eval', '--trace', apacheLog, '--predictor', 'naive', '--json'])).stdout);
     expect(naive.predictions).toBe(6856);
     expect(naive.top1Hits).toBe(3501);
-    const ppm = JSON.parse((await cli(['markov', 'eval', '--trace', apacheLog, '--order', '3', '--session-stats', '--json'])).stdout);
+    const ppm = JSON.parse((await runCli(['markov', 'eval', '--trace', apacheLog, '--order', '3', '--session-stats', '--json'])).stdout);
     expect(ppm.predictions).toBe(6856);
     expect(ppm.top1Accuracy).toBeGreaterThan(naive.top1Accuracy + 0.04);
   });
 
   it('the access-log preset flags give 4,091 of 6,856 (59.67%)', async () => {
     const flags = ['--order', '2', '--session-stats', '--session-weight', '2', '--positions', '8', '--unordered', '4', '--skip', '3', '--recent-window', '32', '--max-successors', '16'];
-    const r = JSON.parse((await cli(['markov', 'eval', '--trace', apacheLog, ...flags, '--json'])).stdout);
+    const r = JSON.parse((await runCli(['markov', 'eval', '--trace', apacheLog, ...flags, '--json'])).stdout);
     expect(r.predictions).toBe(6856);
     expect(r.top1Hits).toBe(4091);
   });

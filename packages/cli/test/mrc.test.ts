@@ -1,24 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/workflow.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelab-mrc-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 // 1 2 3 1 4 1 2: at 3 objects LRU misses 5, FIFO 6 (worked in replay.test.ts); at 4 objects
 // everything fits and only the 4 cold misses remain.
@@ -27,7 +14,7 @@ fs.writeFileSync(small, '1\n2\n3\n1\n4\n1\n2\n');
 
 describe('cachelab mrc', () => {
   it('--json: one point per policy and size, with hand-worked miss counts, on worker threads', async () => {
-    const r = await cli(['mrc', '--trace', small, '--policies', 'lru,fifo', '--sizes', '3,75%', '--workers', '2', '--json']);
+    const r = await runCli(['mrc', '--trace', small, '--policies', 'lru,fifo', '--sizes', '3,75%', '--workers', '2', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout);
@@ -37,16 +24,16 @@ describe('cachelab mrc', () => {
       ['lru', 3, 5],
       ['fifo', 3, 6],
     ]);
-    const full = JSON.parse((await cli(['mrc', '--trace', small, '--policies', 'lru,fifo', '--sizes', '4', '--workers', '0', '--json'])).stdout);
+    const full = JSON.parse((await runCli(['mrc', '--trace', small, '--policies', 'lru,fifo', '--sizes', '4', '--workers', '0', '--json'])).stdout);
     expect(full.points.map((p: { misses: number }) => p.misses)).toEqual([4, 4]);
   });
 
   it('worker threads know the policies other packages register (markov): same curve as in-thread', async () => {
     const args = ['mrc', '--trace', small, '--policies', 'lru,markov', '--sizes', '2,3,4', '--json'];
-    const threads = await cli([...args, '--workers', '2']);
+    const threads = await runCli([...args, '--workers', '2']);
     expect(threads.stderr).toBe('');
     expect(threads.code).toBe(0);
-    const inThread = await cli([...args, '--workers', '0']);
+    const inThread = await runCli([...args, '--workers', '0']);
     const misses = (r: { stdout: string }) => JSON.parse(r.stdout).points.map((p: { policy: string; capacity: number; misses: number }) => [p.policy, p.capacity, p.misses]);
     expect(misses(threads)).toEqual(misses(inThread));
     // at 4 objects everything fits: only the 4 cold misses, whatever the policy
@@ -57,7 +44,7 @@ describe('cachelab mrc', () => {
   });
 
   it('prints a table of miss ratios, policies as rows and sizes as columns', async () => {
-    const r = await cli(['mrc', '--trace', small, '--policies', 'lru,fifo', '--sizes', '50%,100%', '--workers', '0']);
+    const r = await runCli(['mrc', '--trace', small, '--policies', 'lru,fifo', '--sizes', '50%,100%', '--workers', '0']);
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe(`miss ratio, ${small}: 7 requests, 4 objects, sizes in objects`);
@@ -68,10 +55,10 @@ describe('cachelab mrc', () => {
   });
 
   it('rejects mixed units and unknown policies', async () => {
-    const mixed = await cli(['mrc', '--trace', small, '--policies', 'lru', '--sizes', '50%,1GB']);
+    const mixed = await runCli(['mrc', '--trace', small, '--policies', 'lru', '--sizes', '50%,1GB']);
     expect(mixed.code).toBe(1);
     expect(mixed.stderr).toContain('mix object counts and bytes');
-    const unknown = await cli(['mrc', '--trace', small, '--policies', 'lru,nosuch', '--sizes', '2', '--workers', '0']);
+    const unknown = await runCli(['mrc', '--trace', small, '--policies', 'lru,nosuch', '--sizes', '2', '--workers', '0']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('unknown policy "nosuch"');
   });

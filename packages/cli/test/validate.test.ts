@@ -1,22 +1,9 @@
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../src/main.js';
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers/workflow.js';
 
 describe('cachelab validate', () => {
   it('prints each check and exits 0 when all pass', async () => {
-    const r = await cli(['validate', '--requests', '8000']);
+    const r = await runCli(['validate', '--requests', '8000']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
@@ -26,7 +13,7 @@ describe('cachelab validate', () => {
   });
 
   it('--json prints the checks as data', async () => {
-    const r = await cli(['validate', '--json', '--seed', '7', '--requests', '8000']);
+    const r = await runCli(['validate', '--json', '--seed', '7', '--requests', '8000']);
     expect(r.code).toBe(0);
     const checks = JSON.parse(r.stdout) as { name: string; passed: boolean; detail: string }[];
     expect(checks).toHaveLength(10);
@@ -35,7 +22,7 @@ describe('cachelab validate', () => {
   });
 
   it('exits 1 and names the failed check when one fails', async () => {
-    const r = await cli(['validate', '--requests', '300']);
+    const r = await runCli(['validate', '--requests', '300']);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('FAIL  hit rate above 75% on a skewed workload');
     expect(r.stdout).toContain('9/10 checks passed');
@@ -43,7 +30,7 @@ describe('cachelab validate', () => {
   });
 
   it('rejects a bad --seed with a usage message', async () => {
-    const r = await cli(['validate', '--seed', 'abc']);
+    const r = await runCli(['validate', '--seed', 'abc']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/--seed must be a whole number/);
   });

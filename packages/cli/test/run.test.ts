@@ -216,7 +216,7 @@ describe('DQN training on several traces', () => {
 });
 
 describe('DQN training with the opt-in eviction-env options', () => {
-  it('records recentCandidates and regimeFeatures in agent.json; `dqn:@NAME` replays with them', async () => {
+  it('records recentCandidates, regimeFeatures and rewardShape in agent.json; `dqn:@NAME` replays with them', async () => {
     const dir = tempDir();
     const experiment = parseExperiment({
       traces: [{ path: 'traces/cache2k-web07.txt', name: 'web07', limit: 1500 }],
@@ -229,7 +229,7 @@ describe('DQN training with the opt-in eviction-env options', () => {
             trace: 'web07',
             size: '5%',
             config: { totalSteps: 120, learningStarts: 40, logInterval: 20, bufferSize: 500, batchSize: 8 },
-            env: { recentCandidates: 2, regimeFeatures: true },
+            env: { recentCandidates: 2, regimeFeatures: true, rewardShape: 'hyperbolic' },
           },
         ],
       },
@@ -238,7 +238,7 @@ describe('DQN training with the opt-in eviction-env options', () => {
     expect(run.failed).toEqual([]);
     const agent = JSON.parse(readFileSync(join(run.runDir, 'train-opt-s0', 'model', 'agent.json'), 'utf8'));
     expect(agent.spec.features).toBe(16);
-    expect(agent.env.settings).toEqual({ capacity: agent.env.settings.capacity, unit: 'objects', recentCandidates: 2, regimeFeatures: true });
+    expect(agent.env.settings).toEqual({ capacity: agent.env.settings.capacity, unit: 'objects', rewardShape: 'hyperbolic', recentCandidates: 2, regimeFeatures: true });
     const replayed = JSON.parse(readFileSync(join(run.runDir, 'web07-5pct-dqn-opt-s0', 'summary.json'), 'utf8'));
     expect(replayed.stats.requests).toBe(1500);
     expect(replayed.stats.misses).toBeGreaterThan(0);

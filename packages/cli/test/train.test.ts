@@ -2,32 +2,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/workflow.js';
 
 const web07 = fileURLToPath(new URL('../../../traces/cache2k-web07.txt', import.meta.url));
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelab-train-'));
 afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
-
 describe('cachelab train (smoke run on a tiny budget)', () => {
   it('trains the eviction agent and writes a loadable checkpoint with namespaced metrics', async () => {
     const model = path.join(out, 'model');
     const args = ['train', '--trace', web07, '--size', '10%', '--env', 'eviction', '--seed', '3', '--out', model];
-    const r = await cli([...args, '--steps', '800', '--learning-starts', '200', '--log-interval', '200', '--hidden-layers', '8', '--json', '--quiet']);
+    const r = await runCli([...args, '--steps', '800', '--learning-starts', '200', '--log-interval', '200', '--hidden-layers', '8', '--json', '--quiet']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
@@ -43,20 +29,20 @@ describe('cachelab train (smoke run on a tiny budget)', () => {
     expect(records[3]['charts/hit_ratio']).toBeGreaterThan(0);
   });
 
-  it('--recent-candidates and --regime-features are recorded in agent.json (16 features)', async () => {
+  it('--recent-candidates, --regime-features and --reward-shape are recorded in agent.json (16 features)', async () => {
     const model = path.join(out, 'model-options');
-    const args = ['train', '--trace', web07, '--size', '10%', '--seed', '3', '--out', model, '--recent-candidates', '1', '--regime-features'];
-    const r = await cli([...args, '--steps', '300', '--learning-starts', '100', '--log-interval', '100', '--hidden-layers', '8', '--json', '--quiet']);
+    const args = ['train', '--trace', web07, '--size', '10%', '--seed', '3', '--out', model, '--recent-candidates', '1', '--regime-features', '--reward-shape', 'hyperbolic'];
+    const r = await runCli([...args, '--steps', '300', '--learning-starts', '100', '--log-interval', '100', '--hidden-layers', '8', '--json', '--quiet']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const agent = JSON.parse(fs.readFileSync(path.join(model, 'agent.json'), 'utf8'));
     expect(agent.spec).toEqual({ layout: 'per-action', features: 16, actions: 8, hiddenLayers: [8] });
-    expect(agent.env.settings).toMatchObject({ candidates: 8, features: 16, recentCandidates: 1, regimeFeatures: true });
+    expect(agent.env.settings).toMatchObject({ candidates: 8, features: 16, recentCandidates: 1, regimeFeatures: true, rewardShape: 'hyperbolic' });
   });
 
   it('trains the cache-control agent (--env cache: windows through a CacheManager, Markov predictions)', async () => {
     const model = path.join(out, 'cache');
-    const r = await cli(['train', '--trace', web07, '--size', '1%', '--env', 'cache', '--window', '500', '--steps', '20', '--learning-starts', '8', '--train-frequency', '2', '--out', model, '--json', '--quiet']);
+    const r = await runCli(['train', '--trace', web07, '--size', '1%', '--env', 'cache', '--window', '500', '--steps', '20', '--learning-starts', '8', '--train-frequency', '2', '--out', model, '--json', '--quiet']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ env: 'cache', capacity: 204, steps: 20, updates: 6 });
@@ -72,7 +58,7 @@ describe('cachelab train (smoke run on a tiny budget)', () => {
     fs.writeFileSync(loop, Array.from({ length: 2_000 }, (_, i) => String(i % 100)).join('\n'));
     const model = path.join(out, 'model-mix');
     const args = ['train', '--trace', web07, '--trace', loop, '--size', '1%,10%', '--segment-steps', '100', '--seed', '2', '--out', model];
-    const r = await cli([...args, '--steps', '500', '--learning-starts', '100', '--log-interval', '100', '--hidden-layers', '8', '--json', '--quiet']);
+    const r = await runCli([...args, '--steps', '500', '--learning-starts', '100', '--log-interval', '100', '--hidden-layers', '8', '--json', '--quiet']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
@@ -90,17 +76,17 @@ describe('cachelab train (smoke run on a tiny budget)', () => {
   });
 
   it('refuses --segment-steps with one (trace, size) and several traces for the cache env', async () => {
-    const one = await cli(['train', '--trace', web07, '--size', '1%', '--segment-steps', '100', '--out', path.join(out, 'y'), '--quiet']);
+    const one = await runCli(['train', '--trace', web07, '--size', '1%', '--segment-steps', '100', '--out', path.join(out, 'y'), '--quiet']);
     expect(one.code).toBe(1);
     expect(one.stderr).toMatch(/--segment-steps applies only when training on several traces or sizes/);
-    const cache = await cli(['train', '--trace', web07, '--size', '1%,10%', '--env', 'cache', '--out', path.join(out, 'z'), '--quiet']);
+    const cache = await runCli(['train', '--trace', web07, '--size', '1%,10%', '--env', 'cache', '--out', path.join(out, 'z'), '--quiet']);
     expect(cache.code).toBe(1);
     expect(cache.stderr).toMatch(/--env cache trains on one trace at one size/);
     expect(fs.existsSync(path.join(out, 'y')) || fs.existsSync(path.join(out, 'z'))).toBe(false);
   });
 
   it('rejects a bad hyperparameter with the field and the accepted range', async () => {
-    const r = await cli(['train', '--trace', web07, '--size', '1%', '--out', path.join(out, 'x'), '--gamma', '1.5', '--quiet']);
+    const r = await runCli(['train', '--trace', web07, '--size', '1%', '--out', path.join(out, 'x'), '--gamma', '1.5', '--quiet']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/gamma must be in \[0, 1\], got 1.5/);
     expect(fs.existsSync(path.join(out, 'x'))).toBe(false);

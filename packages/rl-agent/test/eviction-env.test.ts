@@ -4,7 +4,7 @@ import { loadTrace } from '@cachelab/cache-core';
 import { describe, expect, it } from 'vitest';
 import { checkEnv } from '../src/env/checker.js';
 import type { Env, StepResult } from '../src/env/env.js';
-import { EvictionEnv } from '../src/env/eviction-env.js';
+import { EvictionEnv, evictionReward } from '../src/env/eviction-env.js';
 import { FEATURE_COUNT, F_PROBABILITY, F_VOTE_FIFO, F_VOTE_LRU } from '../src/env/features.js';
 import { TimeLimit } from '../src/env/wrappers.js';
 import { traceOf, zipfTrace } from './helpers/trace.js';
@@ -61,6 +61,32 @@ describe('EvictionEnv', () => {
     expect(steps.at(-1)!.info.hit_ratio).toBeCloseTo(1 / 7, 12);
     expect(steps.at(-1)!.observation.every((v) => v === 0)).toBe(true);
     expect(() => env.step(0)).toThrow(/reset/);
+  });
+
+  it('hyperbolic reward shape: −H/(H + d) on the same hand-worked trace, and recorded in settings', () => {
+    const env = new EvictionEnv(traceOf([0, 1, 2, 0, 3, 0, 1]), { capacity: 2, candidates: 2, horizonFactor: 1, rewardShape: 'hyperbolic' });
+    const steps = followExpert(env, F_VOTE_LRU);
+    // H = 2. Victim 0: d = 1 → −2/3. Victim 1: d = 3 (beyond H, linear gives 0) → −2/5.
+    // Victims 2 and 3 never return → 0.
+    const rewards = steps.map((s) => s.reward);
+    expect(rewards[0]).toBeCloseTo(-2 / 3, 12);
+    expect(rewards[1]).toBeCloseTo(-2 / 5, 12);
+    expect(rewards.slice(2)).toEqual([0, 0]);
+    expect(env.settings().rewardShape).toBe('hyperbolic');
+    expect(new EvictionEnv(traceOf([0, 1, 2]), { capacity: 2 }).settings()).not.toHaveProperty('rewardShape');
+    expect(() => new EvictionEnv(traceOf([0, 1, 2]), { capacity: 2, rewardShape: 'cubic' as never })).toThrow(/rewardShape must be one of linear, hyperbolic/);
+  });
+
+  it('evictionReward: both shapes are −1 at d = 0, 0 for a key never requested again, and never rise with d', () => {
+    for (const shape of ['linear', 'hyperbolic'] as const) {
+      expect(evictionReward(0, 10, shape)).toBe(-1);
+      expect(evictionReward(Infinity, 10, shape)).toBe(0);
+      const values = [0, 1, 5, 9, 10, 11, 40, 1000].map((d) => evictionReward(d, 10, shape));
+      for (let i = 1; i < values.length; i++) expect(values[i]!).toBeGreaterThanOrEqual(values[i - 1]!);
+    }
+    expect(evictionReward(10, 10, 'linear')).toBe(0);
+    expect(evictionReward(10, 10, 'hyperbolic')).toBe(-0.5);
+    expect(evictionReward(30, 10, 'hyperbolic')).toBe(-0.25);
   });
 
   it('byte mode: one request can need several decisions; capacity is never exceeded', () => {

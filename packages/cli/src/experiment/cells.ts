@@ -56,6 +56,7 @@ export interface DqnTrainCell {
   env: {
     candidates?: number;
     horizonFactor?: number;
+    rewardShape?: 'linear' | 'hyperbolic';
     maxEpisodeSteps?: number;
     segmentSteps?: number;
     recentCandidates?: number;

@@ -45,6 +45,7 @@ export async function trainCell(request: TrainRequest): Promise<TrainOutcome> {
     unit: cell.unit,
     ...(cell.env.candidates !== undefined ? { candidates: cell.env.candidates } : {}),
     ...(cell.env.horizonFactor !== undefined ? { horizonFactor: cell.env.horizonFactor } : {}),
+    ...(cell.env.rewardShape !== undefined && cell.env.rewardShape !== 'linear' ? { rewardShape: cell.env.rewardShape } : {}),
     // Opt-in env options: recorded in agent.json (which the `dqn:` policy rebuilds from) only when on.
     ...(cell.env.recentCandidates ? { recentCandidates: cell.env.recentCandidates } : {}),
     ...(cell.env.regimeFeatures ? { regimeFeatures: true } : {}),

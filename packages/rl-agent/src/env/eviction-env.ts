@@ -10,6 +10,8 @@
  *     reward = −max(0, 1 − d / H),   d = (position of v's next request) − t,
  * i.e. −1 for evicting an object requested again right away, falling linearly to 0 at a horizon of
  * H requests (never requested again: 0). H = horizonFactor × (resident objects at the decision).
+ * With rewardShape 'hyperbolic' the cost is −H / (H + d) instead: −1 at d = 0, −½ at d = H, and
+ * never exactly 0 for an object that returns, so victims beyond the horizon stay ordered by d.
  * Each evicted object that comes back soon is a miss the eviction caused; the shaping orders
  * victims the way Belady's optimum does (farthest next use is best) without rewarding cache hits
  * that no decision influenced. The policy itself never sees the future: its features are causal.
@@ -42,6 +44,12 @@ export interface EvictionEnvOptions {
   candidates?: number;
   /** Reward horizon as a multiple of the resident object count. Default 4 (see the README: 1 and 4 were compared). */
   horizonFactor?: number;
+  /**
+   * How the hindsight cost falls with the victim's distance d to its next request (see
+   * `evictionReward`): 'linear' (default) reaches 0 at the horizon; 'hyperbolic' halves at the
+   * horizon and keeps falling, so it still ranks victims that all return after the horizon.
+   */
+  rewardShape?: RewardShape;
   /** First and one-past-last request of the episode. Default the whole trace. */
   start?: number;
   end?: number;
@@ -68,7 +76,19 @@ export interface EvictionEnvOptions {
   reuseFeatures?: boolean;
 }
 
-export const EVICTION_ENV_DEFAULTS = { unit: 'objects' as CapacityUnit, candidates: 8, horizonFactor: 4 };
+export const EVICTION_ENV_DEFAULTS = { unit: 'objects' as CapacityUnit, candidates: 8, horizonFactor: 4, rewardShape: 'linear' as RewardShape };
+
+export const REWARD_SHAPES = ['linear', 'hyperbolic'] as const;
+export type RewardShape = (typeof REWARD_SHAPES)[number];
+
+/**
+ * Hindsight cost of evicting an object whose next request is `d` requests away (Infinity: never),
+ * with horizon `horizon` requests: linear −max(0, 1 − d/H), or hyperbolic −H/(H + d).
+ */
+export function evictionReward(d: number, horizon: number, shape: RewardShape): number {
+  if (shape === 'hyperbolic') return d === Infinity ? 0 : -horizon / (horizon + d);
+  return d >= horizon ? 0 : d / horizon - 1;
+}
 
 export class EvictionEnv implements Env {
   readonly actionSpace: Discrete;
@@ -76,6 +96,7 @@ export class EvictionEnv implements Env {
   readonly k: number;
   readonly unit: CapacityUnit;
   readonly horizonFactor: number;
+  readonly rewardShape: RewardShape;
   readonly recentCandidates: number;
   readonly regimeFeatures: boolean;
   readonly reuseFeatures: boolean;
@@ -110,6 +131,8 @@ export class EvictionEnv implements Env {
     if (!Number.isInteger(this.k) || this.k < 1) throw new RangeError(`candidates must be a positive integer, got ${this.k}`);
     if (!(options.capacity > 0)) throw new RangeError(`capacity must be > 0, got ${options.capacity}`);
     if (!(this.horizonFactor > 0)) throw new RangeError(`horizonFactor must be > 0, got ${this.horizonFactor}`);
+    this.rewardShape = options.rewardShape ?? EVICTION_ENV_DEFAULTS.rewardShape;
+    if (!REWARD_SHAPES.includes(this.rewardShape)) throw new RangeError(`rewardShape must be one of ${REWARD_SHAPES.join(', ')}, got ${String(this.rewardShape)}`);
     this.recentCandidates = options.recentCandidates ?? 0;
     this.regimeFeatures = options.regimeFeatures ?? false;
     this.reuseFeatures = options.reuseFeatures ?? false;
@@ -138,6 +161,7 @@ export class EvictionEnv implements Env {
       features: featureCount(this.featureOptions()),
       scorer: this.options.scorer ?? 'none',
       // The opt-in options are recorded only when on, so earlier models' agent.json is unchanged.
+      ...(this.rewardShape !== 'linear' ? { rewardShape: this.rewardShape } : {}),
       ...(this.recentCandidates > 0 ? { recentCandidates: this.recentCandidates } : {}),
       ...(this.regimeFeatures ? { regimeFeatures: true } : {}),
       ...(this.reuseFeatures ? { reuseFeatures: true } : {}),
@@ -180,7 +204,7 @@ export class EvictionEnv implements Env {
     const victim = this.cache.candidates[action]!;
     const d = this.distanceToNextUse(victim);
     const horizon = this.horizonFactor * Math.max(this.cache.count, 1);
-    const reward = d >= horizon ? 0 : d / horizon - 1;
+    const reward = evictionReward(d, horizon, this.rewardShape);
     if (this.pendingCount === this.pending.length) throw new Error('more than 64 evictions for one request');
     this.pending[this.pendingCount++] = victim;
     this.pendingFreed += this.cache.sizeOf(victim);

@@ -29,15 +29,32 @@ describe('cachelab train (smoke run on a tiny budget)', () => {
     expect(records[3]['charts/hit_ratio']).toBeGreaterThan(0);
   });
 
-  it('--recent-candidates, --regime-features and --reward-shape are recorded in agent.json (16 features)', async () => {
+  it('--recent-candidates, --regime-features, --reward-shape and --decay-features are recorded in agent.json (20 features)', async () => {
     const model = path.join(out, 'model-options');
-    const args = ['train', '--trace', web07, '--size', '10%', '--seed', '3', '--out', model, '--recent-candidates', '1', '--regime-features', '--reward-shape', 'hyperbolic'];
+    const args = ['train', '--trace', web07, '--size', '10%', '--seed', '3', '--out', model, '--recent-candidates', '1', '--regime-features', '--reward-shape', 'hyperbolic', '--decay-features'];
     const r = await runCli([...args, '--steps', '300', '--learning-starts', '100', '--log-interval', '100', '--hidden-layers', '8', '--json', '--quiet']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const agent = JSON.parse(fs.readFileSync(path.join(model, 'agent.json'), 'utf8'));
-    expect(agent.spec).toEqual({ layout: 'per-action', features: 16, actions: 8, hiddenLayers: [8] });
-    expect(agent.env.settings).toMatchObject({ candidates: 8, features: 16, recentCandidates: 1, regimeFeatures: true, rewardShape: 'hyperbolic' });
+    expect(agent.spec).toEqual({ layout: 'per-action', features: 20, actions: 8, hiddenLayers: [8] });
+    expect(agent.env.settings).toMatchObject({ candidates: 8, features: 20, recentCandidates: 1, regimeFeatures: true, rewardShape: 'hyperbolic', decayFeatures: true });
+    // `dqn:DIR` rebuilds the same 20-feature rows from agent.json (a mismatch would be a ConfigError).
+    const replayed = await runCli(['replay', '--trace', web07, '--policy', `dqn:${model}`, '--size', '10%', '--json']);
+    expect(replayed.stderr).toBe('');
+    expect(replayed.code).toBe(0);
+    expect(JSON.parse(replayed.stdout)).toMatchObject({ requests: 76118, capacity: 2048 });
+  });
+
+  it('replays `dqn-select:` over trained models, and names the model whose candidate rows differ', async () => {
+    const model = path.join(out, 'model');
+    const wide = path.join(out, 'model-options');
+    const r = await runCli(['replay', '--trace', web07, '--policy', `dqn-select:${model},${model}`, '--size', '10%', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ requests: 76118, capacity: 2048 });
+    const mixed = await runCli(['replay', '--trace', web07, '--policy', `dqn-select:${model},${wide}`, '--size', '10%']);
+    expect(mixed.code).toBe(1);
+    expect(mixed.stderr).toMatch(/model 2 was trained with candidate settings/);
   });
 
   it('trains the cache-control agent (--env cache: windows through a CacheManager, Markov predictions)', async () => {

@@ -1,9 +1,11 @@
 /**
  * @cachelab/rl-agent: Gym-style cache environments and a DQN on TensorFlow.js that learns
- * eviction policies. Importing the package registers the `dqn:DIR` and `dqn-guard:DIR` policy resolvers.
+ * eviction policies. Importing the package registers the `dqn:DIR`, `dqn-guard:DIR` and
+ * `dqn-select:DIR1,DIR2,…` policy resolvers.
  */
 import { registerGuardedLearnedPolicy } from './guarded-policy.js';
 import { registerLearnedPolicy } from './learned-policy.js';
+import { registerSelectedPolicy } from './selected-policy.js';
 
 export * from './backend.js';
 export * from './env/spaces.js';
@@ -27,7 +29,9 @@ export * from './dqn/train.js';
 export * from './policy-names.js';
 export * from './learned-policy.js';
 export * from './guarded-policy.js';
+export * from './selected-policy.js';
 export * from './controller.js';
 
 registerLearnedPolicy();
 registerGuardedLearnedPolicy();
+registerSelectedPolicy();

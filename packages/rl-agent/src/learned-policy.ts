@@ -7,8 +7,8 @@ import { ConfigError, registerPolicyResolver, type PolicyOptions } from '@cachel
 import seedrandom from 'seedrandom';
 import { loadForward } from './dqn/checkpoint.js';
 import type { QForward } from './dqn/forward.js';
-import { CandidateCache } from './env/candidate-cache.js';
-import { featureCount, type AccessScorer } from './env/features.js';
+import { CandidateCache, type VictimChooser } from './env/candidate-cache.js';
+import { featureCount, type AccessScorer, type FeatureOptions } from './env/features.js';
 import { markovAccessScorer } from './env/markov-scorer.js';
 import { DQN_POLICY_PREFIX } from './policy-names.js';
 
@@ -18,12 +18,27 @@ export function createLearnedPolicy(dir: string, options: PolicyOptions): Candid
   if (options.params && Object.keys(options.params).length > 0) {
     throw new ConfigError('params', `dqn:${dir} takes no parameters (got ${Object.keys(options.params).join(', ')}); settings come from the model's agent.json`);
   }
+  const model = loadEvictionModel(dir);
+  return learnedPolicyFromForward(`dqn:${dir}`, model.forward, options, model.markovScorer ? markovAccessScorer() : undefined, model.envOptions);
+}
+
+/** A trained eviction model: its forward pass and what its candidate rows need. */
+export interface EvictionModel {
+  forward: QForward;
+  envOptions: LearnedEnvOptions;
+  /** The access_probability feature comes from a Markov predictor (one per cache: it learns that cache's stream). */
+  markovScorer: boolean;
+}
+
+/** Loads the checkpoint in `dir`; a ConfigError unless it is an eviction model whose width matches its agent.json settings. */
+export function loadEvictionModel(dir: string): EvictionModel {
   const { forward, meta } = loadForward(dir);
   const settings = meta.env.settings;
   const envOptions: LearnedEnvOptions = {
     recentCandidates: typeof settings.recentCandidates === 'number' ? settings.recentCandidates : 0,
     regimeFeatures: settings.regimeFeatures === true,
     reuseFeatures: settings.reuseFeatures === true,
+    decayFeatures: settings.decayFeatures === true,
   };
   const expected = featureCount(envOptions);
   if (meta.env.kind !== 'eviction' || meta.spec.layout !== 'per-action' || meta.spec.features !== expected) {
@@ -33,14 +48,12 @@ export function createLearnedPolicy(dir: string, options: PolicyOptions): Candid
         `an eviction policy needs a model trained with --env eviction (${expected} candidate features for its agent.json settings)`,
     );
   }
-  return learnedPolicyFromForward(`dqn:${dir}`, forward, options, settings.scorer === 'markov' ? markovAccessScorer() : undefined, envOptions);
+  return { forward, envOptions, markovScorer: settings.scorer === 'markov' };
 }
 
 /** The eviction-env options a learned policy must rebuild (from agent.json; defaults: off). */
-export interface LearnedEnvOptions {
+export interface LearnedEnvOptions extends FeatureOptions {
   recentCandidates?: number;
-  regimeFeatures?: boolean;
-  reuseFeatures?: boolean;
 }
 
 /** The policy around an in-memory forward pass (also used right after training). */
@@ -53,11 +66,11 @@ export function learnedPolicyFromForward(
 ): CandidateCache {
   const regimeFeatures = envOptions.regimeFeatures ?? false;
   const reuseFeatures = envOptions.reuseFeatures ?? false;
-  const expected = featureCount({ regimeFeatures, reuseFeatures });
+  const decayFeatures = envOptions.decayFeatures ?? false;
+  const expected = featureCount({ regimeFeatures, reuseFeatures, decayFeatures });
   if (forward.spec.features !== expected) {
     throw new ConfigError('policy', `${name}: the model reads ${forward.spec.features} features, the env options give ${expected}`);
   }
-  const obs = new Float32Array(forward.spec.actions * forward.spec.features);
   return new CandidateCache(
     {
       name,
@@ -68,14 +81,24 @@ export function learnedPolicyFromForward(
       recentCandidates: envOptions.recentCandidates ?? 0,
       regimeFeatures,
       reuseFeatures,
+      decayFeatures,
       ...(scorer ? { scorer } : {}),
     },
-    (cache) => {
-      cache.sampleCandidates();
-      cache.writeFeatures(obs);
-      return cache.candidates[forward.argmax(obs)]!;
-    },
+    learnedChooser(forward),
   );
+}
+
+/**
+ * The model's decision on any CandidateCache with matching features: sample K candidates, write
+ * their rows into a buffer owned by the chooser, evict the argmax.
+ */
+export function learnedChooser(forward: QForward): VictimChooser {
+  const obs = new Float32Array(forward.spec.actions * forward.spec.features);
+  return (cache) => {
+    cache.sampleCandidates();
+    cache.writeFeatures(obs);
+    return cache.candidates[forward.argmax(obs)]!;
+  };
 }
 
 let registered = false;

@@ -8,7 +8,16 @@
 export const DQN_POLICY_PREFIX = 'dqn';
 /** `dqn-guard:DIR`: the same model behind a LeCaR regret guard (guarded-policy.ts). */
 export const DQN_GUARD_POLICY_PREFIX = 'dqn-guard';
-export const LEARNED_POLICY_PREFIXES = [DQN_POLICY_PREFIX, DQN_GUARD_POLICY_PREFIX] as const;
+/** `dqn-select:DIR1,DIR2,…`: several models and LRU, following the best recent shadow cache (selected-policy.ts). */
+export const DQN_SELECT_POLICY_PREFIX = 'dqn-select';
+export const LEARNED_POLICY_PREFIXES = [DQN_POLICY_PREFIX, DQN_GUARD_POLICY_PREFIX, DQN_SELECT_POLICY_PREFIX] as const;
+
+/** The model directories of a `dqn-select:` spec: comma-separated, blanks trimmed; an Error for an empty entry. */
+export function splitModelList(spec: string): string[] {
+  const parts = spec.split(',').map((part) => part.trim());
+  if (parts.some((part) => part.length === 0)) throw new Error(`"${spec}": expected comma-separated model directories, one of them is empty`);
+  return parts;
+}
 
 /** Whether `name` is `PREFIX:…` for one of LEARNED_POLICY_PREFIXES. */
 export function isLearnedPolicyName(name: string): boolean {

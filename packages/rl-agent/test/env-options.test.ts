@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { CandidateCache, type VictimChooser } from '../src/env/candidate-cache.js';
 import { checkEnv } from '../src/env/checker.js';
 import { EvictionEnv } from '../src/env/eviction-env.js';
-import { FEATURE_COUNT, F_AGE, F_QUICK_RETURN_LRU_SHARE, F_QUICK_RETURN_RATIO, featureCount } from '../src/env/features.js';
+import { DECAY_SCALES, FEATURE_COUNT, F_AGE, F_QUICK_RETURN_LRU_SHARE, F_QUICK_RETURN_RATIO, featureCount } from '../src/env/features.js';
 import { traceOf, zipfTrace } from './helpers/trace.js';
 
 function cache(
-  options: { capacity: number; candidates: number; recentCandidates?: number; regimeFeatures?: boolean; reuseFeatures?: boolean },
+  options: { capacity: number; candidates: number; recentCandidates?: number; regimeFeatures?: boolean; reuseFeatures?: boolean; decayFeatures?: boolean },
   chooser: VictimChooser,
 ): CandidateCache {
   return new CandidateCache({ name: 'test', rng: seedrandom('1'), keySpace: 64, ...options }, chooser);
@@ -141,5 +141,43 @@ describe('eviction env options (opt-in; defaults unchanged)', () => {
     const obs = new Float32Array(16);
     c.writeFeatures(obs);
     expect(obs[14]).toBeCloseTo(Math.log2(1 + 2 / 1) / 6, 6);
+  });
+
+  it('decayFeatures, hand-worked: counts decayed at four time scales, read as log2 values', () => {
+    // Requests at clock 1..6: 0 1 0 2 0 1 (capacity 4, no eviction). A request decays its key's
+    // counts over the gap since the key's previous request with τ = scale × residents at that
+    // moment, then adds 1; the decision reads them decayed to now (clock 6, 3 residents).
+    const feature = (c: number) => Math.max(0, Math.min(1, (Math.log2(c + 2 ** -10) + 10) / 20));
+    const expected = DECAY_SCALES.map((s) => {
+      // key 0: 1 at clock 1; at clock 3 (2 residents): 1·e^(−2/2s) + 1; at clock 5 (3 residents): ·e^(−2/3s) + 1; now: ·e^(−1/3s)
+      const key0 = ((Math.exp(-2 / (2 * s)) + 1) * Math.exp(-2 / (3 * s)) + 1) * Math.exp(-1 / (3 * s));
+      // key 1: 1 at clock 2; at clock 6 (3 residents): e^(−4/3s) + 1; read at once
+      const key1 = Math.exp(-4 / (3 * s)) + 1;
+      // key 2: 1 at clock 4; now: e^(−2/3s)
+      const key2 = Math.exp(-2 / (3 * s));
+      return [key0, key1, key2].map(feature);
+    });
+    for (const [regimeFeatures, reuseFeatures, at] of [[false, false, 14], [true, true, 18]] as const) {
+      const c = cache({ capacity: 4, candidates: 3, regimeFeatures, reuseFeatures, decayFeatures: true }, () => 0);
+      admit(c, [0, 1, 0, 2, 0, 1]);
+      const F = featureCount({ regimeFeatures, reuseFeatures, decayFeatures: true });
+      expect(F).toBe(at + 4);
+      c.candidates.set([0, 1, 2]);
+      const obs = new Float32Array(3 * F);
+      c.writeFeatures(obs);
+      for (let j = 0; j < DECAY_SCALES.length; j++) {
+        for (let i = 0; i < 3; i++) expect(obs[i * F + at + j]).toBeCloseTo(expected[j]![i]!, 6);
+      }
+    }
+    // A count of exactly 1 reads 0.5; a long-dead key reads 0.
+    expect(feature(1)).toBeCloseTo(0.5, 3);
+    expect(feature(Math.exp(-50))).toBe(0);
+  });
+
+  it('decayFeatures: recorded in agent.json settings and the observation width', () => {
+    const env = new EvictionEnv(traceOf([0, 1, 2, 3]), { capacity: 2, decayFeatures: true });
+    expect(env.observationSpace.shape).toEqual([8, 18]);
+    expect(env.settings()).toMatchObject({ features: 18, decayFeatures: true });
+    expect(new EvictionEnv(traceOf([0, 1, 2, 3]), { capacity: 2 }).settings()).not.toHaveProperty('decayFeatures');
   });
 });

@@ -45,6 +45,18 @@ export interface ReplayStats {
   prefetchAccuracy: number;
 }
 
+/**
+ * Admits `key` after its lookup missed: evicts until it fits, then inserts. Returns false (and
+ * changes nothing) for an object larger than the whole cache, which is not admitted (libCacheSim
+ * semantics). The replay loop's admission step, for policies that drive inner caches themselves.
+ */
+export function admitAfterMiss(policy: EvictionPolicy, key: number, size: number, next: number, capacity = policy.capacity): boolean {
+  if (size > capacity) return false;
+  while (policy.used + size > capacity && policy.count > 0) policy.evict(key, size);
+  policy.insert(key, size, next);
+  return true;
+}
+
 export class Replayer {
   private requests = 0;
   private hits = 0;
@@ -106,12 +118,7 @@ export class Replayer {
   }
 
   private admit(key: number, size: number, next: number, capacity: number): boolean {
-    // An object larger than the whole cache is not admitted (libCacheSim semantics).
-    if (size > capacity) return false;
-    const policy = this.policy;
-    while (policy.used + size > capacity && policy.count > 0) policy.evict(key, size);
-    policy.insert(key, size, next);
-    return true;
+    return admitAfterMiss(this.policy, key, size, next, capacity);
   }
 
   private prefetch(prefetcher: Prefetcher, current: number, counted: boolean): void {

@@ -35,6 +35,7 @@ export interface TrainFlags extends TraceFlags {
   recentCandidates?: number;
   regimeFeatures?: boolean;
   reuseFeatures?: boolean;
+  decayFeatures?: boolean;
   segmentSteps?: number;
   maxEpisodeSteps?: number;
   resume?: boolean;
@@ -115,6 +116,7 @@ export function register(program: Command): void {
     .option('--recent-candidates <n>', 'eviction env: newest admissions among the candidates, after the LRU tail and FIFO head (default 0)', parsePositiveInt('--recent-candidates'))
     .option('--regime-features', 'eviction env: append the whole-cache regime features (quick-return ratio, LRU share of quick returns)')
     .option('--reuse-features', 'eviction env: append the per-candidate reuse-interval features (gap between its last two requests, and how overdue its return is)')
+    .option('--decay-features', 'eviction env: append the per-candidate decayed request counts (time constants 1, 4, 16 and 64 resident counts)')
     .option('--segment-steps <n>', 'eviction env with several traces or sizes: decisions per turn before the next (trace, size) (default: whole episodes)', parsePositiveInt('--segment-steps'))
     .option('--window <w>', 'cache env: requests per step (default 1000)', parsePositiveInt('--window'))
     .option('--max-episode-steps <n>', 'truncate episodes after n steps (TimeLimit)', parsePositiveInt('--max-episode-steps'))
@@ -240,6 +242,7 @@ function buildEnv(
       ...(flags.recentCandidates !== undefined ? { recentCandidates: flags.recentCandidates } : {}),
       ...(flags.regimeFeatures ? { regimeFeatures: true } : {}),
       ...(flags.reuseFeatures ? { reuseFeatures: true } : {}),
+      ...(flags.decayFeatures ? { decayFeatures: true } : {}),
       ...(flags.maxEpisodeSteps !== undefined ? { maxEpisodeSteps: flags.maxEpisodeSteps } : {}),
       ...(flags.segmentSteps !== undefined ? { segmentSteps: flags.segmentSteps } : {}),
     });

@@ -62,6 +62,7 @@ export interface DqnTrainCell {
     recentCandidates?: number;
     regimeFeatures?: boolean;
     reuseFeatures?: boolean;
+    decayFeatures?: boolean;
   };
 }
 

@@ -50,6 +50,7 @@ export async function trainCell(request: TrainRequest): Promise<TrainOutcome> {
     ...(cell.env.recentCandidates ? { recentCandidates: cell.env.recentCandidates } : {}),
     ...(cell.env.regimeFeatures ? { regimeFeatures: true } : {}),
     ...(cell.env.reuseFeatures ? { reuseFeatures: true } : {}),
+    ...(cell.env.decayFeatures ? { decayFeatures: true } : {}),
   };
   if (request.traces.length === 0) throw new Error(`${cell.id}: no training trace`);
   if (cell.env.segmentSteps !== undefined && request.traces.length === 1) {

@@ -15,7 +15,7 @@ import type { Cell, DqnTrainCell, ReplayCell } from './cells.js';
 import { type TraceRef, tracePath } from './cells.js';
 import { UnsupportedCellError } from './errors.js';
 import { trainCell } from './dqn-train.js';
-import { isLearnedPolicyName, trainedModelRef } from './learned-names.js';
+import { isLearnedPolicyName, resolveTrainedModels } from './learned-names.js';
 import { importRlAgent } from './optional-packages.js';
 import { createCellPrefetcher } from './prefetch.js';
 import { type LoadedTrace, getTrace } from './trace-cache.js';
@@ -91,11 +91,9 @@ function traceFacts(context: RunContext, ref: TraceRef, trace: LoadedTrace) {
   };
 }
 
-/** `dqn:@NAME` (and `dqn-guard:@NAME`) refers to the model trained by the experiment's own `dqn.train` entry NAME (same seed). */
+/** `dqn:@NAME` (and `dqn-guard:@NAME`, `dqn-select:@A,@B`) refers to the model trained by the experiment's own `dqn.train` entry NAME (same seed). */
 export function resolvePolicyName(context: RunContext, cell: ReplayCell): string {
-  const ref = trainedModelRef(cell.policy.name);
-  if (!ref) return cell.policy.name;
-  return `${ref.prefix}:${join(context.runDir, `train-${ref.model}-s${cell.seed}`, 'model')}`;
+  return resolveTrainedModels(cell.policy.name, (model) => join(context.runDir, `train-${model}-s${cell.seed}`, 'model'));
 }
 
 async function runReplay(context: RunContext, cell: ReplayCell, trace: LoadedTrace, dir: string, signal: AbortSignal): Promise<CellResult> {

@@ -15,7 +15,7 @@ import { writeJsonFile } from '../util/json.js';
 import { createProgress } from '../util/progress.js';
 import { type Cell, expandCells, traceRefs } from './cells.js';
 import { assertPoliciesKnown } from './check-policies.js';
-import { isLearnedPolicyName, trainedModelRef } from './learned-names.js';
+import { isLearnedPolicyName, trainedModelNames } from './learned-names.js';
 import { type RunContext, executeCell, isCellComplete } from './execute-cell.js';
 import { tfBackendName } from './optional-packages.js';
 import type { Experiment } from './schema.js';
@@ -104,9 +104,9 @@ export async function runExperiment(name: string, experiment: Experiment, option
     for (const phase of phases) {
       const runnable: Cell[] = [];
       for (const cell of phase) {
-        const ref = cell.kind === 'replay' ? trainedModelRef(cell.policy.name) : null;
-        const dependency = ref ? `train-${ref.model}-s${cell.seed}` : null;
-        if (dependency && trainFailed.has(dependency)) onSettled({ id: cell.id, message: `its model ${dependency} failed to train`, code: 'DEPENDENCY' });
+        const models = cell.kind === 'replay' ? trainedModelNames(cell.policy.name) : [];
+        const failedDependency = models.map((model) => `train-${model}-s${cell.seed}`).find((id) => trainFailed.has(id));
+        if (failedDependency) onSettled({ id: cell.id, message: `its model ${failedDependency} failed to train`, code: 'DEPENDENCY' });
         else runnable.push(cell);
       }
       const workers = Math.min(options.workers ?? availableParallelism(), runnable.length);

@@ -7,7 +7,7 @@
  */
 import { ConfigError, LOG_SESSIONS, TRACE_FORMATS } from '@cachelab/cache-core';
 import { z } from 'zod';
-import { trainedModelRef } from './learned-names.js';
+import { trainedModelNames } from './learned-names.js';
 
 const paramValue = z.union([z.number(), z.string(), z.boolean()]);
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-" only');
@@ -93,6 +93,8 @@ export const dqnTrainSpecSchema = z.strictObject({
       regimeFeatures: z.boolean().optional(),
       /** Append the per-candidate reuse-interval features (reuse_interval, reuse_overdue) to every row (default false). */
       reuseFeatures: z.boolean().optional(),
+      /** Append the per-candidate decayed request counts (four time scales) to every row (default false). */
+      decayFeatures: z.boolean().optional(),
     })
     .default({}),
 });
@@ -180,9 +182,14 @@ function checkReferences(experiment: Experiment): Experiment {
   });
   experiment.policies.forEach((policy, i) => {
     const policyName = typeof policy === 'string' ? policy : policy.name;
-    const ref = trainedModelRef(policyName);
-    if (ref && !trainNames.has(ref.model)) {
-      throw new ConfigError(`policies[${i}]`, `"${policyName}" names no entry of dqn.train`);
+    let models: string[];
+    try {
+      models = trainedModelNames(policyName);
+    } catch (error) {
+      throw new ConfigError(`policies[${i}]`, (error as Error).message);
+    }
+    for (const model of models) {
+      if (!trainNames.has(model)) throw new ConfigError(`policies[${i}]`, `"${policyName}": @${model} names no entry of dqn.train`);
     }
   });
   return experiment;

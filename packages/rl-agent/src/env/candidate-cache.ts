@@ -35,11 +35,15 @@ import {
   F_VOTE_S3FIFO,
   F_QUICK_RETURN_LRU_SHARE,
   F_QUICK_RETURN_RATIO,
+  DECAY_SCALES,
+  decayFeatureOffset,
   featureCount,
   reuseFeatureOffset,
 } from './features.js';
 
 const NIL = -1;
+/** 2⁻¹⁰: the decayed count read as feature value 0 (see DECAY_FEATURES). */
+const DECAY_FLOOR = 2 ** -10;
 const RESIDENT = 1;
 const EVICTED_BEFORE = 2;
 const GHOST_RETURN = 4;
@@ -67,6 +71,8 @@ export interface CandidateCacheOptions {
   regimeFeatures?: boolean;
   /** Append REUSE_FEATURES (after the regime features) to every candidate row. Default false. */
   reuseFeatures?: boolean;
+  /** Append DECAY_FEATURES (last) to every candidate row. Default false. */
+  decayFeatures?: boolean;
 }
 
 export class CandidateCache implements EvictionPolicy {
@@ -77,10 +83,13 @@ export class CandidateCache implements EvictionPolicy {
   readonly recent: number;
   readonly regimeFeatures: boolean;
   readonly reuseFeatures: boolean;
+  readonly decayFeatures: boolean;
   /** Features per candidate row (featureCount of the options). */
   readonly features: number;
   /** Row index of the first reuse feature. */
   private readonly reuseOffset: number;
+  /** Row index of the first decay feature. */
+  private readonly decayOffset: number;
   used = 0;
   count = 0;
   /** Requests seen (the clock of every time feature). */
@@ -101,6 +110,8 @@ export class CandidateCache implements EvictionPolicy {
   private lastAccess: Float64Array;
   /** The request before the last one (0: fewer than two requests so far). */
   private prevAccess: Float64Array;
+  /** DECAY_SCALES.length decayed counts per key (key-major), as of the key's last access. */
+  private decayed: Float64Array;
   private admitted: Float64Array;
   private evictedAt: Float64Array;
   private freq: Uint32Array;
@@ -127,8 +138,11 @@ export class CandidateCache implements EvictionPolicy {
     if (!(Number.isInteger(this.recent) && this.recent >= 0)) throw new RangeError(`${options.name}: recentCandidates must be a non-negative integer, got ${this.recent}`);
     this.regimeFeatures = options.regimeFeatures ?? false;
     this.reuseFeatures = options.reuseFeatures ?? false;
-    this.features = featureCount({ regimeFeatures: this.regimeFeatures, reuseFeatures: this.reuseFeatures });
-    this.reuseOffset = reuseFeatureOffset({ regimeFeatures: this.regimeFeatures });
+    this.decayFeatures = options.decayFeatures ?? false;
+    const featureOptions = { regimeFeatures: this.regimeFeatures, reuseFeatures: this.reuseFeatures, decayFeatures: this.decayFeatures };
+    this.features = featureCount(featureOptions);
+    this.reuseOffset = reuseFeatureOffset(featureOptions);
+    this.decayOffset = decayFeatureOffset(featureOptions);
     this.rng = options.rng;
     this.scorer = options.scorer;
     this.chooser = chooser;
@@ -139,6 +153,7 @@ export class CandidateCache implements EvictionPolicy {
     const n = Math.max(options.keySpace ?? 1024, 16);
     this.lastAccess = new Float64Array(n);
     this.prevAccess = new Float64Array(n);
+    this.decayed = new Float64Array(this.decayFeatures ? n * DECAY_SCALES.length : 0);
     this.admitted = new Float64Array(n);
     this.evictedAt = new Float64Array(n);
     this.freq = new Uint32Array(n);
@@ -164,6 +179,7 @@ export class CandidateCache implements EvictionPolicy {
     this.scorer?.observe(key);
     const hit = (this.flags[key]! & RESIDENT) !== 0;
     this.missRatio += MISS_EMA * ((hit ? 0 : 1) - this.missRatio);
+    if (this.decayFeatures) this.countDecayed(key);
     this.prevAccess[key] = this.lastAccess[key]!;
     this.lastAccess[key] = this.clock;
     if (hit) {
@@ -321,6 +337,27 @@ export class CandidateCache implements EvictionPolicy {
         obs[row + F_QUICK_RETURN_LRU_SHARE] = this.quickReturnLruShare;
       }
       if (this.reuseFeatures) this.writeReuse(obs, row + this.reuseOffset, c[i]!, clock, scale);
+      if (this.decayFeatures) this.writeDecayed(obs, row + this.decayOffset, c[i]!, clock, scale);
+    }
+  }
+
+  /** Decays `key`'s counts from its last access to now (this.clock) and adds this request. */
+  private countDecayed(key: number): void {
+    const gap = this.clock - this.lastAccess[key]!;
+    const scale = Math.max(this.count, 1);
+    const base = key * DECAY_SCALES.length;
+    for (let j = 0; j < DECAY_SCALES.length; j++) {
+      this.decayed[base + j] = this.decayed[base + j]! * Math.exp(-gap / (DECAY_SCALES[j]! * scale)) + 1;
+    }
+  }
+
+  /** DECAY_FEATURES of `key` at obs[at..] (see features.ts). */
+  private writeDecayed(obs: Float32Array, at: number, key: number, clock: number, scale: number): void {
+    const gap = clock - this.lastAccess[key]!;
+    const base = key * DECAY_SCALES.length;
+    for (let j = 0; j < DECAY_SCALES.length; j++) {
+      const c = this.decayed[base + j]! * Math.exp(-gap / (DECAY_SCALES[j]! * scale));
+      obs[at + j] = Math.max(0, Math.min(1, (Math.log2(c + DECAY_FLOOR) + 10) / 20));
     }
   }
 
@@ -425,6 +462,11 @@ export class CandidateCache implements EvictionPolicy {
     };
     this.lastAccess = grow(this.lastAccess, 0);
     this.prevAccess = grow(this.prevAccess, 0);
+    if (this.decayFeatures) {
+      const decayed = new Float64Array(n * DECAY_SCALES.length);
+      decayed.set(this.decayed);
+      this.decayed = decayed;
+    }
     this.admitted = grow(this.admitted, 0);
     this.evictedAt = grow(this.evictedAt, 0);
     this.freq = grow(this.freq, 0);

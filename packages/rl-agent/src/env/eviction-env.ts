@@ -31,7 +31,7 @@ import {
 import seedrandom, { type PRNG } from 'seedrandom';
 import { CandidateCache } from './candidate-cache.js';
 import type { Env, Info, ResetResult, StepResult } from './env.js';
-import { featureCount } from './features.js';
+import { featureCount, type FeatureOptions } from './features.js';
 import { markovAccessScorer } from './markov-scorer.js';
 import { Box, Discrete } from './spaces.js';
 
@@ -74,6 +74,11 @@ export interface EvictionEnvOptions {
    * regime features: 2 more features. Default false.
    */
   reuseFeatures?: boolean;
+  /**
+   * Append the per-candidate DECAY_FEATURES (exponentially decayed request counts at four time
+   * scales, after LRFU and LRB) after every other feature. Default false.
+   */
+  decayFeatures?: boolean;
 }
 
 export const EVICTION_ENV_DEFAULTS = { unit: 'objects' as CapacityUnit, candidates: 8, horizonFactor: 4, rewardShape: 'linear' as RewardShape };
@@ -100,6 +105,7 @@ export class EvictionEnv implements Env {
   readonly recentCandidates: number;
   readonly regimeFeatures: boolean;
   readonly reuseFeatures: boolean;
+  readonly decayFeatures: boolean;
   private readonly start: number;
   private readonly end: number;
   /** Position of each key's next request, as of its latest request replayed. */
@@ -136,6 +142,7 @@ export class EvictionEnv implements Env {
     this.recentCandidates = options.recentCandidates ?? 0;
     this.regimeFeatures = options.regimeFeatures ?? false;
     this.reuseFeatures = options.reuseFeatures ?? false;
+    this.decayFeatures = options.decayFeatures ?? false;
     if (!(Number.isInteger(this.recentCandidates) && this.recentCandidates >= 0 && this.recentCandidates <= Math.max(this.k - 2, 0))) {
       throw new RangeError(`recentCandidates must be an integer in [0, candidates − 2 = ${Math.max(this.k - 2, 0)}], got ${this.recentCandidates}`);
     }
@@ -165,11 +172,12 @@ export class EvictionEnv implements Env {
       ...(this.recentCandidates > 0 ? { recentCandidates: this.recentCandidates } : {}),
       ...(this.regimeFeatures ? { regimeFeatures: true } : {}),
       ...(this.reuseFeatures ? { reuseFeatures: true } : {}),
+      ...(this.decayFeatures ? { decayFeatures: true } : {}),
     };
   }
 
-  private featureOptions(): { regimeFeatures: boolean; reuseFeatures: boolean } {
-    return { regimeFeatures: this.regimeFeatures, reuseFeatures: this.reuseFeatures };
+  private featureOptions(): Required<FeatureOptions> {
+    return { regimeFeatures: this.regimeFeatures, reuseFeatures: this.reuseFeatures, decayFeatures: this.decayFeatures };
   }
 
   reset(options: { seed?: number } = {}): ResetResult {
@@ -184,6 +192,7 @@ export class EvictionEnv implements Env {
         recentCandidates: this.recentCandidates,
         regimeFeatures: this.regimeFeatures,
         reuseFeatures: this.reuseFeatures,
+        decayFeatures: this.decayFeatures,
         ...(this.options.scorer === 'markov' ? { scorer: markovAccessScorer() } : {}),
       },
       () => this.pending[this.pendingTaken++]!,

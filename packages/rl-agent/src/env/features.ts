@@ -47,14 +47,36 @@ export const REUSE_FEATURES = [
   'reuse_overdue', // x = (now − last access − reuse interval) / residents as sign(x)·min(1, log2(1 + |x|) / 6); negative while the usual return is still ahead; 1 for a key requested once
 ] as const;
 
-/** Which optional feature groups a candidate row carries (both off by default). */
+/**
+ * Per-candidate exponentially decayed request counts, appended last when the eviction env's
+ * `decayFeatures` option is on (off by default). Each is c ← c·exp(−Δ/τ) + 1 at every request of
+ * the key (Δ = requests since its previous one, evictions included), read at the decision as
+ * c·exp(−(now − last access)/τ), with τ = 1, 4, 16 and 64 resident counts (the count when the
+ * decay is applied). They are LRFU's combined recency-frequency value (Lee et al., 2001) at four
+ * time scales, the "EDCs" LRB learns from (Song et al., NSDI 2020): which scale separates
+ * returning keys from dead ones differs by workload (short for recency-driven traces, long for
+ * scans and loops), so the model gets all four. Scaled as clamp((log2(c + 2⁻¹⁰) + 10) / 20, 0, 1):
+ * 0 for a count that has decayed to nothing, 0.5 for 1, 1 for 1,024.
+ */
+export const DECAY_FEATURES = ['decayed_count_1', 'decayed_count_4', 'decayed_count_16', 'decayed_count_64'] as const;
+
+/** Time constants of DECAY_FEATURES, in resident counts. */
+export const DECAY_SCALES: readonly number[] = [1, 4, 16, 64];
+
+/** Which optional feature groups a candidate row carries (all off by default). */
 export interface FeatureOptions {
   regimeFeatures?: boolean;
   reuseFeatures?: boolean;
+  decayFeatures?: boolean;
 }
 
-/** Features per candidate row: 14, plus 2 with the regime features, plus 2 with the reuse features. */
+/** Features per candidate row: 14, plus 2 with the regime features, 2 with the reuse features, 4 with the decay features. */
 export function featureCount(options: FeatureOptions = {}): number {
+  return decayFeatureOffset(options) + (options.decayFeatures ? DECAY_FEATURES.length : 0);
+}
+
+/** Row index of the first decay feature (after the regime and reuse features that are on). */
+export function decayFeatureOffset(options: FeatureOptions): number {
   return reuseFeatureOffset(options) + (options.reuseFeatures ? REUSE_FEATURES.length : 0);
 }
 

@@ -16,7 +16,8 @@
  *
  * All models must have been trained with the same candidate count and feature options, since
  * the real cache writes one kind of candidate row. Nothing is tuned per trace: the time constant
- * is fixed, and `dqn-select:` takes no parameters.
+ * is fixed, and `dqn-select:` takes no parameters. Every lookup the simulator makes counts in the
+ * shadows, so with prefetching a prefetch admission is a request to them too.
  */
 import { admitAfterMiss, ConfigError, registerPolicyResolver, type EvictionPolicy, type PolicyOptions } from '@cachelab/cache-core';
 import seedrandom from 'seedrandom';

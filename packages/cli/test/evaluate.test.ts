@@ -34,6 +34,20 @@ describe('cachelab evaluate (smoke run)', () => {
     const { lru, belady } = result.baselines;
     expect(result.gapClosed).toBeCloseTo((lru - result.missRatio) / (lru - belady), 12);
     for (const m of Object.values(result.baselines) as number[]) expect(belady).toBeLessThanOrEqual(m);
+    expect(result.policy).toBe(`dqn:${model}`);
+  });
+
+  it('several --model flags evaluate the models together behind dqn-select', async () => {
+    const r = await runCli(['evaluate', '--model', model, '--model', model, '--trace', web07, '--size', '1%', '--baselines', 'lru', '--json', '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.policy).toBe(`dqn-select:${model}+${model}`);
+    expect(result.model).toBe(`${model}+${model}`);
+    expect(Object.keys(result.baselines)).toEqual(['lru', 'belady']);
+    const trace = await loadTrace(web07);
+    const policy = createPolicy(result.policy, { capacity: 204, keySpace: trace.keyCount, seed: 0 });
+    expect(result.missRatio).toBe(replay(policy, trace.batch, { unit: 'objects' }).missRatio);
   });
 
   it('`replay` and `mrc` (in-process and on worker threads) run dqn:DIR and dqn-guard:DIR in a fresh process', async () => {

@@ -48,11 +48,11 @@ describe('cachelab train (smoke run on a tiny budget)', () => {
   it('replays `dqn-select:` over trained models, and names the model whose candidate rows differ', async () => {
     const model = path.join(out, 'model');
     const wide = path.join(out, 'model-options');
-    const r = await runCli(['replay', '--trace', web07, '--policy', `dqn-select:${model},${model}`, '--size', '10%', '--json']);
+    const r = await runCli(['replay', '--trace', web07, '--policy', `dqn-select:${model}+${model}`, '--size', '10%', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ requests: 76118, capacity: 2048 });
-    const mixed = await runCli(['replay', '--trace', web07, '--policy', `dqn-select:${model},${wide}`, '--size', '10%']);
+    const mixed = await runCli(['replay', '--trace', web07, '--policy', `dqn-select:${model}+${wide}`, '--size', '10%']);
     expect(mixed.code).toBe(1);
     expect(mixed.stderr).toMatch(/model 2 was trained with candidate settings/);
   });

@@ -1,7 +1,7 @@
 /**
  * @cachelab/rl-agent: Gym-style cache environments and a DQN on TensorFlow.js that learns
  * eviction policies. Importing the package registers the `dqn:DIR`, `dqn-guard:DIR` and
- * `dqn-select:DIR1,DIR2,…` policy resolvers.
+ * `dqn-select:DIR1+DIR2+…` policy resolvers.
  */
 import { registerGuardedLearnedPolicy } from './guarded-policy.js';
 import { registerLearnedPolicy } from './learned-policy.js';

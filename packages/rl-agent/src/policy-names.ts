@@ -8,14 +8,17 @@
 export const DQN_POLICY_PREFIX = 'dqn';
 /** `dqn-guard:DIR`: the same model behind a LeCaR regret guard (guarded-policy.ts). */
 export const DQN_GUARD_POLICY_PREFIX = 'dqn-guard';
-/** `dqn-select:DIR1,DIR2,…`: several models and LRU, following the best recent shadow cache (selected-policy.ts). */
+/** `dqn-select:DIR1+DIR2+…`: several models and LRU, following the best recent shadow cache (selected-policy.ts). */
 export const DQN_SELECT_POLICY_PREFIX = 'dqn-select';
 export const LEARNED_POLICY_PREFIXES = [DQN_POLICY_PREFIX, DQN_GUARD_POLICY_PREFIX, DQN_SELECT_POLICY_PREFIX] as const;
 
-/** The model directories of a `dqn-select:` spec: comma-separated, blanks trimmed; an Error for an empty entry. */
+/**
+ * The model directories of a `dqn-select:` spec, joined by `+` (not a comma, so the name fits in the
+ * CLI's comma-separated policy lists): blanks trimmed; an Error for an empty entry.
+ */
 export function splitModelList(spec: string): string[] {
-  const parts = spec.split(',').map((part) => part.trim());
-  if (parts.some((part) => part.length === 0)) throw new Error(`"${spec}": expected comma-separated model directories, one of them is empty`);
+  const parts = spec.split('+').map((part) => part.trim());
+  if (parts.some((part) => part.length === 0)) throw new Error(`"${spec}": expected model directories joined by "+", one of them is empty`);
   return parts;
 }
 

@@ -1,5 +1,5 @@
 /**
- * `dqn-select:DIR1,DIR2,…`: several trained eviction models (say, one specialist per kind of
+ * `dqn-select:DIR1+DIR2+…`: several trained eviction models (say, one specialist per kind of
  * workload) and LRU, with the cache following whichever of them is doing best on the recent
  * requests. A single model trained on a mixture of workloads has to tell from its candidate rows
  * which workload it is in; specialists need not, and an online selector picks among them.
@@ -161,7 +161,7 @@ function sharedSettings(name: string, models: readonly EvictionModel[]): Selecto
   return first;
 }
 
-/** Builds `dqn-select:DIR1,DIR2,…` (comma-separated checkpoint directories). */
+/** Builds `dqn-select:DIR1+DIR2+…` (checkpoint directories joined by `+`, so the name fits in comma-separated policy lists). */
 export function createSelectedPolicy(spec: string, options: PolicyOptions): SelectedPolicy {
   const name = `${DQN_SELECT_POLICY_PREFIX}:${spec}`;
   if (options.params && Object.keys(options.params).length > 0) {
@@ -172,13 +172,13 @@ export function createSelectedPolicy(spec: string, options: PolicyOptions): Sele
 
 let registered = false;
 
-/** Registers the `dqn-select:DIR1,DIR2,…` resolver (idempotent; done when the package is imported). */
+/** Registers the `dqn-select:DIR1+DIR2+…` resolver (idempotent; done when the package is imported). */
 export function registerSelectedPolicy(): void {
   if (registered) return;
   registered = true;
   registerPolicyResolver(
     DQN_SELECT_POLICY_PREFIX,
     createSelectedPolicy,
-    'several learned eviction models (`dqn-select:DIR1,DIR2,…`) and LRU; the cache follows the one whose shadow cache misses least recently',
+    'several learned eviction models (`dqn-select:DIR1+DIR2+…`) and LRU; the cache follows the one whose shadow cache misses least recently',
   );
 }

@@ -107,7 +107,7 @@ describe('dqn-select: shadow-cache selection among learned experts and LRU', () 
     expect(() => select([mru(), linearModel({}, { reuseFeatures: true })], 10)).toThrow(ConfigError);
     expect(() => select([mru(), linearModel({}, { reuseFeatures: true })], 10)).toThrow(/model 2 was trained with candidate settings/);
     expect(() => select([], 10)).toThrow(/at least one model/);
-    expect(() => createPolicy('dqn-select:a,b', { capacity: 10, params: { horizonFactor: 4 } })).toThrow(/takes no parameters/);
-    expect(() => createPolicy('dqn-select:a,,b', { capacity: 10 })).toThrow(/one of them is empty/);
+    expect(() => createPolicy('dqn-select:a+b', { capacity: 10, params: { horizonFactor: 4 } })).toThrow(/takes no parameters/);
+    expect(() => createPolicy('dqn-select:a++b', { capacity: 10 })).toThrow(/one of them is empty/);
   });
 });

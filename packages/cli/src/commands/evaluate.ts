@@ -1,7 +1,8 @@
 /**
- * `cachelab evaluate`: replays a trace with a trained eviction model (`dqn:DIR`) and with the
- * classical baselines, and reports how much of the gap between LRU and Belady's optimum the
- * model closes: gapClosed = (LRU − learned) / (LRU − Belady), in miss ratio.
+ * `cachelab evaluate`: replays a trace with a trained eviction model (`dqn:DIR`; with several
+ * `--model`s, `dqn-select:DIR1+DIR2+…`) and with the classical baselines, and reports how much of
+ * the gap between LRU and Belady's optimum the model closes: gapClosed = (LRU − learned) /
+ * (LRU − Belady), in miss ratio.
  */
 import {
   computeNextAccess,
@@ -15,14 +16,15 @@ import {
 } from '@cachelab/cache-core';
 import { Option, type Command } from 'commander';
 import { CliUsageError } from '../util/cli-error.js';
-import { parseList, parseNonNegativeInt } from '../util/options.js';
+import { isLearnedPolicyName } from '../experiment/learned-names.js';
+import { collect, parseList, parseNonNegativeInt } from '../util/options.js';
 import { createProgress } from '../util/progress.js';
 import { addTraceOptions, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
 
 export const EVALUATE_BASELINES = ['lru', 'arc', 's3fifo', 'sieve', 'wtinylfu', 'lecar', 'cacheus', 'belady'] as const;
 
 interface EvaluateFlags extends TraceFlags {
-  model: string;
+  model: string[];
   trace: string;
   size: string;
   unit?: CapacityUnit;
@@ -38,7 +40,10 @@ export interface EvaluateResult {
   baselines: Record<string, number>;
   /** (LRU − learned) / (LRU − Belady); null when LRU already equals Belady (no gap to close). */
   gapClosed: number | null;
+  /** The model directory; with several, the directories joined by `+`. */
   model: string;
+  /** The learned policy replayed: `dqn:DIR` or `dqn-select:DIR1+DIR2+…`. */
+  policy: string;
   trace: string;
   capacity: number;
   capacityUnit: CapacityUnit;
@@ -49,7 +54,7 @@ export function register(program: Command): void {
   const command = program
     .command('evaluate')
     .description('replay a trace with a trained DQN eviction model and with the baselines; report the gap to Belady it closes')
-    .requiredOption('--model <dir>', 'checkpoint directory written by `cachelab train --env eviction`')
+    .requiredOption('--model <dir>', 'checkpoint directory written by `cachelab train --env eviction`; repeat it to evaluate several models behind the dqn-select selector', collect)
     .requiredOption('--trace <file>', 'trace file (oracleGeneral .bin, .csv, .txt, access .log)');
   addTraceOptions(command)
     .requiredOption('--size <size>', 'cache size: objects (4897), share of distinct objects (10%) or bytes (128MiB)')
@@ -63,7 +68,8 @@ export function register(program: Command): void {
       `
 Examples:
   cachelab evaluate --model runs/dqn-web07 --trace traces/cache2k-web07.txt --size 10% --json
-  cachelab evaluate --model runs/m --trace cloudPhysicsIO.oracleGeneral.bin --size 1% --baselines lru,s3fifo`,
+  cachelab evaluate --model runs/m --trace cloudPhysicsIO.oracleGeneral.bin --size 1% --baselines lru,s3fifo
+  cachelab evaluate --model models/web07 --model models/reuse --model models/scan --trace t.txt --size 1%`,
     )
     .action(async (flags: EvaluateFlags) => {
       const result = await runEvaluate(flags);
@@ -73,14 +79,15 @@ Examples:
 }
 
 export async function runEvaluate(flags: EvaluateFlags): Promise<EvaluateResult> {
-  await import('@cachelab/rl-agent'); // registers the dqn: resolver
-  const model = `dqn:${flags.model}`;
+  await import('@cachelab/rl-agent'); // registers the dqn: and dqn-select: resolvers
+  const dirs = flags.model.join('+');
+  const model = flags.model.length === 1 ? `dqn:${dirs}` : `dqn-select:${dirs}`;
   const names = [...new Set(['lru', ...(flags.baselines ?? EVALUATE_BASELINES), 'belady'])];
   const seed = flags.seed ?? 0;
   // Fail on a bad model or baseline name before reading the trace.
   createPolicy(model, { capacity: 1, keySpace: 1, seed });
   for (const name of names) {
-    if (name.startsWith('dqn:')) throw new CliUsageError(`--baselines takes classical policies; the model is --model`);
+    if (isLearnedPolicyName(name)) throw new CliUsageError(`--baselines takes classical policies; the model is --model`);
     createPolicy(name, { capacity: 1, keySpace: 1, seed });
   }
   const trace = await loadTrace(flags.trace, traceReadOptions(flags));
@@ -107,7 +114,8 @@ export async function runEvaluate(flags: EvaluateFlags): Promise<EvaluateResult>
     missRatio,
     baselines,
     gapClosed: gap > 0 ? (baselines.lru! - missRatio) / gap : null,
-    model: flags.model,
+    model: dirs,
+    policy: model,
     trace: flags.trace,
     capacity,
     capacityUnit: unit,
@@ -116,7 +124,7 @@ export async function runEvaluate(flags: EvaluateFlags): Promise<EvaluateResult>
 }
 
 function describe(r: EvaluateResult): string {
-  const rows = [['dqn (model)', r.missRatio] as const, ...Object.entries(r.baselines)];
+  const rows = [[r.policy.startsWith('dqn-select:') ? 'dqn-select' : 'dqn (model)', r.missRatio] as const, ...Object.entries(r.baselines)];
   return [
     `trace       ${r.trace} at ${r.capacity} ${r.capacityUnit} (${r.requests} requests)`,
     `model       ${r.model}`,

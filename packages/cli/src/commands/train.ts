@@ -7,7 +7,7 @@ import { distinctBytes, loadTrace, parseCapacities, type CapacityUnit, type Requ
 import type { AnyEnv, DqnConfig } from '@cachelab/rl-agent';
 import { Option, type Command } from 'commander';
 import { CliUsageError } from '../util/cli-error.js';
-import { parseNonNegativeInt, parsePositiveInt } from '../util/options.js';
+import { collect, parseNonNegativeInt, parsePositiveInt } from '../util/options.js';
 import { createProgress } from '../util/progress.js';
 import { addTraceOptions, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
 
@@ -101,7 +101,7 @@ export function register(program: Command): void {
   const command = program
     .command('train')
     .description('train a DQN agent on a trace: eviction decisions (--env eviction) or cache-manager control (--env cache)')
-    .requiredOption('--trace <file>', 'trace file (oracleGeneral .bin, .csv, .txt, access .log); repeat it to train on several (eviction env)', collectTrace);
+    .requiredOption('--trace <file>', 'trace file (oracleGeneral .bin, .csv, .txt, access .log); repeat it to train on several (eviction env)', collect);
   addTraceOptions(command)
     .requiredOption('--size <size>', 'cache size: objects (4897), share of distinct objects (10%) or bytes (128MiB); a comma list trains at several sizes (eviction env)')
     .addOption(new Option('--env <env>', 'environment').choices([...TRAIN_ENVS]).default('eviction'))
@@ -258,11 +258,6 @@ function buildEnv(
   });
   const env = flags.maxEpisodeSteps !== undefined ? new agent.AsyncTimeLimit(e, flags.maxEpisodeSteps) : e;
   return { env, envMeta: { kind: 'cache', settings: { ...e.settings(), capacity: members[0]!.capacity } } };
-}
-
-/** Commander collector for the repeatable --trace. */
-function collectTrace(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }
 
 function describe(s: TrainSummary): string {

@@ -91,7 +91,7 @@ function traceFacts(context: RunContext, ref: TraceRef, trace: LoadedTrace) {
   };
 }
 
-/** `dqn:@NAME` (and `dqn-guard:@NAME`, `dqn-select:@A,@B`) refers to the model trained by the experiment's own `dqn.train` entry NAME (same seed). */
+/** `dqn:@NAME` (and `dqn-guard:@NAME`, `dqn-select:@A+@B`) refers to the model trained by the experiment's own `dqn.train` entry NAME (same seed). */
 export function resolvePolicyName(context: RunContext, cell: ReplayCell): string {
   return resolveTrainedModels(cell.policy.name, (model) => join(context.runDir, `train-${model}-s${cell.seed}`, 'model'));
 }

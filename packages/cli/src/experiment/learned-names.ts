@@ -1,8 +1,8 @@
 /**
  * Learned policy names in the CLI. The prefixes (`dqn:DIR`, `dqn-guard:DIR`,
- * `dqn-select:DIR1,DIR2,…`) come from @cachelab/rl-agent's TensorFlow-free `policy-names` module,
+ * `dqn-select:DIR1+DIR2+…`) come from @cachelab/rl-agent's TensorFlow-free `policy-names` module,
  * so recognising a name loads nothing heavy. In an experiment a model directory may be a model the
- * experiment trains itself: `PREFIX:@NAME` (and `dqn-select:@A,@B,…`).
+ * experiment trains itself: `PREFIX:@NAME` (and `dqn-select:@A+@B+…`).
  */
 import { DQN_SELECT_POLICY_PREFIX, learnedPolicyPrefix, splitModelList } from '@cachelab/rl-agent/policy-names';
 
@@ -33,5 +33,5 @@ export function trainedModelNames(name: string): string[] {
 export function resolveTrainedModels(name: string, dirOf: (model: string) => string): string {
   const ref = learnedPolicyRef(name);
   if (!ref || !ref.dirs.some((dir) => dir.startsWith('@'))) return name;
-  return `${ref.prefix}:${ref.dirs.map((dir) => (dir.startsWith('@') ? dirOf(dir.slice(1)) : dir)).join(',')}`;
+  return `${ref.prefix}:${ref.dirs.map((dir) => (dir.startsWith('@') ? dirOf(dir.slice(1)) : dir)).join('+')}`;
 }

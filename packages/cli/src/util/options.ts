@@ -24,6 +24,11 @@ export function parseList(value: string): string[] {
     .filter((item) => item !== '');
 }
 
+/** Commander collector for a repeatable option (`--trace a --trace b` → ['a', 'b']). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
 /** The command line as typed, for manifests (`cachelab run experiments/x.json`). */
 export function commandLine(argv: readonly string[]): string {
   return ['cachelab', ...argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a)))].join(' ');

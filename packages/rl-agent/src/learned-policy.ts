@@ -8,7 +8,7 @@ import seedrandom from 'seedrandom';
 import { loadForward } from './dqn/checkpoint.js';
 import type { QForward } from './dqn/forward.js';
 import { CandidateCache, type VictimChooser } from './env/candidate-cache.js';
-import { featureCount, type AccessScorer, type FeatureOptions } from './env/features.js';
+import { featureCount, resolveFeatureOptions, type AccessScorer, type FeatureOptions } from './env/features.js';
 import { markovAccessScorer } from './env/markov-scorer.js';
 import { DQN_POLICY_PREFIX } from './policy-names.js';
 
@@ -64,10 +64,8 @@ export function learnedPolicyFromForward(
   scorer?: AccessScorer,
   envOptions: LearnedEnvOptions = {},
 ): CandidateCache {
-  const regimeFeatures = envOptions.regimeFeatures ?? false;
-  const reuseFeatures = envOptions.reuseFeatures ?? false;
-  const decayFeatures = envOptions.decayFeatures ?? false;
-  const expected = featureCount({ regimeFeatures, reuseFeatures, decayFeatures });
+  const features = resolveFeatureOptions(envOptions);
+  const expected = featureCount(features);
   if (forward.spec.features !== expected) {
     throw new ConfigError('policy', `${name}: the model reads ${forward.spec.features} features, the env options give ${expected}`);
   }
@@ -79,9 +77,7 @@ export function learnedPolicyFromForward(
       ...(options.keySpace !== undefined ? { keySpace: options.keySpace } : {}),
       rng: seedrandom(`learned-policy-${options.seed ?? 0}`),
       recentCandidates: envOptions.recentCandidates ?? 0,
-      regimeFeatures,
-      reuseFeatures,
-      decayFeatures,
+      ...features,
       ...(scorer ? { scorer } : {}),
     },
     learnedChooser(forward),

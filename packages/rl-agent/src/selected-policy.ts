@@ -22,7 +22,7 @@
 import { admitAfterMiss, ConfigError, registerPolicyResolver, type EvictionPolicy, type PolicyOptions } from '@cachelab/cache-core';
 import seedrandom from 'seedrandom';
 import { CandidateCache, type VictimChooser } from './env/candidate-cache.js';
-import type { FeatureOptions } from './env/features.js';
+import { resolveFeatureOptions } from './env/features.js';
 import { markovAccessScorer } from './env/markov-scorer.js';
 import { learnedChooser, loadEvictionModel, type EvictionModel, type LearnedEnvOptions } from './learned-policy.js';
 import { DQN_SELECT_POLICY_PREFIX, splitModelList } from './policy-names.js';
@@ -73,7 +73,7 @@ export class SelectedPolicy implements EvictionPolicy {
           ...(options.keySpace !== undefined ? { keySpace: options.keySpace } : {}),
           rng: seedrandom(`${DQN_SELECT_POLICY_PREFIX}-${label}-${seed}`),
           recentCandidates: settings.recentCandidates ?? 0,
-          ...featureFlags(settings),
+          ...resolveFeatureOptions(settings),
           ...(settings.markovScorer ? { scorer: markovAccessScorer() } : {}),
         },
         chooser,
@@ -136,16 +136,12 @@ export class SelectedPolicy implements EvictionPolicy {
   }
 }
 
-function featureFlags(o: FeatureOptions): Required<FeatureOptions> {
-  return { regimeFeatures: o.regimeFeatures ?? false, reuseFeatures: o.reuseFeatures ?? false, decayFeatures: o.decayFeatures ?? false };
-}
-
 /** The candidate settings every model shares; a ConfigError naming the first model that differs. */
 function sharedSettings(name: string, models: readonly EvictionModel[]): SelectorSettings {
   const describe = (m: EvictionModel): SelectorSettings => ({
     candidates: m.forward.spec.actions,
     recentCandidates: m.envOptions.recentCandidates ?? 0,
-    ...featureFlags(m.envOptions),
+    ...resolveFeatureOptions(m.envOptions),
     markovScorer: m.markovScorer,
   });
   const first = describe(models[0]!);

@@ -31,7 +31,7 @@ import {
 import seedrandom, { type PRNG } from 'seedrandom';
 import { CandidateCache } from './candidate-cache.js';
 import type { Env, Info, ResetResult, StepResult } from './env.js';
-import { featureCount, type FeatureOptions } from './features.js';
+import { featureCount, resolveFeatureOptions, type FeatureOptions } from './features.js';
 import { markovAccessScorer } from './markov-scorer.js';
 import { Box, Discrete } from './spaces.js';
 
@@ -177,7 +177,7 @@ export class EvictionEnv implements Env {
   }
 
   private featureOptions(): Required<FeatureOptions> {
-    return { regimeFeatures: this.regimeFeatures, reuseFeatures: this.reuseFeatures, decayFeatures: this.decayFeatures };
+    return resolveFeatureOptions(this);
   }
 
   reset(options: { seed?: number } = {}): ResetResult {

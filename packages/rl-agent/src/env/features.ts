@@ -70,6 +70,11 @@ export interface FeatureOptions {
   decayFeatures?: boolean;
 }
 
+/** The options with every group named: unset groups are off. */
+export function resolveFeatureOptions(options: FeatureOptions = {}): Required<FeatureOptions> {
+  return { regimeFeatures: options.regimeFeatures ?? false, reuseFeatures: options.reuseFeatures ?? false, decayFeatures: options.decayFeatures ?? false };
+}
+
 /** Features per candidate row: 14, plus 2 with the regime features, 2 with the reuse features, 4 with the decay features. */
 export function featureCount(options: FeatureOptions = {}): number {
   return decayFeatureOffset(options) + (options.decayFeatures ? DECAY_FEATURES.length : 0);

@@ -38,6 +38,7 @@ import {
   DECAY_SCALES,
   decayFeatureOffset,
   featureCount,
+  resolveFeatureOptions,
   reuseFeatureOffset,
 } from './features.js';
 
@@ -136,10 +137,10 @@ export class CandidateCache implements EvictionPolicy {
     this.k = options.candidates;
     this.recent = options.recentCandidates ?? 0;
     if (!(Number.isInteger(this.recent) && this.recent >= 0)) throw new RangeError(`${options.name}: recentCandidates must be a non-negative integer, got ${this.recent}`);
-    this.regimeFeatures = options.regimeFeatures ?? false;
-    this.reuseFeatures = options.reuseFeatures ?? false;
-    this.decayFeatures = options.decayFeatures ?? false;
-    const featureOptions = { regimeFeatures: this.regimeFeatures, reuseFeatures: this.reuseFeatures, decayFeatures: this.decayFeatures };
+    const featureOptions = resolveFeatureOptions(options);
+    this.regimeFeatures = featureOptions.regimeFeatures;
+    this.reuseFeatures = featureOptions.reuseFeatures;
+    this.decayFeatures = featureOptions.decayFeatures;
     this.features = featureCount(featureOptions);
     this.reuseOffset = reuseFeatureOffset(featureOptions);
     this.decayOffset = decayFeatureOffset(featureOptions);

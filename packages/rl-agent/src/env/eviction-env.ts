@@ -140,9 +140,10 @@ export class EvictionEnv implements Env {
     this.rewardShape = options.rewardShape ?? EVICTION_ENV_DEFAULTS.rewardShape;
     if (!REWARD_SHAPES.includes(this.rewardShape)) throw new RangeError(`rewardShape must be one of ${REWARD_SHAPES.join(', ')}, got ${String(this.rewardShape)}`);
     this.recentCandidates = options.recentCandidates ?? 0;
-    this.regimeFeatures = options.regimeFeatures ?? false;
-    this.reuseFeatures = options.reuseFeatures ?? false;
-    this.decayFeatures = options.decayFeatures ?? false;
+    const features = resolveFeatureOptions(options);
+    this.regimeFeatures = features.regimeFeatures;
+    this.reuseFeatures = features.reuseFeatures;
+    this.decayFeatures = features.decayFeatures;
     if (!(Number.isInteger(this.recentCandidates) && this.recentCandidates >= 0 && this.recentCandidates <= Math.max(this.k - 2, 0))) {
       throw new RangeError(`recentCandidates must be an integer in [0, candidates − 2 = ${Math.max(this.k - 2, 0)}], got ${this.recentCandidates}`);
     }

@@ -7,6 +7,7 @@ import { distinctBytes, loadTrace, parseCapacities, type CapacityUnit, type Requ
 import type { AnyEnv, DqnConfig } from '@cachelab/rl-agent';
 import { Option, type Command } from 'commander';
 import { CliUsageError } from '../util/cli-error.js';
+import { evictionEnvOptions, type EvictionEnvSettings } from '../util/eviction-env-options.js';
 import { collect, parseNonNegativeInt, parsePositiveInt } from '../util/options.js';
 import { createProgress } from '../util/progress.js';
 import { addTraceOptions, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
@@ -17,7 +18,7 @@ const OWN_FLAGS = new Set<keyof DqnConfig>(['seed', 'totalSteps']);
 export const TRAIN_ENVS = ['eviction', 'cache'] as const;
 export type TrainEnvKind = (typeof TRAIN_ENVS)[number];
 
-export interface TrainFlags extends TraceFlags {
+export interface TrainFlags extends TraceFlags, EvictionEnvSettings {
   /** One or more trace files (--trace is repeatable; eviction env only for more than one). */
   trace: string[];
   /** One or more sizes, comma-separated (eviction env only for more than one). */
@@ -27,15 +28,8 @@ export interface TrainFlags extends TraceFlags {
   out: string;
   steps?: number;
   unit?: CapacityUnit;
-  candidates?: number;
-  horizonFactor?: number;
-  rewardShape?: 'linear' | 'hyperbolic';
   window?: number;
   markov?: boolean;
-  recentCandidates?: number;
-  regimeFeatures?: boolean;
-  reuseFeatures?: boolean;
-  decayFeatures?: boolean;
   segmentSteps?: number;
   maxEpisodeSteps?: number;
   resume?: boolean;
@@ -235,14 +229,8 @@ function buildEnv(
     }
     const built = agent.evictionTrainingEnv(members, {
       unit,
-      ...(flags.candidates !== undefined ? { candidates: flags.candidates } : {}),
-      ...(flags.horizonFactor !== undefined ? { horizonFactor: flags.horizonFactor } : {}),
-      ...(flags.rewardShape !== undefined ? { rewardShape: flags.rewardShape } : {}),
+      ...evictionEnvOptions(flags),
       scorer: flags.markov ? 'markov' : 'none',
-      ...(flags.recentCandidates !== undefined ? { recentCandidates: flags.recentCandidates } : {}),
-      ...(flags.regimeFeatures ? { regimeFeatures: true } : {}),
-      ...(flags.reuseFeatures ? { reuseFeatures: true } : {}),
-      ...(flags.decayFeatures ? { decayFeatures: true } : {}),
       ...(flags.maxEpisodeSteps !== undefined ? { maxEpisodeSteps: flags.maxEpisodeSteps } : {}),
       ...(flags.segmentSteps !== undefined ? { segmentSteps: flags.segmentSteps } : {}),
     });

@@ -6,6 +6,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { type LogSession, type TraceFormat, getPolicyInfo } from '@cachelab/cache-core';
 import { repoRoot } from '../util/paths.js';
 import { type Experiment, type SizeSpec, policyLabel, sizeLabel, traceName } from './schema.js';
+import type { EvictionEnvSettings } from '../util/eviction-env-options.js';
 
 export interface TraceRef {
   name: string;
@@ -53,16 +54,9 @@ export interface DqnTrainCell {
   unit: 'objects' | 'bytes';
   seed: number;
   config: Record<string, unknown>;
-  env: {
-    candidates?: number;
-    horizonFactor?: number;
-    rewardShape?: 'linear' | 'hyperbolic';
+  env: EvictionEnvSettings & {
     maxEpisodeSteps?: number;
     segmentSteps?: number;
-    recentCandidates?: number;
-    regimeFeatures?: boolean;
-    reuseFeatures?: boolean;
-    decayFeatures?: boolean;
   };
 }
 

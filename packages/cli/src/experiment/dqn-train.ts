@@ -9,6 +9,7 @@
  */
 import { ConfigError, type RequestBatch } from '@cachelab/cache-core';
 import type { DqnTrainCell } from './cells.js';
+import { evictionEnvOptions } from '../util/eviction-env-options.js';
 import { UnsupportedCellError } from './errors.js';
 import { importRlAgent } from './optional-packages.js';
 
@@ -41,17 +42,8 @@ export async function trainCell(request: TrainRequest): Promise<TrainOutcome> {
   } catch (error) {
     throw new ConfigError(`dqn.train (${cell.name}).config`, (error as Error).message);
   }
-  const shared = {
-    unit: cell.unit,
-    ...(cell.env.candidates !== undefined ? { candidates: cell.env.candidates } : {}),
-    ...(cell.env.horizonFactor !== undefined ? { horizonFactor: cell.env.horizonFactor } : {}),
-    ...(cell.env.rewardShape !== undefined && cell.env.rewardShape !== 'linear' ? { rewardShape: cell.env.rewardShape } : {}),
-    // Opt-in env options: recorded in agent.json (which the `dqn:` policy rebuilds from) only when on.
-    ...(cell.env.recentCandidates ? { recentCandidates: cell.env.recentCandidates } : {}),
-    ...(cell.env.regimeFeatures ? { regimeFeatures: true } : {}),
-    ...(cell.env.reuseFeatures ? { reuseFeatures: true } : {}),
-    ...(cell.env.decayFeatures ? { decayFeatures: true } : {}),
-  };
+  // Recorded in agent.json (which the `dqn:` policy rebuilds from): only what differs from the defaults.
+  const shared = { unit: cell.unit, ...evictionEnvOptions(cell.env) };
   if (request.traces.length === 0) throw new Error(`${cell.id}: no training trace`);
   if (cell.env.segmentSteps !== undefined && request.traces.length === 1) {
     throw new ConfigError(`dqn.train (${cell.name}).env.segmentSteps`, 'applies only when the entry lists several training traces or sizes');

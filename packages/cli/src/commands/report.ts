@@ -1,15 +1,43 @@
 /** `cachelab report RUN --out DIR`: index.html (inline SVG charts) and summary.md from a run's files. */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { buildReportModel } from '../report/model.js';
+import { buildReportModel, sourceLine } from '../report/model.js';
 import { loadRun } from '../report/load-run.js';
 import { writeReport } from '../report/render.js';
-import { printJson } from '../util/json.js';
+import { buildScoreboard, type Scoreboard } from '../report/scoreboard.js';
+import { scoreboardSection } from '../report/scoreboard-section.js';
+import { CliUsageError } from '../util/cli-error.js';
+import { printJson, writeJsonFile } from '../util/json.js';
+import { commandLine, parseList, parsePositiveInt } from '../util/options.js';
 
 interface ReportCommandOptions {
   out?: string;
   json?: boolean;
   quiet?: boolean;
+  candidate?: string;
+  baseline: string;
+  bestOf: string[];
+  traces?: string[];
+  confidence: number;
+  resamples: number;
+  seed: number;
+}
+
+const DEFAULT_BASELINE = 'lru';
+
+function parseConfidence(value: string): number {
+  const level = Number(value);
+  if (value.trim() === '' || !(level > 0 && level < 1)) throw new CliUsageError(`--confidence must be a level in (0, 1) such as 0.95, got "${value}"`);
+  return level;
+}
+
+/** The flags that shape the scoreboard, as a command line a reader can run again. */
+function scoreboardCommand(path: string, o: ReportCommandOptions): string {
+  const args = ['report', path, '--candidate', o.candidate!, '--baseline', o.baseline];
+  if (o.bestOf.length > 0) args.push('--best-of', o.bestOf.join(','));
+  if (o.traces) args.push('--traces', o.traces.join(','));
+  args.push('--confidence', String(o.confidence), '--resamples', String(o.resamples), '--seed', String(o.seed));
+  return commandLine(args);
 }
 
 export function register(program: Command): void {
@@ -18,7 +46,14 @@ export function register(program: Command): void {
     .description('write a comparison report (self-contained index.html with charts, and summary.md) from a run folder')
     .argument('<run>', 'runs/NAME (its most recent configuration) or runs/NAME/<config-hash>')
     .option('--out <dir>', 'output folder (default: reports/NAME)')
-    .option('--json', 'print the written file paths as JSON')
+    .option('--candidate <label>', 'add a scoreboard: this policy (its label in the experiment) against --baseline and --best-of in every cell, with confidence intervals; also written as scoreboard.json')
+    .option('--baseline <label>', 'scoreboard: the policy the candidate must beat in every cell', DEFAULT_BASELINE)
+    .option('--best-of <labels>', 'scoreboard: comma-separated policies; the candidate also meets whichever of them missed least at each cell', parseList, [])
+    .option('--traces <names>', 'scoreboard: only these traces (comma-separated experiment trace names)', parseList)
+    .option('--confidence <level>', 'scoreboard: confidence level of the intervals', parseConfidence, 0.95)
+    .option('--resamples <n>', 'scoreboard: bootstrap resamples per comparison', parsePositiveInt('--resamples'), 2000)
+    .option('--seed <n>', 'scoreboard: seed of the bootstrap', parsePositiveInt('--seed'), 1)
+    .option('--json', 'print the written file paths (and the scoreboard\'s per-seed tally) as JSON')
     .option('--quiet', 'print nothing on success')
     .addHelpText(
       'after',
@@ -26,15 +61,38 @@ export function register(program: Command): void {
 Examples:
   cachelab run experiments/compare-web07 && cachelab report runs/compare-web07 --out reports/web07
   cachelab report runs/compare-shared/3f2a9c1b7d20
+  cachelab report runs/dqn-select-rc1-mix --candidate dqn-select --best-of arc,s3fifo,sieve,wtinylfu
 
 Every number comes from the run's summary.json and metrics.jsonl files; each table names the
-command and run folder that produced it. Opening index.html needs no network.`,
+command and run folder that produced it. Opening index.html needs no network.
+The scoreboard's intervals come from a moving block bootstrap over each replay's metric windows
+(paired: candidate minus the other policy, window by window).`,
     )
     .action(async (path: string, options: ReportCommandOptions) => {
+      const scoreboardFlags = options.baseline !== DEFAULT_BASELINE || options.bestOf.length > 0 || options.traces !== undefined;
+      if (!options.candidate && scoreboardFlags) throw new CliUsageError('--baseline, --best-of and --traces shape the scoreboard; name the policy it is for with --candidate LABEL');
       const run = loadRun(path);
       const outDir = resolve(options.out ?? `reports/${run.name}`);
-      const written = await writeReport(buildReportModel(run), outDir);
-      if (options.json) printJson({ run: run.runDir, ...written });
-      else if (!options.quiet) process.stdout.write(`report written: open ${written.html}\n(also ${written.markdown})\n`);
+      let board: Scoreboard | null = null;
+      if (options.candidate) {
+        board = buildScoreboard(run, {
+          candidate: options.candidate,
+          baseline: options.baseline,
+          bestOf: options.bestOf,
+          ...(options.traces ? { traces: options.traces } : {}),
+          confidence: options.confidence,
+          resamples: options.resamples,
+          seed: options.seed,
+        });
+      }
+      const leading = board ? [scoreboardSection(board, sourceLine(run), scoreboardCommand(path, options))] : [];
+      const written = await writeReport(buildReportModel(run, leading), outDir);
+      const scoreboardFile = board ? join(outDir, 'scoreboard.json') : null;
+      if (board) writeJsonFile(scoreboardFile!, board);
+      if (options.json) printJson({ run: run.runDir, ...written, ...(board ? { scoreboard: scoreboardFile, seeds: board.seeds } : {}) });
+      else if (!options.quiet) {
+        process.stdout.write(`report written: open ${written.html}\n(also ${written.markdown}${scoreboardFile ? ` and ${scoreboardFile}` : ''})\n`);
+        if (board) for (const s of board.seeds) process.stdout.write(`seed ${s.seed}: beats ${board.options.baseline} in ${s.baseline.wins}/${s.cells} cells${board.options.bestOf.length > 0 ? `, the best of ${board.options.bestOf.join('/')} in ${s.best.wins}/${s.best.cells}` : ''}\n`);
+      }
     });
 }

@@ -18,6 +18,14 @@ export interface ReplaySummary {
   seed: number;
   prefetch: PrefetchRef | null;
   stats: ReplayStats;
+  /** Cumulative misses at each metric point of metrics.jsonl (empty when the file is missing). */
+  windows: MissSeries;
+}
+
+/** Misses counted up to each recorded position, from a replay's metrics.jsonl. */
+export interface MissSeries {
+  position: number[];
+  misses: number[];
 }
 
 export interface TrainingRun {
@@ -47,6 +55,23 @@ export interface RunData {
   /** Cells of the experiment without a summary.json (not run yet, failed or interrupted). */
   incomplete: string[];
   provenance: Provenance;
+}
+
+/** A replay cell's series name in tables: its policy label, `+prefetcher` when it prefetched. */
+export function seriesLabel(cell: Pick<ReplaySummary, 'policy' | 'prefetch'>): string {
+  return cell.prefetch ? `${cell.policy.label}+${cell.prefetch.name}` : cell.policy.label;
+}
+
+/** Metric records hold cumulative ratios; ratio × requests gives back the integer miss count. */
+function missSeries(metrics: readonly Record<string, number>[]): MissSeries {
+  const series: MissSeries = { position: [], misses: [] };
+  for (const record of metrics) {
+    const ratio = record['charts/miss_ratio'];
+    if (typeof record.position !== 'number' || typeof record.requests !== 'number' || typeof ratio !== 'number') continue;
+    series.position.push(record.position);
+    series.misses.push(Math.round(ratio * record.requests));
+  }
+  return series;
 }
 
 export class RunNotFoundError extends CachelabError {
@@ -109,7 +134,7 @@ export function loadRun(path: string): RunData {
       if (manifest.gitCommit && !data.provenance.gitCommits.includes(manifest.gitCommit)) data.provenance.gitCommits.push(manifest.gitCommit);
     }
     if (cell.kind === 'replay') {
-      data.replay.push(summary as unknown as ReplaySummary);
+      data.replay.push({ ...(summary as unknown as ReplaySummary), windows: missSeries(readJsonLines(join(dir, 'metrics.jsonl'))) });
     } else {
       data.training.push({
         cell: cell.id,

@@ -6,7 +6,7 @@
 import { getPolicyInfo } from '@cachelab/cache-core';
 import { displayPath } from '../util/paths.js';
 import { formatRatio } from '../util/table.js';
-import type { RunData, ReplaySummary, TrainingRun } from './load-run.js';
+import { type RunData, type ReplaySummary, type TrainingRun, seriesLabel } from './load-run.js';
 import { type ChartSpec, missRatioCurveSpec, trainingCurveSpec } from './charts.js';
 import { isLearnedPolicyName } from '../experiment/learned-names.js';
 
@@ -64,11 +64,7 @@ function isOracle(policy: string): boolean {
   return getPolicyInfo(policy)?.needsOracle ?? policy === 'belady';
 }
 
-function seriesLabel(cell: ReplaySummary): string {
-  return cell.prefetch ? `${cell.policy.label}+${cell.prefetch.name}` : cell.policy.label;
-}
-
-function sourceLine(run: RunData): string {
+export function sourceLine(run: RunData): string {
   const commands = run.provenance.commands.length > 0 ? run.provenance.commands.map((c) => `\`${c}\``).join(', ') : 'unknown command';
   const git = run.provenance.gitCommits.length > 0 ? `, git ${run.provenance.gitCommits.map((c) => c.slice(0, 10)).join(', ')}` : '';
   return `from ${commands}: ${displayPath(run.runDir)} (config ${run.configHash}${git})`;
@@ -78,9 +74,10 @@ function sizeKey(size: number | string): string {
   return String(size);
 }
 
-export function buildReportModel(run: RunData): ReportModel {
+/** `leading` sections (the scoreboard) come before the per-trace ones. */
+export function buildReportModel(run: RunData, leading: readonly ReportSection[] = []): ReportModel {
   const source = sourceLine(run);
-  const sections: ReportSection[] = [];
+  const sections: ReportSection[] = [...leading];
   const traces = [...new Set(run.replay.map((c) => c.trace.name))];
   for (const trace of traces) sections.push(traceSection(run, trace, source));
   if (run.training.length > 0) sections.push(trainingSection(run.training, source));

@@ -4,26 +4,21 @@ import type { Command } from 'commander';
 import { buildReportModel, sourceLine } from '../report/model.js';
 import { loadRun } from '../report/load-run.js';
 import { writeReport } from '../report/render.js';
-import { buildScoreboard, type Scoreboard } from '../report/scoreboard.js';
+import { buildScoreboard, type Scoreboard, type ScoreboardOptions } from '../report/scoreboard.js';
 import { scoreboardSection } from '../report/scoreboard-section.js';
 import { CliUsageError } from '../util/cli-error.js';
 import { printJson, writeJsonFile } from '../util/json.js';
-import { commandLine, parseList, parsePositiveInt } from '../util/options.js';
+import { commandLine, parseList, parseNonNegativeInt, parsePositiveInt } from '../util/options.js';
 
-interface ReportCommandOptions {
+/** commander's parsed flags: the scoreboard's options (its candidate optional) and the output ones. */
+interface ReportCommandOptions extends Omit<ScoreboardOptions, 'candidate'> {
+  candidate?: string;
   out?: string;
   json?: boolean;
   quiet?: boolean;
-  candidate?: string;
-  baseline: string;
-  bestOf: string[];
-  traces?: string[];
-  confidence: number;
-  resamples: number;
-  seed: number;
 }
 
-const DEFAULT_BASELINE = 'lru';
+const DEFAULTS = { baseline: 'lru', confidence: 0.95, resamples: 2000, seed: 1 };
 
 function parseConfidence(value: string): number {
   const level = Number(value);
@@ -47,12 +42,12 @@ export function register(program: Command): void {
     .argument('<run>', 'runs/NAME (its most recent configuration) or runs/NAME/<config-hash>')
     .option('--out <dir>', 'output folder (default: reports/NAME)')
     .option('--candidate <label>', 'add a scoreboard: this policy (its label in the experiment) against --baseline and --best-of in every cell, with confidence intervals; also written as scoreboard.json')
-    .option('--baseline <label>', 'scoreboard: the policy the candidate must beat in every cell', DEFAULT_BASELINE)
+    .option('--baseline <label>', 'scoreboard: the policy the candidate must beat in every cell', DEFAULTS.baseline)
     .option('--best-of <labels>', 'scoreboard: comma-separated policies; the candidate also meets whichever of them missed least at each cell', parseList, [])
     .option('--traces <names>', 'scoreboard: only these traces (comma-separated experiment trace names)', parseList)
-    .option('--confidence <level>', 'scoreboard: confidence level of the intervals', parseConfidence, 0.95)
-    .option('--resamples <n>', 'scoreboard: bootstrap resamples per comparison', parsePositiveInt('--resamples'), 2000)
-    .option('--seed <n>', 'scoreboard: seed of the bootstrap', parsePositiveInt('--seed'), 1)
+    .option('--confidence <level>', 'scoreboard: confidence level of the intervals', parseConfidence, DEFAULTS.confidence)
+    .option('--resamples <n>', 'scoreboard: bootstrap resamples per comparison', parsePositiveInt('--resamples'), DEFAULTS.resamples)
+    .option('--seed <n>', 'scoreboard: seed of the bootstrap', parseNonNegativeInt('--seed'), DEFAULTS.seed)
     .option('--json', 'print the written file paths (and the scoreboard\'s per-seed tally) as JSON')
     .option('--quiet', 'print nothing on success')
     .addHelpText(
@@ -69,21 +64,17 @@ The scoreboard's intervals come from a moving block bootstrap over each replay's
 (paired: candidate minus the other policy, window by window).`,
     )
     .action(async (path: string, options: ReportCommandOptions) => {
-      const scoreboardFlags = options.baseline !== DEFAULT_BASELINE || options.bestOf.length > 0 || options.traces !== undefined;
-      if (!options.candidate && scoreboardFlags) throw new CliUsageError('--baseline, --best-of and --traces shape the scoreboard; name the policy it is for with --candidate LABEL');
+      const scoreboardFlags =
+        options.bestOf.length > 0 || options.traces !== undefined || (Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]).some((flag) => options[flag] !== DEFAULTS[flag]);
+      if (!options.candidate && scoreboardFlags) {
+        throw new CliUsageError('--baseline, --best-of, --traces, --confidence, --resamples and --seed shape the scoreboard; name the policy it is for with --candidate LABEL');
+      }
       const run = loadRun(path);
       const outDir = resolve(options.out ?? `reports/${run.name}`);
       let board: Scoreboard | null = null;
       if (options.candidate) {
-        board = buildScoreboard(run, {
-          candidate: options.candidate,
-          baseline: options.baseline,
-          bestOf: options.bestOf,
-          ...(options.traces ? { traces: options.traces } : {}),
-          confidence: options.confidence,
-          resamples: options.resamples,
-          seed: options.seed,
-        });
+        const { baseline, bestOf, traces, confidence, resamples, seed } = options;
+        board = buildScoreboard(run, { candidate: options.candidate, baseline, bestOf, ...(traces ? { traces } : {}), confidence, resamples, seed });
       }
       const leading = board ? [scoreboardSection(board, sourceLine(run), scoreboardCommand(path, options))] : [];
       const written = await writeReport(buildReportModel(run, leading), outDir);

@@ -45,6 +45,10 @@ describe('cachelab markov eval', () => {
       expect(r.code).toBe(0);
       const result = JSON.parse(r.stdout);
       expect(result).toMatchObject({ requests: 8, keys: 4, sessions: 2, predictions: 3, top1Hits: 2, top1Accuracy: 2 / 3, top: 2, topKHits: 2 });
+      // Both clients made predictions, so both are resampled.
+      expect(result.intervalClusters).toBe(2);
+      expect(result.top1Interval[0]).toBeGreaterThanOrEqual(0);
+      expect(result.top1Interval[1]).toBeLessThanOrEqual(1);
     }
   });
 
@@ -121,5 +125,13 @@ describe.skipIf(!hasShared)('cachelab markov eval on apache_logs.log (needs ../s
     const r = JSON.parse((await runCli(['markov', 'eval', '--trace', apacheLog, ...flags, '--json'])).stdout);
     expect(r.predictions).toBe(6856);
     expect(r.top1Hits).toBe(4091);
+    // Clients resampled as wholes: 1,025 of them made predictions; the interval holds the estimate
+    // and is far wider than a binomial one over 6,856 independent predictions (±1.2 points).
+    expect(r.intervalClusters).toBe(1025);
+    const [low, high] = r.top1Interval;
+    expect(low).toBeLessThan(r.top1Accuracy);
+    expect(high).toBeGreaterThan(r.top1Accuracy);
+    expect(high - low).toBeGreaterThan(0.1);
+    expect(high - low).toBeLessThan(0.16);
   });
 });

@@ -6,6 +6,7 @@
  * reference baseline of /work/shared/traces/README.md.
  */
 import type { RequestBatch } from '@cachelab/cache-core';
+import type { ClusterCounts } from './accuracy-interval.js';
 import type { SequencePredictor } from './types.js';
 
 export interface EvaluationResult {
@@ -21,6 +22,17 @@ export interface EvaluationResult {
   topKAccuracy: number;
   /** predictions / requests. */
   predictionRate: number;
+  /**
+   * The same counts per session (indexed by session id), for `accuracyInterval`; predictions of
+   * requests without a session are counted in `lone` (each is a cluster of its own).
+   */
+  clusters: { predictions: Int32Array; top1: Int32Array; topK: Int32Array; lone: { predictions: number; top1: number; topK: number } };
+}
+
+/** The clusters' counts of one accuracy (`top1` or `topK`), as accuracyInterval takes them. */
+export function clusterCounts(result: EvaluationResult, which: 'top1' | 'topK'): ClusterCounts {
+  const c = result.clusters;
+  return { predictions: c.predictions, correct: c[which], lonePredictions: c.lone.predictions, loneCorrect: c.lone[which] };
 }
 
 /** Evaluates (and trains) `predictor` on `batch`; `top` ≥ 1 is the k of top-k accuracy (default 3). */
@@ -31,17 +43,35 @@ export function evaluatePredictor(predictor: SequencePredictor, batch: RequestBa
   let predictions = 0;
   let top1Hits = 0;
   let topKHits = 0;
+  // Session ids are dense (0..S-1), so per-session counts fit typed arrays.
+  let sessions = 0;
+  for (let i = 0; i < batch.length; i++) sessions = Math.max(sessions, batch.session[i]! + 1);
+  const perSession = { predictions: new Int32Array(sessions), top1: new Int32Array(sessions), topK: new Int32Array(sessions) };
+  const lone = { predictions: 0, top1: 0, topK: 0 };
   for (let i = 0; i < batch.length; i++) {
     const actual = batch.key[i]!;
-    const n = predictor.predictSession(batch.session[i]!, top, keys, probabilities);
+    const session = batch.session[i]!;
+    const n = predictor.predictSession(session, top, keys, probabilities);
     if (n > 0) {
-      predictions++;
-      if (keys[0] === actual) top1Hits++;
+      const hit1 = keys[0] === actual ? 1 : 0;
+      let hitK = 0;
       for (let j = 0; j < n; j++) {
         if (keys[j] === actual) {
-          topKHits++;
+          hitK = 1;
           break;
         }
+      }
+      predictions++;
+      top1Hits += hit1;
+      topKHits += hitK;
+      if (session >= 0) {
+        perSession.predictions[session]!++;
+        perSession.top1[session]! += hit1;
+        perSession.topK[session]! += hitK;
+      } else {
+        lone.predictions++;
+        lone.top1 += hit1;
+        lone.topK += hitK;
       }
     }
     predictor.updateBatch(batch, i);
@@ -55,5 +85,6 @@ export function evaluatePredictor(predictor: SequencePredictor, batch: RequestBa
     top1Accuracy: predictions === 0 ? 0 : top1Hits / predictions,
     topKAccuracy: predictions === 0 ? 0 : topKHits / predictions,
     predictionRate: batch.length === 0 ? 0 : predictions / batch.length,
+    clusters: { ...perSession, lone },
   };
 }

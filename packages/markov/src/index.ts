@@ -12,6 +12,7 @@ export * from './predictor.js';
 export * from './naive.js';
 export * from './serialization.js';
 export * from './evaluate.js';
+export * from './accuracy-interval.js';
 export * from './prefetcher.js';
 export * from './prefetch-report.js';
 export * from './markov-policy.js';

@@ -9,6 +9,8 @@ import {
   DEFAULT_PREFETCH,
   MarkovPredictor,
   NaiveFirstOrderPredictor,
+  accuracyInterval,
+  clusterCounts,
   comparePrefetch,
   evaluatePredictor,
   type MarkovOptions,
@@ -87,9 +89,14 @@ export interface MarkovEvalResult {
   predictions: number;
   top1Hits: number;
   top1Accuracy: number;
+  /** 95 % interval of top1Accuracy, resampling clients (sessions) as wholes. */
+  top1Interval: [low: number, high: number];
   top: number;
   topKHits: number;
   topKAccuracy: number;
+  topKInterval: [low: number, high: number];
+  /** Units the intervals resampled: clients with predictions (or single predictions without one). */
+  intervalClusters: number;
   predictionRate: number;
   states: number | null;
   seconds: number;
@@ -191,6 +198,8 @@ export async function runMarkovEval(flags: EvalFlags): Promise<MarkovEvalResult>
   const started = performance.now();
   const evaluation = evaluatePredictor(probe, trace.batch, flags.top);
   const seconds = (performance.now() - started) / 1000;
+  const top1 = accuracyInterval(clusterCounts(evaluation, 'top1'));
+  const topK = accuracyInterval(clusterCounts(evaluation, 'topK'));
   let prefetch: MarkovPrefetchResult | null = null;
   if (flags.prefetch && flags.size !== undefined) {
     const bytes = flags.size.trim().endsWith('%') && flags.unit === 'bytes' ? distinctBytes(trace.batch, trace.keyCount) : 0;
@@ -229,9 +238,12 @@ export async function runMarkovEval(flags: EvalFlags): Promise<MarkovEvalResult>
     predictions: evaluation.predictions,
     top1Hits: evaluation.top1Hits,
     top1Accuracy: evaluation.top1Accuracy,
+    top1Interval: [top1.low, top1.high],
     top: evaluation.top,
     topKHits: evaluation.topKHits,
     topKAccuracy: evaluation.topKAccuracy,
+    topKInterval: [topK.low, topK.high],
+    intervalClusters: top1.clusters,
     predictionRate: evaluation.predictionRate,
     states: probe instanceof MarkovPredictor ? probe.stats().states : null,
     seconds,
@@ -261,8 +273,9 @@ function describe(r: MarkovEvalResult): string {
     `trace         ${r.trace}: ${formatCount(r.requests)} requests, ${formatCount(r.keys)} keys, ${formatCount(r.sessions)} sessions`,
     `predictor     ${model}${r.states !== null ? `, ${formatCount(r.states)} states` : ''}`,
     `predictions   ${formatCount(r.predictions)} (${percent(r.predictionRate)} of requests)`,
-    `top-1         ${formatCount(r.top1Hits)} correct   ${percent(r.top1Accuracy)}`,
-    `top-${r.top}         ${formatCount(r.topKHits)} correct   ${percent(r.topKAccuracy)}`,
+    `top-1         ${formatCount(r.top1Hits)} correct   ${percent(r.top1Accuracy)}   95 % interval ${percent(r.top1Interval[0])}–${percent(r.top1Interval[1])}`,
+    `top-${r.top}         ${formatCount(r.topKHits)} correct   ${percent(r.topKAccuracy)}   95 % interval ${percent(r.topKInterval[0])}–${percent(r.topKInterval[1])}`,
+    `              (intervals: ${formatCount(r.intervalClusters)} ${r.sessions > 0 ? 'clients' : 'predictions'} resampled as wholes)`,
   ];
   const p = r.prefetch;
   if (p) {

@@ -156,6 +156,17 @@ describe('cachelab report', () => {
     expect(rows).toEqual([['lru+markov', '2', '27', (26 / 27).toFixed(4), (26 / 30).toFixed(4), (4 / 30).toFixed(4), '1.0000']]);
   });
 
+  it('says when a run folder was written in an experiment format this version no longer reads', async () => {
+    const dir = tempDir();
+    const runDir = join(dir, 'runs', 'old', 'abc123');
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(join(runDir, 'experiment.json'), formatJson({ name: 'old', configHash: 'abc123', experiment: { traces: ['t.txt'], sizes: ['ten'], policies: ['lru'] } }));
+    const result = await runCli(['report', runDir, '--out', join(dir, 'r')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`the run in ${runDir} was written by a cachelab whose experiment format differs from this one (sizes[0]:`);
+    expect(result.stderr).toContain('run the experiment file again (cachelab run experiments/NAME) and report the new run');
+  });
+
   it('fails with a hint when the folder holds no run', async () => {
     const result = await runCli(['report', tempDir(), '--out', tempDir()]);
     expect(result.code).toBe(1);

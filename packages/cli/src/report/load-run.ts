@@ -80,6 +80,26 @@ export class RunNotFoundError extends CachelabError {
   }
 }
 
+/** A run folder whose stored experiment this version of cachelab no longer accepts. */
+export class RunFormatError extends CachelabError {
+  constructor(runDir: string, reason: string) {
+    super(
+      'RUN_FORMAT',
+      `the run in ${runDir} was written by a cachelab whose experiment format differs from this one (${reason}); run the experiment file again (cachelab run experiments/NAME) and report the new run`,
+    );
+  }
+}
+
+/** The run's own copy of its experiment, validated by today's schema. */
+function parseStoredExperiment(value: unknown, runDir: string): Experiment {
+  try {
+    return parseExperiment(value, join(runDir, 'experiment.json'));
+  } catch (error) {
+    if (error instanceof CachelabError) throw new RunFormatError(runDir, error.message);
+    throw error;
+  }
+}
+
 /** `runs/NAME/<hash>` as given, or the most recently run configuration under `runs/NAME`. */
 export function findRunDir(path: string): string {
   const dir = resolve(path);
@@ -108,7 +128,7 @@ function readJsonLines(file: string): Record<string, number>[] {
 export function loadRun(path: string): RunData {
   const runDir = findRunDir(path);
   const header = readJson<{ name: string; configHash: string; experiment: unknown }>(join(runDir, 'experiment.json'));
-  const experiment = parseExperiment(header.experiment, join(runDir, 'experiment.json'));
+  const experiment = parseStoredExperiment(header.experiment, runDir);
   const cells = expandCells(experiment);
   const data: RunData = {
     name: header.name,

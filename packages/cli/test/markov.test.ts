@@ -108,6 +108,12 @@ describe('cachelab markov eval', () => {
     const text = await runCli(['markov', 'eval', '--trace', small, ...args]);
     expect(text.stdout).toContain('markov order 1 (blend, positions 8, unordered 4, skip 3)');
   });
+
+  it('--against: a predictor against itself differs by exactly 0; the comparison is in --json', async () => {
+    const r = JSON.parse((await runCli(['markov', 'eval', '--trace', small, '--predictor', 'naive', '--against', 'naive', '--top', '2', '--json'])).stdout);
+    expect(r.against).toEqual({ predictor: 'naive', predictions: 3, top1Accuracy: 2 / 3, topKAccuracy: 2 / 3, top1Difference: [0, 0, 0], topKDifference: [0, 0, 0] });
+    expect((await runCli(['markov', 'eval', '--trace', small, '--json'])).stdout).toContain('"against": null');
+  });
 });
 
 describe.skipIf(!hasShared)('cachelab markov eval on apache_logs.log (needs ../shared/traces)', () => {
@@ -133,5 +139,17 @@ describe.skipIf(!hasShared)('cachelab markov eval on apache_logs.log (needs ../s
     expect(high).toBeGreaterThan(r.top1Accuracy);
     expect(high - low).toBeGreaterThan(0.1);
     expect(high - low).toBeLessThan(0.16);
+  });
+
+  it('--against naive: the preset gains 590 correct of 6,856, and the paired interval excludes 0', async () => {
+    const flags = ['--order', '2', '--session-stats', '--session-weight', '2', '--positions', '8', '--unordered', '4', '--skip', '3', '--recent-window', '32', '--max-successors', '16'];
+    const r = JSON.parse((await runCli(['markov', 'eval', '--trace', apacheLog, ...flags, '--against', 'naive', '--json'])).stdout);
+    expect(r.against.top1Accuracy).toBe(3501 / 6856);
+    const [difference, low, high] = r.against.top1Difference;
+    expect(difference).toBeCloseTo((4091 - 3501) / 6856, 12);
+    expect(low).toBeGreaterThan(0);
+    expect(high).toBeGreaterThan(difference);
+    // Paired, the interval is much narrower than either accuracy's own (about 13 points wide).
+    expect(high - low).toBeLessThan(0.05);
   });
 });

@@ -1,9 +1,12 @@
 /**
- * A confidence interval for a prediction accuracy. Predictions of one client are not independent
- * (a crawler walking a site, a browser loading one page's assets), so a binomial interval over all
- * predictions is too narrow on access logs. This one resamples whole clusters (a session's
- * predictions; each prediction alone when the trace has no sessions) with replacement and takes the
- * percentile interval of Σ correct / Σ predictions: the cluster bootstrap of a ratio estimator.
+ * Confidence intervals for a prediction accuracy, and for the difference between two predictors'
+ * accuracies on the same trace. Predictions are not independent: those of one client (a crawler
+ * walking a site, a browser fetching one page's assets) go together, and so do neighbouring
+ * requests of one stream. A binomial interval over all predictions is therefore too narrow. These
+ * resample whole clusters with replacement (a client's predictions; a block of consecutive requests
+ * where there are no clients, see evaluatePredictor) and take the percentile interval of
+ * Σ correct / Σ predictions: the cluster bootstrap of a ratio estimator. For a difference both
+ * predictors' counts come from the same resampled clusters (a paired comparison).
  */
 import { SeededRandom } from '@cachelab/cache-core';
 
@@ -11,9 +14,6 @@ import { SeededRandom } from '@cachelab/cache-core';
 export interface ClusterCounts {
   predictions: ArrayLike<number>;
   correct: ArrayLike<number>;
-  /** Predictions that are clusters of their own (no session), and how many were right. Default 0. */
-  lonePredictions?: number;
-  loneCorrect?: number;
 }
 
 export interface IntervalOptions {
@@ -21,7 +21,7 @@ export interface IntervalOptions {
   confidence?: number;
   /** Default 2000. */
   resamples?: number;
-  /** seedrandom seed; the same seed gives the same interval. Default 'cachelab-accuracy'. */
+  /** Seed of the resampling; the same seed gives the same interval. Default 'cachelab-accuracy'. */
   seed?: string;
 }
 
@@ -33,47 +33,78 @@ export interface AccuracyInterval {
   clusters: number;
 }
 
-export function accuracyInterval(counts: ClusterCounts, options: IntervalOptions = {}): AccuracyInterval {
+export interface DifferenceInterval extends AccuracyInterval {
+  /** Accuracy of the first minus accuracy of the second, on all the data. */
+  difference: number;
+}
+
+function settings(options: IntervalOptions): { confidence: number; resamples: number; random: SeededRandom } {
   const confidence = options.confidence ?? 0.95;
   const resamples = options.resamples ?? 2000;
   if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence must be in (0, 1), got ${confidence}`);
   if (!(Number.isInteger(resamples) && resamples >= 1)) throw new RangeError(`resamples must be a whole number ≥ 1, got ${resamples}`);
-  // Only clusters with predictions carry information; resampling empty ones changes nothing.
-  const predictions: number[] = [];
-  const correct: number[] = [];
-  for (let i = 0; i < counts.predictions.length; i++) {
-    if (counts.predictions[i]! > 0) {
-      predictions.push(counts.predictions[i]!);
-      correct.push(counts.correct[i]!);
-    }
+  return { confidence, resamples, random: new SeededRandom(options.seed ?? 'cachelab-accuracy') };
+}
+
+/** Indices of the clusters where any of the counts made a prediction (empty ones change nothing). */
+function activeClusters(...counts: ClusterCounts[]): number[] {
+  const active: number[] = [];
+  const length = counts[0]!.predictions.length;
+  for (const c of counts) {
+    if (c.predictions.length !== length || c.correct.length !== length) throw new RangeError('cluster counts must have one entry per cluster, the same clusters for every predictor');
   }
-  const grouped = predictions.length;
-  const lone = counts.lonePredictions ?? 0;
-  const loneCorrect = counts.loneCorrect ?? 0;
-  const n = grouped + lone;
-  if (n === 0) return { low: 0, high: 0, confidence, clusters: 0 };
-  // cache-core's xorshift draws: a web log's lone predictions are drawn one by one, tens of
-  // thousands per resample, where seedrandom's default generator would cost seconds.
-  const random = new SeededRandom(options.seed ?? 'cachelab-accuracy');
-  const ratios = new Float64Array(resamples);
+  for (let i = 0; i < length; i++) if (counts.some((c) => c.predictions[i]! > 0)) active.push(i);
+  return active;
+}
+
+function percentiles(values: Float64Array, confidence: number): { low: number; high: number } {
+  values.sort();
+  const at = (q: number) => values[Math.round(q * (values.length - 1))]!;
+  const tail = (1 - confidence) / 2;
+  return { low: at(tail), high: at(1 - tail) };
+}
+
+const ratio = (right: number, made: number) => (made === 0 ? 0 : right / made);
+
+export function accuracyInterval(counts: ClusterCounts, options: IntervalOptions = {}): AccuracyInterval {
+  const { confidence, resamples, random } = settings(options);
+  const active = activeClusters(counts);
+  if (active.length === 0) return { low: 0, high: 0, confidence, clusters: 0 };
+  const accuracies = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
     let made = 0;
     let right = 0;
-    for (let i = 0; i < n; i++) {
-      const pick = random.below(n);
-      if (pick < grouped) {
-        made += predictions[pick]!;
-        right += correct[pick]!;
-      } else {
-        // Lone predictions, the right ones first: which one is drawn only matters through that.
-        made++;
-        if (pick - grouped < loneCorrect) right++;
-      }
+    for (let i = 0; i < active.length; i++) {
+      const pick = active[random.below(active.length)]!;
+      made += counts.predictions[pick]!;
+      right += counts.correct[pick]!;
     }
-    ratios[r] = right / made;
+    accuracies[r] = right / made;
   }
-  ratios.sort();
-  const at = (q: number) => ratios[Math.round(q * (resamples - 1))]!;
-  const tail = (1 - confidence) / 2;
-  return { low: at(tail), high: at(1 - tail), confidence, clusters: n };
+  return { ...percentiles(accuracies, confidence), confidence, clusters: active.length };
+}
+
+/** Interval of accuracy(a) − accuracy(b), resampling the clusters of both together. */
+export function accuracyDifferenceInterval(a: ClusterCounts, b: ClusterCounts, options: IntervalOptions = {}): DifferenceInterval {
+  const { confidence, resamples, random } = settings(options);
+  const active = activeClusters(a, b);
+  const sum = (of: ArrayLike<number>) => active.reduce((total, i) => total + of[i]!, 0);
+  const difference = ratio(sum(a.correct), sum(a.predictions)) - ratio(sum(b.correct), sum(b.predictions));
+  if (active.length === 0) return { difference, low: 0, high: 0, confidence, clusters: 0 };
+  const differences = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let madeA = 0;
+    let rightA = 0;
+    let madeB = 0;
+    let rightB = 0;
+    for (let i = 0; i < active.length; i++) {
+      const pick = active[random.below(active.length)]!;
+      madeA += a.predictions[pick]!;
+      rightA += a.correct[pick]!;
+      madeB += b.predictions[pick]!;
+      rightB += b.correct[pick]!;
+    }
+    differences[r] = ratio(rightA, madeA) - ratio(rightB, madeB);
+  }
+  return { difference, ...percentiles(differences, confidence), confidence, clusters: active.length };
 }

@@ -23,16 +23,22 @@ export interface EvaluationResult {
   /** predictions / requests. */
   predictionRate: number;
   /**
-   * The same counts per session (indexed by session id), for `accuracyInterval`; predictions of
-   * requests without a session are counted in `lone` (each is a cluster of its own).
+   * The same counts per cluster, for `accuracyInterval`: clusters 0..sessions−1 are the sessions
+   * (by id); after them, one cluster per block of STREAM_BLOCK requests holds the predictions of
+   * that block's requests that have no session. Two evaluations of one batch have the same clusters.
    */
-  clusters: { predictions: Int32Array; top1: Int32Array; topK: Int32Array; lone: { predictions: number; top1: number; topK: number } };
+  clusters: { sessions: number; predictions: Int32Array; top1: Int32Array; topK: Int32Array };
 }
+
+/**
+ * Requests per cluster where a trace has no sessions: neighbouring requests of one stream are
+ * correlated, so they are resampled together (about 100 blocks on a 100k-request trace).
+ */
+export const STREAM_BLOCK = 1000;
 
 /** The clusters' counts of one accuracy (`top1` or `topK`), as accuracyInterval takes them. */
 export function clusterCounts(result: EvaluationResult, which: 'top1' | 'topK'): ClusterCounts {
-  const c = result.clusters;
-  return { predictions: c.predictions, correct: c[which], lonePredictions: c.lone.predictions, loneCorrect: c.lone[which] };
+  return { predictions: result.clusters.predictions, correct: result.clusters[which] };
 }
 
 /** Evaluates (and trains) `predictor` on `batch`; `top` ≥ 1 is the k of top-k accuracy (default 3). */
@@ -43,11 +49,11 @@ export function evaluatePredictor(predictor: SequencePredictor, batch: RequestBa
   let predictions = 0;
   let top1Hits = 0;
   let topKHits = 0;
-  // Session ids are dense (0..S-1), so per-session counts fit typed arrays.
+  // Session ids are dense (0..S-1), so per-cluster counts fit typed arrays.
   let sessions = 0;
   for (let i = 0; i < batch.length; i++) sessions = Math.max(sessions, batch.session[i]! + 1);
-  const perSession = { predictions: new Int32Array(sessions), top1: new Int32Array(sessions), topK: new Int32Array(sessions) };
-  const lone = { predictions: 0, top1: 0, topK: 0 };
+  const size = sessions + Math.ceil(batch.length / STREAM_BLOCK);
+  const clusters = { sessions, predictions: new Int32Array(size), top1: new Int32Array(size), topK: new Int32Array(size) };
   for (let i = 0; i < batch.length; i++) {
     const actual = batch.key[i]!;
     const session = batch.session[i]!;
@@ -64,15 +70,10 @@ export function evaluatePredictor(predictor: SequencePredictor, batch: RequestBa
       predictions++;
       top1Hits += hit1;
       topKHits += hitK;
-      if (session >= 0) {
-        perSession.predictions[session]!++;
-        perSession.top1[session]! += hit1;
-        perSession.topK[session]! += hitK;
-      } else {
-        lone.predictions++;
-        lone.top1 += hit1;
-        lone.topK += hitK;
-      }
+      const cluster = session >= 0 ? session : sessions + Math.floor(i / STREAM_BLOCK);
+      clusters.predictions[cluster]!++;
+      clusters.top1[cluster]! += hit1;
+      clusters.topK[cluster]! += hitK;
     }
     predictor.updateBatch(batch, i);
   }
@@ -85,6 +86,6 @@ export function evaluatePredictor(predictor: SequencePredictor, batch: RequestBa
     top1Accuracy: predictions === 0 ? 0 : top1Hits / predictions,
     topKAccuracy: predictions === 0 ? 0 : topKHits / predictions,
     predictionRate: batch.length === 0 ? 0 : predictions / batch.length,
-    clusters: { ...perSession, lone },
+    clusters,
   };
 }

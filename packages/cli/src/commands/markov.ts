@@ -9,6 +9,8 @@ import {
   DEFAULT_PREFETCH,
   MarkovPredictor,
   NaiveFirstOrderPredictor,
+  STREAM_BLOCK,
+  accuracyDifferenceInterval,
   accuracyInterval,
   clusterCounts,
   comparePrefetch,
@@ -45,9 +47,13 @@ const MARKOV_FLAGS = [
 type MarkovFlags = Pick<MarkovOptions, Exclude<(typeof MARKOV_FLAGS)[number], 'sessionStats' | 'halfLife'>> &
   Partial<Pick<MarkovOptions, 'sessionStats' | 'halfLife'>>;
 
+type PredictorKind = 'markov' | 'naive';
+
 interface EvalFlags extends TraceFlags, MarkovFlags {
   trace: string;
-  predictor: 'markov' | 'naive';
+  predictor: PredictorKind;
+  /** Also evaluate this predictor (naive, or markov with default options) and compare, paired. */
+  against?: PredictorKind;
   top: number;
   prefetch?: boolean;
   policy: string;
@@ -95,12 +101,24 @@ export interface MarkovEvalResult {
   topKHits: number;
   topKAccuracy: number;
   topKInterval: [low: number, high: number];
-  /** Units the intervals resampled: clients with predictions (or single predictions without one). */
+  /** Units the intervals resampled: clients with predictions, or blocks of STREAM_BLOCK requests without clients. */
   intervalClusters: number;
+  against: MarkovComparison | null;
   predictionRate: number;
   states: number | null;
   seconds: number;
   prefetch: MarkovPrefetchResult | null;
+}
+
+/** `--against`: the other predictor's accuracies, and this one's minus those with paired intervals. */
+export interface MarkovComparison {
+  predictor: PredictorKind;
+  predictions: number;
+  top1Accuracy: number;
+  topKAccuracy: number;
+  /** [difference, low, high] of top-1 accuracy (this − the other). */
+  top1Difference: [difference: number, low: number, high: number];
+  topKDifference: [difference: number, low: number, high: number];
 }
 
 function parseProbability(value: string): number {
@@ -139,6 +157,7 @@ export function register(program: Command): void {
     .requiredOption('--trace <file>', 'trace file (access .log gives per-client sessions; .txt/.csv/.bin the global stream)');
   addTraceOptions(command)
     .addOption(new Option('--predictor <kind>', 'markov (bounded PPM) or naive (exact first-order most-frequent-successor baseline)').choices(['markov', 'naive']).default('markov'))
+    .addOption(new Option('--against <kind>', 'also evaluate naive, or markov with default options, and report the accuracy differences with paired intervals').choices(['markov', 'naive']))
     .option('--order <k>', 'longest context (PPM order; 1 = first order)', parsePositiveInt('--order'), DEFAULT_OPTIONS.order)
     .option('--top <k>', 'k of top-k accuracy', parsePositiveInt('--top'), 3)
     .addOption(new Option('--mode <mode>', 'how orders combine').choices(['blend', 'fallback']).default(DEFAULT_OPTIONS.mode))
@@ -173,12 +192,15 @@ Examples:
   cachelab markov eval --trace access.log --order 2 --session-stats --session-weight 2 --positions 8 \\
       --unordered 4 --skip 3 --recent-window 32 --max-successors 16
   cachelab markov eval --trace access.log --predictor naive --json
+  cachelab markov eval --trace access.log --order 3 --session-stats --against naive
   cachelab markov eval --trace traces/cache2k-web07.txt --lookahead 4 --prefetch --policy lru --size 10% --threshold 0.3
 
 A prediction is a request whose session (client) has a previous request and for which the
 predictor offers at least one key; top-1 accuracy = correct best guesses / predictions.
 With --lookahead w > 1 the ranking is by "requested within the next w requests", and top-k
-still scores it against the next request.`,
+still scores it against the next request.
+Accuracies come with 95 % intervals from a cluster bootstrap: whole clients are resampled (blocks
+of ${STREAM_BLOCK} requests where the trace has none), because one client's predictions go together.`,
     )
     .action(async (flags: EvalFlags) => {
       const result = await runMarkovEval(flags);
@@ -191,7 +213,8 @@ export async function runMarkovEval(flags: EvalFlags): Promise<MarkovEvalResult>
   // Flags left unset (sessionStats, halfLife) take the predictor's defaults.
   const options: Partial<MarkovOptions> = {};
   for (const field of MARKOV_FLAGS) if (flags[field] !== undefined) (options as Record<string, unknown>)[field] = flags[field];
-  const makePredictor = (): SequencePredictor => (flags.predictor === 'naive' ? new NaiveFirstOrderPredictor() : new MarkovPredictor(options));
+  const predictorOf = (kind: PredictorKind, with_: Partial<MarkovOptions>): SequencePredictor => (kind === 'naive' ? new NaiveFirstOrderPredictor() : new MarkovPredictor(with_));
+  const makePredictor = (): SequencePredictor => predictorOf(flags.predictor, options);
   const probe = makePredictor(); // validates options before reading the trace
   if (flags.prefetch) createPolicy(flags.policy, { capacity: 1, keySpace: 1 });
   const trace = await loadTrace(flags.trace, traceReadOptions(flags));
@@ -200,6 +223,22 @@ export async function runMarkovEval(flags: EvalFlags): Promise<MarkovEvalResult>
   const seconds = (performance.now() - started) / 1000;
   const top1 = accuracyInterval(clusterCounts(evaluation, 'top1'));
   const topK = accuracyInterval(clusterCounts(evaluation, 'topK'));
+  let against: MarkovComparison | null = null;
+  if (flags.against) {
+    const other = evaluatePredictor(predictorOf(flags.against, {}), trace.batch, flags.top);
+    const difference = (which: 'top1' | 'topK'): [number, number, number] => {
+      const d = accuracyDifferenceInterval(clusterCounts(evaluation, which), clusterCounts(other, which));
+      return [d.difference, d.low, d.high];
+    };
+    against = {
+      predictor: flags.against,
+      predictions: other.predictions,
+      top1Accuracy: other.top1Accuracy,
+      topKAccuracy: other.topKAccuracy,
+      top1Difference: difference('top1'),
+      topKDifference: difference('topK'),
+    };
+  }
   let prefetch: MarkovPrefetchResult | null = null;
   if (flags.prefetch && flags.size !== undefined) {
     const bytes = flags.size.trim().endsWith('%') && flags.unit === 'bytes' ? distinctBytes(trace.batch, trace.keyCount) : 0;
@@ -244,6 +283,7 @@ export async function runMarkovEval(flags: EvalFlags): Promise<MarkovEvalResult>
     topKAccuracy: evaluation.topKAccuracy,
     topKInterval: [topK.low, topK.high],
     intervalClusters: top1.clusters,
+    against,
     predictionRate: evaluation.predictionRate,
     states: probe instanceof MarkovPredictor ? probe.stats().states : null,
     seconds,
@@ -275,8 +315,17 @@ function describe(r: MarkovEvalResult): string {
     `predictions   ${formatCount(r.predictions)} (${percent(r.predictionRate)} of requests)`,
     `top-1         ${formatCount(r.top1Hits)} correct   ${percent(r.top1Accuracy)}   95 % interval ${percent(r.top1Interval[0])}–${percent(r.top1Interval[1])}`,
     `top-${r.top}         ${formatCount(r.topKHits)} correct   ${percent(r.topKAccuracy)}   95 % interval ${percent(r.topKInterval[0])}–${percent(r.topKInterval[1])}`,
-    `              (intervals: ${formatCount(r.intervalClusters)} ${r.sessions > 0 ? 'clients' : 'predictions'} resampled as wholes)`,
+    `              (intervals: ${formatCount(r.intervalClusters)} ${r.sessions > 0 ? 'clients' : `blocks of ${formatCount(STREAM_BLOCK)} requests`} resampled as wholes)`,
   ];
+  const a = r.against;
+  if (a) {
+    const points = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`;
+    const diff = ([d, low, high]: [number, number, number]) => `${points(d)} points [${points(low)}, ${points(high)}]`;
+    lines.push(
+      `against       ${a.predictor === 'naive' ? 'naive first order' : 'markov, default options'}: ${formatCount(a.predictions)} predictions, top-1 ${percent(a.top1Accuracy)}, top-${r.top} ${percent(a.topKAccuracy)}`,
+      `  difference  top-1 ${diff(a.top1Difference)}, top-${r.top} ${diff(a.topKDifference)} (95 %, paired: the same clusters resampled for both)`,
+    );
+  }
   const p = r.prefetch;
   if (p) {
     lines.push(

@@ -66,22 +66,35 @@ function percentiles(values: Float64Array, confidence: number): { low: number; h
 
 const ratio = (right: number, made: number) => (made === 0 ? 0 : right / made);
 
+/**
+ * Draws `resamples` sets of clusters (as many as `active`, with replacement) and returns, for each
+ * of `counts`, the accuracy on every set. All counts see the same draws: that is the pairing.
+ */
+function resampledAccuracies(active: readonly number[], counts: readonly ClusterCounts[], resamples: number, random: SeededRandom): Float64Array[] {
+  const accuracies = counts.map(() => new Float64Array(resamples));
+  const made = new Float64Array(counts.length);
+  const right = new Float64Array(counts.length);
+  for (let r = 0; r < resamples; r++) {
+    made.fill(0);
+    right.fill(0);
+    for (let i = 0; i < active.length; i++) {
+      const pick = active[random.below(active.length)]!;
+      for (let c = 0; c < counts.length; c++) {
+        made[c]! += counts[c]!.predictions[pick]!;
+        right[c]! += counts[c]!.correct[pick]!;
+      }
+    }
+    for (let c = 0; c < counts.length; c++) accuracies[c]![r] = ratio(right[c]!, made[c]!);
+  }
+  return accuracies;
+}
+
 export function accuracyInterval(counts: ClusterCounts, options: IntervalOptions = {}): AccuracyInterval {
   const { confidence, resamples, random } = settings(options);
   const active = activeClusters(counts);
   if (active.length === 0) return { low: 0, high: 0, confidence, clusters: 0 };
-  const accuracies = new Float64Array(resamples);
-  for (let r = 0; r < resamples; r++) {
-    let made = 0;
-    let right = 0;
-    for (let i = 0; i < active.length; i++) {
-      const pick = active[random.below(active.length)]!;
-      made += counts.predictions[pick]!;
-      right += counts.correct[pick]!;
-    }
-    accuracies[r] = right / made;
-  }
-  return { ...percentiles(accuracies, confidence), confidence, clusters: active.length };
+  const [accuracies] = resampledAccuracies(active, [counts], resamples, random);
+  return { ...percentiles(accuracies!, confidence), confidence, clusters: active.length };
 }
 
 /** Interval of accuracy(a) − accuracy(b), resampling the clusters of both together. */
@@ -91,20 +104,7 @@ export function accuracyDifferenceInterval(a: ClusterCounts, b: ClusterCounts, o
   const sum = (of: ArrayLike<number>) => active.reduce((total, i) => total + of[i]!, 0);
   const difference = ratio(sum(a.correct), sum(a.predictions)) - ratio(sum(b.correct), sum(b.predictions));
   if (active.length === 0) return { difference, low: 0, high: 0, confidence, clusters: 0 };
-  const differences = new Float64Array(resamples);
-  for (let r = 0; r < resamples; r++) {
-    let madeA = 0;
-    let rightA = 0;
-    let madeB = 0;
-    let rightB = 0;
-    for (let i = 0; i < active.length; i++) {
-      const pick = active[random.below(active.length)]!;
-      madeA += a.predictions[pick]!;
-      rightA += a.correct[pick]!;
-      madeB += b.predictions[pick]!;
-      rightB += b.correct[pick]!;
-    }
-    differences[r] = ratio(rightA, madeA) - ratio(rightB, madeB);
-  }
+  const [first, second] = resampledAccuracies(active, [a, b], resamples, random);
+  const differences = first!.map((accuracy, r) => accuracy - second![r]!);
   return { difference, ...percentiles(differences, confidence), confidence, clusters: active.length };
 }

@@ -35,6 +35,18 @@ describe('cachelab evaluate (smoke run)', () => {
     expect(result.gapClosed).toBeCloseTo((lru - result.missRatio) / (lru - belady), 12);
     for (const m of Object.values(result.baselines) as number[]) expect(belady).toBeLessThanOrEqual(m);
     expect(result.policy).toBe(`dqn:${model}`);
+
+    // Misses against LRU and against the best other baseline, each with its paired interval.
+    const misses = (ratio: number) => Math.round(ratio * trace.batch.length);
+    expect(result.vsLru.misses).toBe(misses(result.missRatio) - misses(lru));
+    const others = ['arc', 's3fifo', 'sieve', 'wtinylfu', 'lecar', 'cacheus'];
+    const best = others.reduce((a, b) => (result.baselines[b] < result.baselines[a] ? b : a));
+    expect(result.vsBest.policy).toBe(best);
+    expect(result.vsBest.misses).toBe(misses(result.missRatio) - misses(result.baselines[best]));
+    for (const d of [result.vsLru, result.vsBest]) {
+      expect(d.low).toBeLessThanOrEqual(d.high);
+      expect(d.significant).toBe(d.high < 0 || d.low > 0);
+    }
   });
 
   it('several --model flags evaluate the models together behind dqn-select', async () => {
@@ -45,6 +57,7 @@ describe('cachelab evaluate (smoke run)', () => {
     expect(result.policy).toBe(`dqn-select:${model}+${model}`);
     expect(result.model).toBe(`${model}+${model}`);
     expect(Object.keys(result.baselines)).toEqual(['lru', 'belady']);
+    expect(result.vsBest).toBeNull(); // no baseline besides LRU and Belady
     const trace = await loadTrace(web07);
     const policy = createPolicy(result.policy, { capacity: 204, keySpace: trace.keyCount, seed: 0 });
     expect(result.missRatio).toBe(replay(policy, trace.batch, { unit: 'objects' }).missRatio);

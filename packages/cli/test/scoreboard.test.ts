@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../src/experiment/runner.js';
 import { parseExperiment } from '../src/experiment/schema.js';
 import { loadRun } from '../src/report/load-run.js';
-import { blockLengthFor, pairedBootstrap, windowCounts } from '../src/report/paired-bootstrap.js';
+import { blockLengthFor, pairedBootstrap, windowCounts } from '../src/util/paired-bootstrap.js';
 import { buildScoreboard, type ScoreboardOptions } from '../src/report/scoreboard.js';
 import { runCli, tempDir, writeSkewedTrace } from './helpers/workflow.js';
 

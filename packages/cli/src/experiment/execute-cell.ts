@@ -6,10 +6,11 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Prefetcher, type RequestBatch, Replayer, type ReplayStats, createPolicy } from '@cachelab/cache-core';
+import { type Prefetcher, Replayer, type ReplayStats, createPolicy, sliceBatch } from '@cachelab/cache-core';
 import { formatJson, writeFileAtomic, writeJsonFile } from '../util/json.js';
 import { buildManifest } from '../util/manifest.js';
 import { InterruptedError } from '../util/interrupt.js';
+import { metricWindows } from '../util/metric-windows.js';
 import { resolveCapacity } from './capacity.js';
 import type { Cell, DqnTrainCell, ReplayCell } from './cells.js';
 import { type TraceRef, tracePath } from './cells.js';
@@ -31,8 +32,6 @@ export interface RunContext {
   tfBackend: string | null;
 }
 
-/** Metrics records per replay cell (one every 1/METRIC_POINTS of the trace). */
-export const METRIC_POINTS = 20;
 
 export function cellDir(context: RunContext, cell: Cell): string {
   return join(context.runDir, cell.id);
@@ -117,15 +116,13 @@ async function runReplay(context: RunContext, cell: ReplayCell, trace: LoadedTra
   const metricsFile = join(dir, 'metrics.jsonl');
   writeFileAtomic(metricsFile, '');
   const batch = trace.batch;
-  const step = Math.max(1, Math.ceil(batch.length / METRIC_POINTS));
   const started = performance.now();
   let previous: ReplayStats = replayer.result();
-  for (let start = 0; start < batch.length; start += step) {
+  for (const [start, end] of metricWindows(batch.length)) {
     // Yield to the event loop so that Ctrl-C (a signal handler) can be seen between chunks.
     await new Promise((resolve) => setImmediate(resolve));
     if (signal.aborted) throw new InterruptedError(`cell ${cell.id} stopped before it finished; it will run again next time`);
-    const end = Math.min(batch.length, start + step);
-    replayer.feed(slice(batch, start, end));
+    replayer.feed(sliceBatch(batch, start, end));
     const now = replayer.result();
     const windowRequests = now.requests - previous.requests;
     appendFileSync(
@@ -157,19 +154,6 @@ async function runReplay(context: RunContext, cell: ReplayCell, trace: LoadedTra
       prefetch: cell.prefetch,
       stats: replayer.result(),
     },
-  };
-}
-
-/** A view of requests [start, end) of a batch (no copy). Next-access positions stay absolute. */
-function slice(batch: RequestBatch, start: number, end: number): RequestBatch {
-  return {
-    length: end - start,
-    time: batch.time.subarray(start, end),
-    key: batch.key.subarray(start, end),
-    size: batch.size.subarray(start, end),
-    session: batch.session.subarray(start, end),
-    op: batch.op.subarray(start, end),
-    nextAccess: batch.nextAccess.subarray(start, end),
   };
 }
 

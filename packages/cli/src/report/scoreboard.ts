@@ -7,7 +7,7 @@
  */
 import { CliUsageError } from '../util/cli-error.js';
 import { type ReplaySummary, type RunData, seriesLabel } from './load-run.js';
-import { pairedBootstrap, windowCounts } from './paired-bootstrap.js';
+import { pairedBootstrap, windowCounts } from '../util/paired-bootstrap.js';
 
 export interface ScoreboardOptions {
   /** Series label of the policy under study (an experiment policy's `label`, `policy+prefetcher`). */

@@ -4,7 +4,7 @@ import { loadTrace } from '@cachelab/cache-core';
 import { describe, expect, it } from 'vitest';
 import { checkEnv } from '../src/env/checker.js';
 import type { Env, StepResult } from '../src/env/env.js';
-import { EvictionEnv, evictionReward } from '../src/env/eviction-env.js';
+import { EvictionEnv, evictionReward, rankReward } from '../src/env/eviction-env.js';
 import { FEATURE_COUNT, F_PROBABILITY, F_VOTE_FIFO, F_VOTE_LRU } from '../src/env/features.js';
 import { TimeLimit } from '../src/env/wrappers.js';
 import { traceOf, zipfTrace } from './helpers/trace.js';
@@ -74,7 +74,33 @@ describe('EvictionEnv', () => {
     expect(rewards.slice(2)).toEqual([0, 0]);
     expect(env.settings().rewardShape).toBe('hyperbolic');
     expect(new EvictionEnv(traceOf([0, 1, 2]), { capacity: 2 }).settings()).not.toHaveProperty('rewardShape');
-    expect(() => new EvictionEnv(traceOf([0, 1, 2]), { capacity: 2, rewardShape: 'cubic' as never })).toThrow(/rewardShape must be one of linear, hyperbolic/);
+    expect(() => new EvictionEnv(traceOf([0, 1, 2]), { capacity: 2, rewardShape: 'cubic' as never })).toThrow(/rewardShape must be one of linear, hyperbolic, rank/);
+  });
+
+  it('rank reward: the share of the other candidates needed later than the victim (hand-worked)', () => {
+    // Distances of four candidates: 5, never, 3, 9.
+    const distances = [5, Infinity, 3, 9];
+    expect(rankReward(3, distances, 4)).toBe(-1); // every other one is needed later
+    expect(rankReward(5, distances, 4)).toBe(-2 / 3); // never and 9 are farther
+    expect(rankReward(9, distances, 4)).toBe(-1 / 3);
+    expect(rankReward(Infinity, distances, 4)).toBe(-0); // Belady's choice
+    expect(rankReward(3, distances, 1)).toBe(0); // a single candidate: nothing to choose
+    // On a loop longer than the horizon every victim returns after it, so 'linear' scores every
+    // choice 0; 'rank' still orders them the way Belady does (the one needed last is free).
+    // Loop 0..5 twice, capacity 3, candidates 3 (all residents), horizonFactor 1 (H = 3). The first
+    // decision comes at key 3 (position 3): residents 0, 1, 2 return at 6, 7, 8 (d = 3, 4, 5).
+    // Candidate 0 is the LRU tail, key 0; the other two are keys 1 and 2 in sampled order.
+    const loop = traceOf([0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5]);
+    const firstReward = (shape: 'linear' | 'rank', action: number) => {
+      const env = new EvictionEnv(loop, { capacity: 3, candidates: 3, horizonFactor: 1, rewardShape: shape });
+      env.reset({ seed: 1 });
+      return env.step(action).reward;
+    };
+    expect([0, 1, 2].map((a) => firstReward('linear', a))).toEqual([0, 0, 0]);
+    expect(firstReward('rank', 0)).toBe(-1);
+    expect([firstReward('rank', 1), firstReward('rank', 2)].sort()).toEqual([-0.5, -0]);
+    const rank = new EvictionEnv(loop, { capacity: 3, rewardShape: 'rank' });
+    expect(rank.settings().rewardShape).toBe('rank');
   });
 
   it('evictionReward: both shapes are −1 at d = 0, 0 for a key never requested again, and never rise with d', () => {

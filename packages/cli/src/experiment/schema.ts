@@ -82,7 +82,7 @@ export const dqnTrainSpecSchema = z.strictObject({
       /** Reward horizon as a multiple of the resident object count. */
       horizonFactor: z.number().positive().optional(),
       /** How the hindsight cost falls with the victim's next-request distance: linear (default) or hyperbolic. */
-      rewardShape: z.enum(['linear', 'hyperbolic']).optional(),
+      rewardShape: z.enum(['linear', 'hyperbolic', 'rank']).optional(),
       /** Truncate episodes after this many decisions. */
       maxEpisodeSteps: z.number().int().positive().optional(),
       /** Several (trace, size) pairs: decisions on one before moving to the next (default: a whole pass). */

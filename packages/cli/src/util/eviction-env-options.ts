@@ -7,7 +7,7 @@
 export interface EvictionEnvSettings {
   candidates?: number;
   horizonFactor?: number;
-  rewardShape?: 'linear' | 'hyperbolic';
+  rewardShape?: 'linear' | 'hyperbolic' | 'rank';
   recentCandidates?: number;
   regimeFeatures?: boolean;
   reuseFeatures?: boolean;

@@ -12,6 +12,10 @@
  * H requests (never requested again: 0). H = horizonFactor × (resident objects at the decision).
  * With rewardShape 'hyperbolic' the cost is −H / (H + d) instead: −1 at d = 0, −½ at d = H, and
  * never exactly 0 for an object that returns, so victims beyond the horizon stay ordered by d.
+ * With rewardShape 'rank' there is no horizon: the cost is the share of the *other* candidates
+ * whose next request is farther than the victim's, −(farther)/(distinct candidates − 1): 0 for
+ * the candidate Belady would evict among them, −1 for the one needed soonest. A loop far longer
+ * than H (every victim returns, each a little later) still tells the candidates apart.
  * Each evicted object that comes back soon is a miss the eviction caused; the shaping orders
  * victims the way Belady's optimum does (farthest next use is best) without rewarding cache hits
  * that no decision influenced. The policy itself never sees the future: its features are causal.
@@ -83,16 +87,27 @@ export interface EvictionEnvOptions {
 
 export const EVICTION_ENV_DEFAULTS = { unit: 'objects' as CapacityUnit, candidates: 8, horizonFactor: 4, rewardShape: 'linear' as RewardShape };
 
-export const REWARD_SHAPES = ['linear', 'hyperbolic'] as const;
+export const REWARD_SHAPES = ['linear', 'hyperbolic', 'rank'] as const;
 export type RewardShape = (typeof REWARD_SHAPES)[number];
 
 /**
  * Hindsight cost of evicting an object whose next request is `d` requests away (Infinity: never),
  * with horizon `horizon` requests: linear −max(0, 1 − d/H), or hyperbolic −H/(H + d).
  */
-export function evictionReward(d: number, horizon: number, shape: RewardShape): number {
+export function evictionReward(d: number, horizon: number, shape: Exclude<RewardShape, 'rank'>): number {
   if (shape === 'hyperbolic') return d === Infinity ? 0 : -horizon / (horizon + d);
   return d >= horizon ? 0 : d / horizon - 1;
+}
+
+/**
+ * The 'rank' cost of evicting a candidate whose next request is `d` away, among the first `count`
+ * (distinct) candidates whose distances are `distances`: −(candidates strictly farther)/(count − 1).
+ */
+export function rankReward(d: number, distances: ArrayLike<number>, count: number): number {
+  if (count <= 1) return 0;
+  let farther = 0;
+  for (let i = 0; i < count; i++) if (distances[i]! > d) farther++;
+  return -farther / (count - 1);
 }
 
 export class EvictionEnv implements Env {
@@ -110,6 +125,9 @@ export class EvictionEnv implements Env {
   private readonly end: number;
   /** Position of each key's next request, as of its latest request replayed. */
   private readonly nextUse: Float64Array;
+  /** Distinct candidates of the current decision, and their distances to next use ('rank' reward). */
+  private candidateCount = 0;
+  private readonly candidateDistances: Float64Array;
   private readonly keySpace: number;
   private readonly one: RequestBatch = allocateBatch(1);
   private rng: PRNG = seedrandom('0');
@@ -155,6 +173,7 @@ export class EvictionEnv implements Env {
     for (let i = 0; i < trace.length; i++) if (trace.key[i]! > maxKey) maxKey = trace.key[i]!;
     this.keySpace = maxKey + 1;
     this.nextUse = new Float64Array(this.keySpace);
+    this.candidateDistances = new Float64Array(this.k);
     this.actionSpace = new Discrete(this.k);
     this.observationSpace = new Box(-1, 1, [this.k, featureCount(this.featureOptions())]);
     this.pending = new Uint32Array(64);
@@ -214,7 +233,7 @@ export class EvictionEnv implements Env {
     const victim = this.cache.candidates[action]!;
     const d = this.distanceToNextUse(victim);
     const horizon = this.horizonFactor * Math.max(this.cache.count, 1);
-    const reward = evictionReward(d, horizon, this.rewardShape);
+    const reward = this.rewardShape === 'rank' ? this.rankOf(d) : evictionReward(d, horizon, this.rewardShape);
     if (this.pendingCount === this.pending.length) throw new Error('more than 64 evictions for one request');
     this.pending[this.pendingCount++] = victim;
     this.pendingFreed += this.cache.sizeOf(victim);
@@ -244,7 +263,7 @@ export class EvictionEnv implements Env {
       const key = keys[i]!;
       const size = bytes ? sizes[i]! : 1;
       if (!cache.has(key) && size <= capacity && cache.used - this.pendingFreed + size > capacity) {
-        cache.sampleCandidates(this.isPending);
+        this.candidateCount = cache.sampleCandidates(this.isPending);
         cache.writeFeatures(observation, true);
         return true;
       }
@@ -271,6 +290,12 @@ export class EvictionEnv implements Env {
   }
 
   /** Requests from the current position to the victim's next request (Infinity for never). */
+  private rankOf(d: number): number {
+    const candidates = this.cache.candidates;
+    for (let i = 0; i < this.candidateCount; i++) this.candidateDistances[i] = this.distanceToNextUse(candidates[i]!);
+    return rankReward(d, this.candidateDistances, this.candidateCount);
+  }
+
   private distanceToNextUse(victim: number): number {
     const next = this.nextUse[victim]!;
     if (next < 0 || next >= this.end) return Infinity;

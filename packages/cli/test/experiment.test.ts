@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '@cachelab/cache-core';
 import { describe, expect, it } from 'vitest';
@@ -168,6 +168,17 @@ describe('loading experiment files', () => {
       expect(loaded.experiment.policies.length).toBeGreaterThanOrEqual(8);
       expect(JSON.parse(readFileSync(join(dir, name), 'utf8')).traces.length).toBe(loaded.experiment.traces.length);
     }
+  });
+
+  it('every file in experiments/ parses, and the rank-reward rounds train with rewardShape rank', async () => {
+    const dir = join(repoRoot(), 'experiments');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThan(20);
+    for (const file of files) await expect(loadExperiment(join(dir, file)), file).resolves.toBeDefined();
+    const rank = await loadExperiment(join(dir, 'dqn-val-select-rank.json'));
+    expect(rank.experiment.dqn!.train.map((t) => t.env?.rewardShape)).toEqual(['rank', 'rank', 'rank', 'rank', 'rank']);
+    const sixth = await loadExperiment(join(dir, 'dqn-select-rankloop-shared.json'));
+    expect(sixth.experiment.dqn!.train.map((t) => t.env?.rewardShape ?? 'linear')).toEqual(['linear', 'linear', 'linear', 'linear', 'linear', 'rank']);
   });
 
   it('validates the DQN experiments, including training over several traces and sizes', async () => {

@@ -24,7 +24,7 @@ import { CliUsageError } from '../util/cli-error.js';
 import { isLearnedPolicyName } from '../experiment/learned-names.js';
 import { collect, parseList, parseNonNegativeInt } from '../util/options.js';
 import { metricWindows } from '../util/metric-windows.js';
-import { pairedBootstrap, windowCounts } from '../util/paired-bootstrap.js';
+import { pairedMissDifference } from '../util/paired-bootstrap.js';
 import { createProgress } from '../util/progress.js';
 import { addTraceOptions, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
 
@@ -86,10 +86,8 @@ function replayInWindows(policy: EvictionPolicy, batch: RequestBatch, unit: Capa
 }
 
 function missDifference(model: WindowedReplay, other: WindowedReplay, seed: string): MissDifference {
-  const mine = windowCounts(model.cumulativeMisses);
-  const theirs = windowCounts(other.cumulativeMisses);
-  const interval = pairedBootstrap(mine.map((m, i) => m - theirs[i]!), { confidence: 0.95, resamples: 2000, seed });
-  return { misses: interval.total, low: interval.low, high: interval.high, significant: interval.high < 0 || interval.low > 0 };
+  const d = pairedMissDifference(model.cumulativeMisses, other.cumulativeMisses, { confidence: 0.95, resamples: 2000, seed });
+  return { misses: d.total, low: d.low, high: d.high, significant: d.significant };
 }
 
 export function register(program: Command): void {

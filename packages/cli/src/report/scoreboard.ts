@@ -7,7 +7,7 @@
  */
 import { CliUsageError } from '../util/cli-error.js';
 import { type ReplaySummary, type RunData, seriesLabel } from './load-run.js';
-import { pairedBootstrap, windowCounts } from '../util/paired-bootstrap.js';
+import { pairedMissDifference } from '../util/paired-bootstrap.js';
 
 export interface ScoreboardOptions {
   /** Series label of the policy under study (an experiment policy's `label`, `policy+prefetcher`). */
@@ -89,27 +89,18 @@ function compare(candidate: ReplaySummary, other: ReplaySummary, options: Scoreb
   const a = candidate.windows;
   const b = other.windows;
   const aligned = a.position.length > 0 && a.position.length === b.position.length && a.position.every((p, i) => p === b.position[i]);
-  let low: number | null = null;
-  let high: number | null = null;
-  if (aligned) {
-    const mine = windowCounts(a.misses);
-    const theirs = windowCounts(b.misses);
-    const interval = pairedBootstrap(
-      mine.map((m, i) => m - theirs[i]!),
-      { confidence: options.confidence, resamples: options.resamples, seed: `scoreboard:${options.seed}:${cellKey(candidate)}:${label}` },
-    );
-    low = interval.low;
-    high = interval.high;
-  }
+  const interval = aligned
+    ? pairedMissDifference(a.misses, b.misses, { confidence: options.confidence, resamples: options.resamples, seed: `scoreboard:${options.seed}:${cellKey(candidate)}:${label}` })
+    : null;
   return {
     against: label,
     misses: other.stats.misses,
     missRatio: other.stats.missRatio,
     difference,
-    low,
-    high,
+    low: interval?.low ?? null,
+    high: interval?.high ?? null,
     verdict: difference < 0 ? 'win' : difference > 0 ? 'loss' : 'tie',
-    significant: low !== null && high !== null && (high < 0 || low > 0),
+    significant: interval?.significant ?? false,
   };
 }
 

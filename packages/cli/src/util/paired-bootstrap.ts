@@ -67,3 +67,18 @@ export function pairedBootstrap(differences: readonly number[], options: Bootstr
   const at = (q: number) => totals[Math.min(options.resamples - 1, Math.max(0, Math.round(q * (options.resamples - 1))))]!;
   return { total, low: at(tail), high: at(1 - tail), blockLength };
 }
+
+/**
+ * Two replays of one trace, given their cumulative misses at the same window ends: the total
+ * difference (a − b) with its interval, and whether the interval excludes 0.
+ */
+export function pairedMissDifference(
+  cumulativeA: readonly number[],
+  cumulativeB: readonly number[],
+  options: BootstrapOptions,
+): DifferenceInterval & { significant: boolean } {
+  const a = windowCounts(cumulativeA);
+  const b = windowCounts(cumulativeB);
+  const interval = pairedBootstrap(a.map((m, i) => m - b[i]!), options);
+  return { ...interval, significant: interval.high < 0 || interval.low > 0 };
+}

@@ -29,3 +29,14 @@ function formatLocation(location: TraceFormatError['location']): string {
   if (!location) return '';
   return 'line' in location ? `:${location.line}` : ` (byte offset ${location.byte})`;
 }
+
+/** A trace path that cannot be opened: missing, a directory, or not readable. */
+export class TraceFileError extends CachelabError {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super('TRACE_FILE', `${file}: ${problem}`, options);
+  }
+}

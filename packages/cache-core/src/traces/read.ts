@@ -3,9 +3,10 @@
  * `loadTrace` reads a whole trace into one batch. Both intern keys (and sessions, ops) to
  * dense ids once, in order of first appearance.
  */
+import { accessSync, constants, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { TraceAccumulator } from './batch-builder.js';
-import { TraceFormatError } from './errors.js';
+import { TraceFileError, TraceFormatError } from './errors.js';
 import { ConfigError } from '../errors.js';
 import { LOG_SESSIONS, resolveFormat, type LogSession, type TraceFormat, type TraceReadOptions } from './format.js';
 import { KeyInterner } from './interner.js';
@@ -39,6 +40,7 @@ export class TraceReader implements AsyncIterable<RequestBatch> {
     readonly path: string,
     private readonly options: TraceReadOptions = {},
   ) {
+    assertReadableFile(path);
     this.format = resolveFormat(path, options.format);
   }
 
@@ -121,6 +123,24 @@ export class TraceReader implements AsyncIterable<RequestBatch> {
         });
     }
   }
+}
+
+/**
+ * Fails early, with the path and what to do, when a trace cannot be opened: otherwise a missing
+ * file surfaced as a bare ENOENT from deep inside a reader, or as "cannot tell the format".
+ */
+function assertReadableFile(path: string): void {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(path).isDirectory();
+    if (!isDirectory) accessSync(path, constants.R_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new TraceFileError(path, 'no such trace file; check the path (shipped traces are in traces/, `cachelab trace generate` writes synthetic ones)', { cause: error });
+    if (code === 'EACCES' || code === 'EPERM') throw new TraceFileError(path, 'permission denied; make the file readable', { cause: error });
+    throw new TraceFileError(path, `cannot open: ${(error as Error).message}`, { cause: error });
+  }
+  if (isDirectory) throw new TraceFileError(path, 'is a directory; pass a trace file');
 }
 
 /** Opens a trace for streaming (see TraceReader). Nothing is read until it is iterated. */

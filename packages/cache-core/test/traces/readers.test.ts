@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ABSENT,
   NO_NEXT_ACCESS,
+  TraceFileError,
   TraceFormatError,
   UNKNOWN_NEXT_ACCESS,
   loadTrace,
@@ -305,5 +306,17 @@ describe('every format', () => {
     await expect(async () => {
       for await (const _ of reader) void _;
     }).rejects.toThrow('can be iterated only once');
+  });
+
+  it('a path that cannot be opened is a TraceFileError naming it, before any format guess', async () => {
+    const missing = file('present.txt', '1\n').replace('present.txt', 'absent');
+    for (const path of [missing, `${missing}.txt`]) {
+      const error = await loadTrace(path).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TraceFileError);
+      expect((error as TraceFileError).code).toBe('TRACE_FILE');
+      expect((error as TraceFileError).message).toBe(`${path}: no such trace file; check the path (shipped traces are in traces/, \`cachelab trace generate\` writes synthetic ones)`);
+    }
+    const folder = file('present.txt', '1\n').replace(/\/present\.txt$/, '');
+    expect(() => readTrace(folder)).toThrow(new TraceFileError(folder, 'is a directory; pass a trace file'));
   });
 });

@@ -3,9 +3,11 @@
  * `trace generate` produce). Writers take batches, so a converted trace streams through;
  * oracleGeneral needs next-access positions, which callers compute on the whole trace first.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { once } from 'node:events';
+import { dirname } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { TraceFileError } from './errors.js';
 import { canonicalInteger } from './interner.js';
 import { ORACLE_GENERAL_RECORD_BYTES } from './readers/oracle-general.js';
 import { ABSENT, UNKNOWN_NEXT_ACCESS, type RequestBatch } from './request.js';
@@ -30,8 +32,16 @@ const TWO_32 = 4294967296;
 const MAX_UINT32 = 0xffffffff;
 
 export function createTraceWriter(path: string, format: WritableFormat, labels: TraceLabels): TraceWriter {
+  // Like every other output of the toolkit, the file's folder is created when missing.
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (error) {
+    throw new TraceFileError(path, `cannot create its folder: ${(error as Error).message}`, { cause: error });
+  }
   const out = createWriteStream(path);
-  const failed = new Promise<never>((_, reject) => out.once('error', reject));
+  const failed = new Promise<never>((_, reject) =>
+    out.once('error', (error) => reject(new TraceFileError(path, `cannot write: ${error.message}`, { cause: error }))),
+  );
   failed.catch(() => undefined);
   let written = 0;
   let columns: CsvExtras | null = null;

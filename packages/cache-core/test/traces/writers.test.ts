@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { computeNextAccess, loadTrace, writeTrace, type LoadedTrace } from '../../src/index.js';
+import { join } from 'node:path';
+import { TraceFileError, computeNextAccess, loadTrace, writeTrace, type LoadedTrace } from '../../src/index.js';
 import { tempFolder } from './fixtures.js';
 
 const file = tempFolder('writers');
@@ -42,5 +43,18 @@ describe('trace writers', () => {
     const logTrace = await loadTrace(file('a.csv', 'key\nhello world\n'), { header: true });
     await expect(writeTrace(file('bad.txt', ''), 'txt', logTrace.batch, logTrace)).rejects.toThrow('cannot be written as txt');
     await expect(writeTrace(file('bad.bin', ''), 'oracleGeneral', logTrace.batch, logTrace)).rejects.toThrow('run computeNextAccess');
+  });
+
+  it('creates a missing output folder; a path it cannot write is a TraceFileError naming it', async () => {
+    const source = await loadTrace(file('folder-src.txt', 'a\nb\na\n'));
+    const nested = join(file('anchor.txt', ''), '..', 'new', 'deeper', 'out.txt');
+    expect(await writeTrace(nested, 'txt', source.batch, source)).toBe(3);
+    expect(labels(await loadTrace(nested))).toEqual(['a', 'b', 'a']);
+    // A regular file where a folder is needed cannot be created or written through.
+    const blocked = join(file('a-file', 'x'), 'out.txt');
+    const error = await writeTrace(blocked, 'txt', source.batch, source).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TraceFileError);
+    expect((error as TraceFileError).file).toBe(blocked);
+    expect((error as TraceFileError).message).toMatch(/out\.txt: cannot create its folder: E[A-Z]+/);
   });
 });

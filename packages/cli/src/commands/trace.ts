@@ -1,5 +1,4 @@
 /** `cachelab trace stats|convert|generate`: inspect, convert and synthesize traces. */
-import { writeFileSync } from 'node:fs';
 import {
   GENERATOR_KINDS,
   UNKNOWN_NEXT_ACCESS,
@@ -21,6 +20,7 @@ import {
 } from '@cachelab/cache-core';
 import { Option, type Command } from 'commander';
 import { CliUsageError } from '../util/cli-error.js';
+import { writeFileAtomic } from '../util/json.js';
 import { parseNonNegativeInt, parsePositiveInt } from '../util/options.js';
 import { addTraceOptions, formatCount, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
 
@@ -132,7 +132,7 @@ key label (/api/eN) of each, which is how a trace read back from the file maps t
       };
       const requests = await writeTrace(flags.out, to, generated.batch, labels);
       if (flags.matrix) {
-        writeFileSync(flags.matrix, `${JSON.stringify(sessionMatrixJson(generated as SessionTrace))}\n`);
+        writeFileAtomic(flags.matrix, `${JSON.stringify(sessionMatrixJson(generated as SessionTrace))}\n`);
       }
       const summary = { out: flags.out, format: to, kind: flags.kind, seed: flags.seed, requests, objects: generated.keyCount, sessions: generated.sessionCount };
       if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

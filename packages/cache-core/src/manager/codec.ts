@@ -10,7 +10,7 @@
  * times from samples, see DECODE_SAMPLE_EVERY).
  */
 import { constants as bufferConstants, isUtf8 } from 'node:buffer';
-import { deserialize as v8Deserialize, serialize as v8Serialize } from 'node:v8';
+import { DefaultDeserializer, serialize as v8Serialize } from 'node:v8';
 import { deflateSync as zlibDeflateSync, inflateSync as zlibInflateSync } from 'node:zlib';
 import type { SerializationFormat } from './config.js';
 import { SerializationError } from './errors.js';
@@ -19,9 +19,36 @@ import { SerializationError } from './errors.js';
 // vitest's module runner each use of an imported binding is a read from the module namespace,
 // which costs as much as a small decode's own work.
 const serialize = v8Serialize;
-const deserialize = v8Deserialize;
 const deflateSync = zlibDeflateSync;
 const inflateSync = zlibInflateSync;
+
+/** Documented Node API for Deserializer subclasses, missing from @types/node. */
+interface HostObjectReader {
+  _readHostObject(): unknown;
+}
+const readHostObject = (DefaultDeserializer.prototype as unknown as HostObjectReader)._readHostObject;
+
+/**
+ * v8.deserialize, except that typed arrays, Buffers and DataViews come back in memory of their
+ * own. Node's DefaultDeserializer returns them as *views of the bytes it reads*: decoded from a
+ * backend that hands out its stored bytes (any custom backend keeping Uint8Arrays), a caller
+ * writing into such a view would change the cached entry, and `view.buffer` would expose the
+ * rest of the backing memory. Values without such views cost nothing extra.
+ */
+class OwningDeserializer extends DefaultDeserializer {
+  _readHostObject(): unknown {
+    const view = readHostObject.call(this) as ArrayBufferView;
+    if (view instanceof Buffer) return Buffer.from(view);
+    if (view instanceof DataView) return new DataView(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
+    return (view as Uint8Array).slice();
+  }
+}
+
+function deserialize(bytes: Uint8Array): unknown {
+  const reader = new OwningDeserializer(bytes);
+  reader.readHeader();
+  return reader.readValue();
+}
 
 export const MARKER_PLAIN = 0x00;
 /** A character outside ASCII (in a latin1 string: a byte ≥ 0x80). */

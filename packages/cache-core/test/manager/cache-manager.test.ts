@@ -83,6 +83,42 @@ describe('CacheManager: get / set / delete', () => {
   });
 });
 
+describe('CacheManager: values are copies', () => {
+  // The cache holds encoded bytes, so neither the caller's object nor a value handed out by get
+  // shares state with what is cached. v8.deserialize returns typed arrays that are *views* of its
+  // input buffer; decoding from a fresh buffer per get is what keeps them apart.
+  for (const [format, compressionEnabled] of [['v8', false], ['v8', true], ['json', false], ['json', true]] as const) {
+    it(`mutating the stored original or a returned value changes nothing cached (${format}, compression ${compressionEnabled ? 'on' : 'off'})`, async () => {
+      const { manager } = await startedManager({ serializationFormat: format, compressionEnabled, compressionThreshold: 16 });
+      const original = { rows: [{ id: 1, tags: ['a'] }], note: 'x'.repeat(200), ...(format === 'v8' ? { samples: new Float64Array([1, 2, 3]), seen: new Set([1]) } : {}) };
+      const expected = structuredClone(original);
+      await manager.set('k', original);
+      original.rows[0]!.tags.push('changed after set');
+      const first = (await manager.get('k')) as typeof original;
+      expect(first).toEqual(expected);
+      first.rows.push({ id: 2, tags: [] });
+      first.note = 'changed';
+      if (format === 'v8') {
+        first.samples![0] = 99;
+        first.seen!.add(2);
+      }
+      expect(await manager.get('k')).toEqual(expected);
+      const fromGetOrSet = (await manager.getOrSet<unknown>('k', () => ({ other: true }))) as typeof original;
+      fromGetOrSet.rows.length = 0;
+      expect(await manager.get('k')).toEqual(expected);
+    });
+  }
+
+  it('getOrSet hands the caller its own factory result, and caches a copy of it', async () => {
+    const { manager } = await startedManager();
+    const made = { list: [1, 2] };
+    const returned = await manager.getOrSet('g', () => made);
+    expect(returned).toBe(made);
+    made.list.push(3);
+    expect(await manager.get('g')).toEqual({ list: [1, 2] });
+  });
+});
+
 describe('CacheManager: TTL with an injected clock', () => {
   it('expires entries after ttl seconds, as misses, reclaimed and counted', async () => {
     const { manager, clock } = await startedManager({ defaultTtl: 60 });

@@ -147,6 +147,45 @@ describe('Codec: property-based round-trips', () => {
   });
 });
 
+describe('Codec: decoded values own their memory', () => {
+  // v8.deserialize returns typed arrays as views of its input: decoding a backend's stored bytes
+  // twice would hand out two values sharing memory with each other and with the cache.
+  it('typed arrays, Buffers and DataViews decoded from the same bytes are independent copies of the right type', () => {
+    for (const compressionEnabled of [false, true]) {
+      const codec = new Codec(options({ compressionEnabled, compressionThreshold: 16 }));
+      const value = {
+        f64: new Float64Array([1.5, 2.5, 3.5]),
+        u8: new Uint8Array([1, 2, 3, 4, 5]),
+        i16: new Int16Array([-1, 2, -3]),
+        buffer: Buffer.from('cached bytes'),
+        view: new DataView(new Uint8Array([9, 8, 7, 6]).buffer),
+        pad: 'x'.repeat(64),
+      };
+      const { bytes } = codec.encode(value, 'k');
+      const first = codec.decode(bytes) as typeof value;
+      expect(first.f64).toBeInstanceOf(Float64Array);
+      expect(first.i16).toBeInstanceOf(Int16Array);
+      expect(Buffer.isBuffer(first.buffer)).toBe(true);
+      expect(first.view).toBeInstanceOf(DataView);
+      first.f64[0] = -1;
+      first.u8[0] = 255;
+      first.i16[2] = 7;
+      first.buffer[0] = 0x43; // 'C'
+      first.view.setUint8(0, 0);
+      const second = codec.decode(bytes) as typeof value;
+      expect(Array.from(second.f64)).toEqual([1.5, 2.5, 3.5]);
+      expect(Array.from(second.u8)).toEqual([1, 2, 3, 4, 5]);
+      expect(Array.from(second.i16)).toEqual([-1, 2, -3]);
+      expect(second.buffer.toString()).toBe('cached bytes');
+      expect(second.view.getUint8(0)).toBe(9);
+      // Nothing of the entry's other bytes is reachable through a decoded array.
+      expect(second.f64.buffer.byteLength).toBe(second.f64.byteLength);
+      expect(second.u8.buffer.byteLength).toBe(5);
+      expect(second.view.buffer.byteLength).toBe(4);
+    }
+  });
+});
+
 describe('Codec: corrupt bytes', () => {
   const cases: [string, Uint8Array, string][] = [
     ['empty', new Uint8Array(0), 'empty'],

@@ -21,6 +21,7 @@ import type { CacheLogger } from './logger.js';
 import { buildMetrics, ManagerCounters, type CacheMetrics } from './metrics.js';
 import { PrefetchQueue, type EnqueueOutcome, type PrefetchItem, type PrefetchRequest } from './prefetch-queue.js';
 import { PrefetchWorker, type PrefetchFetcher } from './prefetch-worker.js';
+import { WriteGenerations } from './write-generations.js';
 
 export interface SetOptions {
   /** Time to live in seconds; 0 = never expires. Default: the config's `defaultTtl`. */
@@ -72,6 +73,8 @@ export class CacheManager {
   private readonly logger: CacheLogger;
   private readonly queue: PrefetchQueue;
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  /** Keeps a getOrSet or prefetch result from overwriting a set/delete that landed while it was produced. */
+  private readonly writes = new WriteGenerations();
   private backend: CacheBackend | undefined;
   private worker: PrefetchWorker | undefined;
   private running = false;
@@ -185,12 +188,14 @@ export class CacheManager {
   async set(key: string, value: unknown, options?: SetOptions): Promise<boolean> {
     this.counters.cacheOperations++;
     const ttlMs = this.ttlMs(options?.ttl);
+    this.writes.wrote(key);
     return this.store(key, value, ttlMs, options?.metadata, false);
   }
 
   /** Removes `key`; true when it was cached. */
   async delete(key: string): Promise<boolean> {
     this.counters.cacheOperations++;
+    this.writes.wrote(key);
     const backend = this.backend;
     if (!this.running || !backend) return false;
     let removed = false;
@@ -255,13 +260,7 @@ export class CacheManager {
   startPrefetchWorker(fetcher: PrefetchFetcher, concurrency = this.config.prefetchConcurrency): void {
     if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError('concurrency', `must be an integer >= 1, got ${concurrency}`);
     if (this.worker?.isRunning) throw new InvalidArgumentError('fetcher', 'a prefetch worker is already running; stop the manager first');
-    this.worker = new PrefetchWorker(this.queue, fetcher, concurrency, {
-      store: (item, value) => this.storePrefetched(item, value),
-      failed: (item, error) => {
-        this.counters.prefetchFailures++;
-        this.logger.warn(`cache manager: prefetch of "${item.key}" failed: ${errorText(error)}`);
-      },
-    });
+    this.worker = new PrefetchWorker(this.queue, concurrency, (item) => this.prefetchOne(fetcher, item));
     if (this.running) this.worker.start();
   }
 
@@ -414,8 +413,13 @@ export class CacheManager {
     const pending = this.inFlight.get(key);
     if (pending) return pending as Promise<T>;
     const run = (async () => {
+      const ticket = this.writes.begin(key);
       try {
         const value = await factory();
+        if (!this.writes.isCurrent(ticket)) {
+          this.staleResult(key, 'getOrSet');
+          return value;
+        }
         try {
           await this.store(key, value, ttlMs, undefined, false);
         } catch (error) {
@@ -424,6 +428,7 @@ export class CacheManager {
         }
         return value;
       } finally {
+        this.writes.release(ticket);
         this.inFlight.delete(key);
       }
     })();
@@ -468,10 +473,30 @@ export class CacheManager {
     return stored;
   }
 
-  private async storePrefetched(item: PrefetchItem, value: unknown): Promise<boolean> {
-    const stored = await this.store(item.key, value, this.defaultTtlMs, undefined, true);
-    if (stored) this.counters.prefetchesStored++;
-    return stored;
+  /** The prefetch worker's task: fetch one item and store it marked as prefetched; never rejects. */
+  private async prefetchOne(fetcher: PrefetchFetcher, item: PrefetchItem): Promise<void> {
+    const ticket = this.writes.begin(item.key);
+    try {
+      const value = await fetcher(item.endpoint, item.params);
+      if (!this.writes.isCurrent(ticket)) return this.staleResult(item.key, 'prefetch');
+      if (await this.store(item.key, value, this.defaultTtlMs, undefined, true)) this.counters.prefetchesStored++;
+      else this.prefetchFailed(item, new Error('the backend refused the value'));
+    } catch (error) {
+      this.prefetchFailed(item, error);
+    } finally {
+      this.writes.release(ticket);
+    }
+  }
+
+  private prefetchFailed(item: PrefetchItem, error: unknown): void {
+    this.counters.prefetchFailures++;
+    this.logger.warn(`cache manager: prefetch of "${item.key}" failed: ${errorText(error)}`);
+  }
+
+  /** A produced value not stored because the key was set or deleted meanwhile (counted). */
+  private staleResult(key: string, producer: 'getOrSet' | 'prefetch'): void {
+    this.counters.staleResultsDropped++;
+    this.logger.debug(`${producer} result for "${key}" not stored: the key was set or deleted while it was produced`);
   }
 
   private backendFailure(operation: string, error: unknown): void {

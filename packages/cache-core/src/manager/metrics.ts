@@ -66,6 +66,8 @@ export interface CacheMetrics {
   prefetchFailures: number;
   /** Prefetches fetched and stored by the worker. */
   prefetchesStored: number;
+  /** getOrSet and prefetch results not stored because the key was set or deleted while they were produced. */
+  staleResultsDropped: number;
 }
 
 /** Counters the manager increments directly (the rest come from the codec and the backend). */
@@ -85,6 +87,7 @@ export class ManagerCounters {
   prefetchDropped = 0;
   prefetchFailures = 0;
   prefetchesStored = 0;
+  staleResultsDropped = 0;
 }
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
@@ -130,5 +133,6 @@ export function buildMetrics(counters: ManagerCounters, codec: CodecStats, backe
     prefetchDropped: counters.prefetchDropped,
     prefetchFailures: counters.prefetchFailures,
     prefetchesStored: counters.prefetchesStored,
+    staleResultsDropped: counters.staleResultsDropped,
   };
 }

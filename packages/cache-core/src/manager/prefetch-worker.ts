@@ -1,9 +1,9 @@
 /**
- * The prefetch worker: takes items from the queue, highest priority first, calls the user's
- * fetcher with at most `concurrency` fetches in flight, and hands each result to `store` (the
- * manager stores it under the item's key, marked as prefetched). It runs while started and wakes
- * up whenever `notify()` says something was queued; `drain()` resolves once the queue is empty
- * and nothing is in flight.
+ * The prefetch worker: takes items from the queue, highest priority first, and runs `runItem` on
+ * each (the manager fetches the item through the user's fetcher and stores the result under the
+ * item's key, marked as prefetched) with at most `concurrency` items in flight. It runs while
+ * started and wakes up whenever `notify()` says something was queued; `drain()` resolves once the
+ * queue is empty and nothing is in flight.
  */
 import type { CacheKeyParams } from './keys.js';
 import type { PrefetchItem, PrefetchQueue } from './prefetch-queue.js';
@@ -11,12 +11,8 @@ import type { PrefetchItem, PrefetchQueue } from './prefetch-queue.js';
 /** Fetches the data for one prefetch; its result is cached under generateCacheKey(endpoint, params). */
 export type PrefetchFetcher = (endpoint: string, params: CacheKeyParams | undefined) => unknown;
 
-export interface PrefetchWorkerHooks {
-  /** Stores a fetched value; resolves true when stored. */
-  store(item: PrefetchItem, value: unknown): Promise<boolean>;
-  /** Called when the fetcher throws or the value cannot be stored. */
-  failed(item: PrefetchItem, error: unknown): void;
-}
+/** Fetches and stores one item; must not reject (failures are the caller's to count). */
+export type PrefetchRunner = (item: PrefetchItem) => Promise<void>;
 
 export class PrefetchWorker {
   private running = false;
@@ -25,9 +21,8 @@ export class PrefetchWorker {
 
   constructor(
     private readonly queue: PrefetchQueue,
-    private readonly fetcher: PrefetchFetcher,
     private readonly concurrency: number,
-    private readonly hooks: PrefetchWorkerHooks,
+    private readonly runItem: PrefetchRunner,
   ) {}
 
   get active(): number {
@@ -76,11 +71,7 @@ export class PrefetchWorker {
 
   private async run(item: PrefetchItem): Promise<void> {
     try {
-      const value = await this.fetcher(item.endpoint, item.params);
-      const stored = await this.hooks.store(item, value);
-      if (!stored) this.hooks.failed(item, new Error('the backend refused the value'));
-    } catch (error) {
-      this.hooks.failed(item, error);
+      await this.runItem(item);
     } finally {
       this.inFlight--;
       this.pump();

@@ -181,6 +181,38 @@ describe('CacheManager: getOrSet', () => {
     expect(calls).toBe(1);
   });
 
+  it('a set or delete that lands while the factory runs is not overwritten by its (older) result', async () => {
+    for (const backend of [undefined, new AsyncBackend()]) {
+      const { manager } = await startedManager(backend ? { backend } : {});
+      const gates: Array<(value: string) => void> = [];
+      const slow = () => new Promise<string>((resolve) => gates.push(resolve));
+
+      const racedBySet = manager.getOrSet('k', slow);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      await manager.set('k', 'newer');
+      gates.shift()!('computed before the set');
+      expect(await racedBySet).toBe('computed before the set'); // the caller still gets its value
+      expect(await manager.get('k')).toBe('newer');
+
+      const racedByDelete = manager.getOrSet('gone', slow);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      await manager.delete('gone'); // an invalidation: the data behind the key changed
+      gates.shift()!('stale');
+      expect(await racedByDelete).toBe('stale');
+      expect(await manager.get('gone', 'absent')).toBe('absent');
+      expect((await manager.getMetrics()).staleResultsDropped).toBe(2);
+
+      // Once those producers are done, a getOrSet on the same keys stores as usual.
+      await manager.delete('k');
+      const fresh = manager.getOrSet('k', slow);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      gates.shift()!('fresh');
+      expect(await fresh).toBe('fresh');
+      expect(await manager.get('k')).toBe('fresh');
+      expect((await manager.getMetrics()).staleResultsDropped).toBe(2);
+    }
+  });
+
   it('separate keys do not share a factory run', async () => {
     const { manager } = await startedManager();
     const seen: string[] = [];
@@ -372,7 +404,7 @@ describe('CacheManager: metrics', () => {
         'deserializationTimeMs', 'compressionTimeMs', 'decompressionTimeMs', 'compressionRatio', 'compressionCount',
         'prefetchRequests', 'prefetchHits', 'prefetchHitRate', 'cacheOperations', 'serializationErrors', 'compressionErrors',
         'prefetchQueueSize', 'evictions', 'expirations', 'utilization', 'decodeErrors', 'oversizedEntries', 'rejectedSets',
-        'backendErrors', 'wastedPrefetches', 'prefetchDropped', 'prefetchFailures', 'prefetchesStored',
+        'backendErrors', 'wastedPrefetches', 'prefetchDropped', 'prefetchFailures', 'prefetchesStored', 'staleResultsDropped',
       ].sort(),
     );
     const backend = manager.currentBackend as MemoryBackend;

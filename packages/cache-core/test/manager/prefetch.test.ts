@@ -140,6 +140,22 @@ describe('CacheManager: prefetch API', () => {
     expect(await manager.get('/good')).toBe(1);
   });
 
+  it('a fetch that a set or delete overtakes is not stored over the newer write', async () => {
+    const gates = new Map<string, (value: string) => void>();
+    const { manager } = await startedManager({ prefetchFetcher: (endpoint) => new Promise<string>((resolve) => gates.set(endpoint, resolve)) });
+    manager.prefetchMany([['/set-meanwhile'], ['/deleted-meanwhile'], ['/untouched']]);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    expect([...gates.keys()].sort()).toEqual(['/deleted-meanwhile', '/set-meanwhile', '/untouched']);
+    await manager.set('/set-meanwhile', 'demand');
+    await manager.delete('/deleted-meanwhile');
+    for (const resolve of gates.values()) resolve('prefetched');
+    await manager.drainPrefetchQueue();
+    expect(await manager.getEntry('/set-meanwhile')).toMatchObject({ value: 'demand', prefetched: false });
+    expect(await manager.get('/deleted-meanwhile', 'absent')).toBe('absent');
+    expect(await manager.getEntry('/untouched')).toMatchObject({ value: 'prefetched', prefetched: true });
+    expect(await manager.getMetrics()).toMatchObject({ prefetchesStored: 1, staleResultsDropped: 2, prefetchFailures: 0 });
+  });
+
   it('a prefetched entry overwritten or expiring unread is a wasted prefetch', async () => {
     const { manager, clock } = await startedManager({ defaultTtl: 10, prefetchFetcher: () => 'p' });
     manager.prefetchMany([['/a'], ['/b']]);

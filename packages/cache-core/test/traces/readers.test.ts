@@ -176,6 +176,22 @@ describe('csv reader', () => {
     await expect(loadTrace(path, { csv: 'time=2' })).rejects.toThrow('has no key column');
     await expect(loadTrace(path, { csv: 'key=0' })).rejects.toThrow('column numbers are 1-based');
   });
+
+  it('without flags, a first row naming a well-known key column is the header (what trace convert writes, BOM or not)', async () => {
+    for (const [name, text] of [
+      ['ours.csv', 'time,key,size\n5,a,10\n6,b,20\n7,a,10\n'],
+      ['bom.csv', '\uFEFFtime,key,size\n5,a,10\n6,b,20\n7,a,10\n'],
+      ['libcachesim.csv', 'version,time,op,size,lbn\n1,5,r,10,a\n1,6,w,20,b\n1,7,r,10,a\n'],
+    ] as const) {
+      const trace = await loadTrace(file(name, text));
+      expect(Array.from(trace.batch.key, (id) => trace.keyLabel(id)), name).toEqual(['a', 'b', 'a']);
+      expect(Array.from(trace.batch.time), name).toEqual([5, 6, 7]);
+      expect(Array.from(trace.batch.size), name).toEqual([10, 20, 10]);
+    }
+    // A first row that names no key column is data without a mapping: still an error, never a guess.
+    await expect(loadTrace(file('unnamed.csv', 't,k,s\n1,a,1\n'))).rejects.toThrow('a CSV trace needs a column mapping');
+    await expect(loadTrace(file('ours-no-header.csv', 'time,key,size\n5,a,10\n'), { header: false })).rejects.toThrow('a CSV trace needs a column mapping');
+  });
 });
 
 describe('access log reader', () => {

@@ -42,14 +42,18 @@ const DEFAULT_NAMES: Record<keyof ColumnIndex, string[]> = {
 export async function* readCsv(ctx: ReaderContext, options: CsvReadOptions): AsyncGenerator<RequestBatch> {
   const builder = new BatchBuilder(ctx.batchSize, ctx.limit);
   const mapping = typeof options.columns === 'string' ? parseCsvColumns(options.columns) : options.columns;
-  if (!mapping && options.header !== true) {
-    throw new ConfigError('csv', `${ctx.path}: a CSV trace needs a column mapping such as --csv time=2,key=5,size=4 (1-based columns), or --header with named columns`);
-  }
+  const needsMapping = `${ctx.path}: a CSV trace needs a column mapping such as --csv time=2,key=5,size=4 (1-based columns), or --header with named columns`;
+  if (!mapping && options.header === false) throw new ConfigError('csv', needsMapping);
+  // With 'auto' and no mapping, a first row naming a well-known key column (e.g. the
+  // `time,key,size` that `trace convert` writes) is the header; any other first row is an error.
+  const sniffHeader = !mapping && options.header === 'auto';
   // With 'auto' and a mapping of column numbers, the first record decides (see consume).
   let detect = options.header === 'auto' && mapping !== undefined && isNumericMapping(mapping);
   let index: ColumnIndex | null = mapping && (options.header === false || detect) ? resolveColumns(mapping, null, ctx.path) : null;
   const parser = new Parser({
     delimiter: options.delimiter,
+    // A UTF-8 byte-order mark (spreadsheet exports) would otherwise glue itself to the first name.
+    bom: true,
     relax_column_count: true,
     skip_empty_lines: true,
     trim: true,
@@ -73,6 +77,7 @@ export async function* readCsv(ctx: ReaderContext, options: CsvReadOptions): Asy
       if (looksLikeHeader(record, index!)) return;
     }
     if (index === null) {
+      if (sniffHeader && !namesKeyColumn(record)) throw new ConfigError('csv', needsMapping);
       index = resolveColumns(mapping, record, ctx.path);
       return;
     }
@@ -162,6 +167,10 @@ function isNumericMapping(mapping: CsvColumns): boolean {
 function looksLikeHeader(record: string[], index: ColumnIndex): boolean {
   const text = (column: number) => column >= 0 && column < record.length && record[column] !== '' && Number.isNaN(Number(record[column]));
   return text(index.time) || text(index.size);
+}
+
+function namesKeyColumn(record: string[]): boolean {
+  return record.some((cell) => DEFAULT_NAMES.key.includes(cell.trim().toLowerCase()));
 }
 
 function internOptional(interner: ReaderContext['ops'], text: string | undefined): number {

@@ -167,6 +167,33 @@ describe('cachelab report', () => {
     expect(result.stderr).toContain('run the experiment file again (cachelab run experiments/NAME) and report the new run');
   });
 
+  it('names a damaged run file (bad JSON, a missing field, a bad metrics line) and says how to redo the cell', async () => {
+    const dir = tempDir();
+    const run = await runSized(dir);
+    const cell = join(run.runDir, 'sized-5pct-lru-s0');
+    const summary = readFileSync(join(cell, 'summary.json'), 'utf8');
+    const metrics = readFileSync(join(cell, 'metrics.jsonl'), 'utf8');
+    const failure = async () => {
+      const result = await runCli(['report', run.runDir, '--out', join(dir, 'r'), '--quiet']);
+      expect(result.code).toBe(1);
+      return result.stderr.trim();
+    };
+    const redo = "; delete that cell's folder and run the experiment again to redo it";
+
+    writeFileSync(join(cell, 'summary.json'), summary.slice(0, 40));
+    expect(await failure()).toMatch(new RegExp(`^cachelab: ${join(cell, 'summary.json')}: not valid JSON \\(.*\\)${redo}$`));
+    const parsed = JSON.parse(summary) as { stats: Record<string, unknown> };
+    delete parsed.stats.missRatio;
+    writeFileSync(join(cell, 'summary.json'), JSON.stringify(parsed));
+    expect(await failure()).toMatch(new RegExp(`^cachelab: ${join(cell, 'summary.json')}: stats\\.missRatio: .*${redo}$`));
+    writeFileSync(join(cell, 'summary.json'), summary);
+    writeFileSync(join(cell, 'metrics.jsonl'), `${metrics}not json\n`);
+    const line = metrics.split('\n').length; // the appended line's number
+    expect(await failure()).toContain(`${join(cell, 'metrics.jsonl')}:${line}: not valid JSON`);
+    writeFileSync(join(cell, 'metrics.jsonl'), metrics);
+    expect((await runCli(['report', run.runDir, '--out', join(dir, 'r'), '--quiet'])).code).toBe(0);
+  });
+
   it('fails with a hint when the folder holds no run', async () => {
     const result = await runCli(['report', tempDir(), '--out', tempDir()]);
     expect(result.code).toBe(1);

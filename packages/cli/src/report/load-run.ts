@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CachelabError, type ReplayStats } from '@cachelab/cache-core';
+import { z } from 'zod';
 import { type Cell, type PrefetchRef, expandCells } from '../experiment/cells.js';
 import { type Experiment, parseExperiment } from '../experiment/schema.js';
 
@@ -113,21 +114,71 @@ export function findRunDir(path: string): string {
   return resolve(candidates[0]!, '..');
 }
 
-function readJson<T>(file: string): T {
-  return JSON.parse(readFileSync(file, 'utf8')) as T;
+/**
+ * A file of a run that cannot be read (damaged on disk or edited by hand: cachelab writes each one
+ * atomically). Names the file and line; the way out is to redo that cell.
+ */
+export class RunFileError extends CachelabError {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
+    super('RUN_FILE', `${file}: ${problem}; delete that cell's folder and run the experiment again to redo it`);
+  }
+}
+
+function parseJson(text: string, file: string, line?: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new RunFileError(line === undefined ? file : `${file}:${line}`, `not valid JSON (${(error as Error).message})`);
+  }
+}
+
+function readJson(file: string): unknown {
+  return parseJson(readFileSync(file, 'utf8'), file);
 }
 
 function readJsonLines(file: string): Record<string, number>[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
+  const records: Record<string, number>[] = [];
+  readFileSync(file, 'utf8')
     .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as Record<string, number>);
+    .forEach((line, i) => {
+      if (line.trim() === '') return;
+      const record = parseJson(line, file, i + 1);
+      if (record === null || typeof record !== 'object' || Array.isArray(record)) throw new RunFileError(`${file}:${i + 1}`, 'a metrics record must be a JSON object');
+      records.push(record as Record<string, number>);
+    });
+  return records;
 }
+
+/** What reports read from a file, checked before use so a damaged one is named, not a crash. */
+function validated<T>(schema: z.ZodType<T>, value: unknown, file: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new RunFileError(file, `${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+}
+
+const RUN_HEADER = z.object({ name: z.string(), configHash: z.string(), experiment: z.unknown() }).passthrough();
+const MANIFEST = z.object({ command: z.string().optional(), gitCommit: z.string().nullable().optional() }).passthrough();
+const REPLAY_SUMMARY = z
+  .object({
+    cell: z.string(),
+    trace: z.object({ name: z.string() }).passthrough(),
+    policy: z.object({ name: z.string(), label: z.string() }).passthrough(),
+    seed: z.number(),
+    capacity: z.number(),
+    stats: z.object({ requests: z.number(), misses: z.number(), missRatio: z.number(), byteMissRatio: z.number() }).passthrough(),
+  })
+  .passthrough();
+const TRAINING_SUMMARY = z.object({ result: z.record(z.string(), z.unknown()).optional() }).passthrough();
 
 export function loadRun(path: string): RunData {
   const runDir = findRunDir(path);
-  const header = readJson<{ name: string; configHash: string; experiment: unknown }>(join(runDir, 'experiment.json'));
+  const headerFile = join(runDir, 'experiment.json');
+  const header = validated(RUN_HEADER, readJson(headerFile), headerFile);
   const experiment = parseStoredExperiment(header.experiment, runDir);
   const cells = expandCells(experiment);
   const data: RunData = {
@@ -147,14 +198,17 @@ export function loadRun(path: string): RunData {
       data.incomplete.push(cell.id);
       continue;
     }
-    const summary = readJson<Record<string, unknown>>(join(dir, 'summary.json'));
-    if (existsSync(join(dir, 'manifest.json'))) {
-      const manifest = readJson<{ command?: string; gitCommit?: string | null }>(join(dir, 'manifest.json'));
+    const summaryFile = join(dir, 'summary.json');
+    const summary = readJson(summaryFile);
+    const manifestFile = join(dir, 'manifest.json');
+    if (existsSync(manifestFile)) {
+      const manifest = validated(MANIFEST, readJson(manifestFile), manifestFile);
       if (manifest.command && !data.provenance.commands.includes(manifest.command)) data.provenance.commands.push(manifest.command);
       if (manifest.gitCommit && !data.provenance.gitCommits.includes(manifest.gitCommit)) data.provenance.gitCommits.push(manifest.gitCommit);
     }
     if (cell.kind === 'replay') {
-      data.replay.push({ ...(summary as unknown as ReplaySummary), windows: missSeries(readJsonLines(join(dir, 'metrics.jsonl'))) });
+      validated(REPLAY_SUMMARY, summary, summaryFile);
+      data.replay.push({ ...(summary as ReplaySummary), windows: missSeries(readJsonLines(join(dir, 'metrics.jsonl'))) });
     } else {
       data.training.push({
         cell: cell.id,
@@ -162,7 +216,7 @@ export function loadRun(path: string): RunData {
         trace: cell.trace.name,
         seed: cell.seed,
         metrics: readJsonLines(join(dir, 'metrics.jsonl')),
-        result: (summary.result as Record<string, unknown>) ?? {},
+        result: validated(TRAINING_SUMMARY, summary, summaryFile).result ?? {},
       });
     }
   }

@@ -45,9 +45,4 @@ export class WriteGenerations {
     const watched = this.watched.get(ticket.key);
     if (watched && --watched.producers === 0) this.watched.delete(ticket.key);
   }
-
-  /** Keys with a producer in flight (for tests). */
-  get size(): number {
-    return this.watched.size;
-  }
 }

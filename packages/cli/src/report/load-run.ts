@@ -161,19 +161,18 @@ function validated<T>(schema: z.ZodType<T>, value: unknown, file: string): T {
   throw new RunFileError(file, `${issue.path.join('.') || '(top level)'}: ${issue.message}`);
 }
 
-const RUN_HEADER = z.object({ name: z.string(), configHash: z.string(), experiment: z.unknown() }).passthrough();
-const MANIFEST = z.object({ command: z.string().optional(), gitCommit: z.string().nullable().optional() }).passthrough();
-const REPLAY_SUMMARY = z
-  .object({
-    cell: z.string(),
-    trace: z.object({ name: z.string() }).passthrough(),
-    policy: z.object({ name: z.string(), label: z.string() }).passthrough(),
-    seed: z.number(),
-    capacity: z.number(),
-    stats: z.object({ requests: z.number(), misses: z.number(), missRatio: z.number(), byteMissRatio: z.number() }).passthrough(),
-  })
-  .passthrough();
-const TRAINING_SUMMARY = z.object({ result: z.record(z.string(), z.unknown()).optional() }).passthrough();
+// Loose objects: reports check only the fields they read; a newer cachelab may write more.
+const RUN_HEADER = z.looseObject({ name: z.string(), configHash: z.string(), experiment: z.unknown() });
+const MANIFEST = z.looseObject({ command: z.string().optional(), gitCommit: z.string().nullable().optional() });
+const REPLAY_SUMMARY = z.looseObject({
+  cell: z.string(),
+  trace: z.looseObject({ name: z.string() }),
+  policy: z.looseObject({ name: z.string(), label: z.string() }),
+  seed: z.number(),
+  capacity: z.number(),
+  stats: z.looseObject({ requests: z.number(), misses: z.number(), missRatio: z.number(), byteMissRatio: z.number() }),
+});
+const TRAINING_SUMMARY = z.looseObject({ result: z.record(z.string(), z.unknown()).optional() });
 
 export function loadRun(path: string): RunData {
   const runDir = findRunDir(path);

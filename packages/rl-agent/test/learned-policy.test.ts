@@ -84,7 +84,31 @@ describe('checkpoint and learned policy', () => {
     expect(readMeta(resumeDir).state.step).toBe(600);
     const steps = fs.readFileSync(path.join(resumeDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).global_step);
     expect(steps).toEqual([100, 200, 300, 400, 500, 600]);
+    // The buffer starts empty: learning restarts learningStarts (100) steps after step 300.
+    expect(second.resumedAt).toBe(300);
+    expect(second.updatesThisRun).toBe(Math.ceil((600 - 400) / config.trainFrequency));
+    expect(second.updates).toBe(first.updates + second.updatesThisRun);
     second.agent.dispose();
+    fs.rmSync(resumeDir, { recursive: true, force: true });
+  });
+
+  it('refuses to resume with other settings, other training data, or no steps left', async () => {
+    const resumeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelab-resume-check-'));
+    const env = (capacity = 100) => new EvictionEnv(trace, { capacity });
+    const data = { members: [{ requests: trace.length, capacity: 100 }] };
+    const first = await trainDqn({ env: env(), config: { ...config, totalSteps: 200 }, outDir: resumeDir, data, envMeta: { kind: 'eviction', settings: env().settings() } });
+    first.agent.dispose();
+    const resume = (overrides: Partial<typeof config>, resumeData: unknown = data, settings = env().settings()) =>
+      trainDqn({ env: env(), config: { ...config, ...overrides }, outDir: resumeDir, data: resumeData, envMeta: { kind: 'eviction', settings }, resume: true });
+    await expect(resume({ seed: 3 })).rejects.toThrow(`cannot resume ${resumeDir}: it was trained with other settings (checkpoint → this run: seed 2 → 3)`);
+    await expect(resume({ gamma: 0.5, hiddenLayers: [16] })).rejects.toThrow('gamma 0.9 → 0.5; hiddenLayers [8] → [16]');
+    await expect(resume({}, { members: [{ requests: trace.length, capacity: 50 }] })).rejects.toThrow('training data {"members":[{"capacity":100,');
+    await expect(resume({}, data, { ...env().settings(), recentCandidates: 1 })).rejects.toThrow('environment {');
+    await expect(resume({ totalSteps: 200 })).rejects.toThrow(`cannot resume ${resumeDir}: it already has 200 steps; ask for more (--steps > 200)`);
+    // The step budget and the logging cadence may change.
+    const resumed = await resume({ totalSteps: 300, logInterval: 50 });
+    expect(resumed.steps).toBe(300);
+    resumed.agent.dispose();
     fs.rmSync(resumeDir, { recursive: true, force: true });
   });
 });

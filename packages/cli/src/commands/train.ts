@@ -55,6 +55,8 @@ export interface TrainSummary {
   capacityUnit: CapacityUnit;
   /** Every (trace, size) pair, trace-major, in the order the mixture takes them. */
   members: TrainMember[];
+  /** The checkpoint's step when --resume continued one; absent for a fresh run. */
+  resumedAt?: number;
   steps: number;
   updates: number;
   episodes: number;
@@ -174,7 +176,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainSummary> {
   // parseCapacities reads the same comma list the same way (empty entries dropped; one unit for all).
   const sizes = flags.size.split(',').map((size) => size.trim()).filter((size) => size !== '');
   const relativeBytes = flags.unit === 'bytes' && sizes.some((size) => size.endsWith('%'));
-  const loaded: { trace: string; size: string; batch: RequestBatch; capacity: number }[] = [];
+  const loaded: { trace: string; size: string; batch: RequestBatch; objects: number; capacity: number }[] = [];
   let unit: CapacityUnit = 'objects';
   for (const path of flags.trace) {
     const trace = await loadTrace(path, traceReadOptions(flags));
@@ -183,7 +185,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainSummary> {
       ...(relativeBytes ? { distinctBytes: distinctBytes(trace.batch, trace.keyCount) } : {}),
       ...(flags.unit ? { unit: flags.unit } : {}),
     });
-    capacities.forEach(({ capacity }, i) => loaded.push({ trace: path, size: sizes[i]!, batch: trace.batch, capacity }));
+    capacities.forEach(({ capacity }, i) => loaded.push({ trace: path, size: sizes[i]!, batch: trace.batch, objects: trace.keyCount, capacity }));
     unit = capacities[0]!.unit;
   }
   const first = loaded[0]!;
@@ -195,6 +197,8 @@ export async function runTrain(flags: TrainFlags): Promise<TrainSummary> {
     config,
     outDir: flags.out,
     envMeta,
+    // Paths may move; the requests, objects and capacity of each member identify the data.
+    data: { members: loaded.map(({ batch, objects, capacity }) => ({ requests: batch.length, objects, capacity })) },
     resume: flags.resume ?? false,
     onProgress: (step) => progress.update(step),
   });
@@ -207,11 +211,12 @@ export async function runTrain(flags: TrainFlags): Promise<TrainSummary> {
     capacity: first.capacity,
     capacityUnit: unit,
     members: loaded.map(({ trace, size, capacity }) => ({ trace, size, capacity })),
+    ...(result.resumedAt === undefined ? {} : { resumedAt: result.resumedAt }),
     steps: result.steps,
     updates: result.updates,
     episodes: result.episodes,
     seconds: result.seconds,
-    updatesPerSecond: result.seconds > 0 ? result.updates / result.seconds : 0,
+    updatesPerSecond: result.seconds > 0 ? result.updatesThisRun / result.seconds : 0,
     backend: backend.name,
     lastTdLoss: result.last?.tdLoss ?? null,
   };
@@ -251,6 +256,9 @@ function buildEnv(
 function describe(s: TrainSummary): string {
   return [
     ...s.members.map((m, i) => `${i === 0 ? 'trained    ' : '           '} ${i === 0 ? `${s.env} agent on ` : ''}${m.trace} at ${m.size} = ${m.capacity} ${s.capacityUnit}`),
+    ...(s.resumedAt === undefined
+      ? []
+      : [`resumed     at step ${s.resumedAt}; the replay buffer is not checkpointed, so learning restarted after learningStarts new steps`]),
     `steps       ${s.steps} (${s.episodes} episodes finished), ${s.updates} updates`,
     `time        ${s.seconds.toFixed(1)} s, ${s.updatesPerSecond.toFixed(0)} updates/s on ${s.backend}`,
     `model       ${s.out}  (use as policy dqn:${s.out})`,

@@ -34,6 +34,8 @@ export interface CheckpointMeta {
   env: { kind: string; settings: Record<string, unknown> };
   config: DqnConfig;
   state: { step: number; episode: number; updates: number; rngState?: unknown };
+  /** What it was trained on, as the caller fingerprints it (`cachelab train`: each member's requests, objects, capacity); a resume must match it. */
+  data?: unknown;
 }
 
 /** tfjs IO handler that saves/loads `model.json` + `weights.bin` in `dir` with node:fs. */

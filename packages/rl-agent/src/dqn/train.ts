@@ -14,7 +14,7 @@ import { initBackend } from '../backend.js';
 import type { AnyEnv, StepResult } from '../env/env.js';
 import { DqnAgent, type UpdateStats } from './agent.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, loadWeightsInto, readMeta, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
-import { epsilonAt, type DqnConfig } from './config.js';
+import { DqnConfigError, epsilonAt, type DqnConfig } from './config.js';
 import type { QNetworkSpec } from './network.js';
 import { ReplayBuffer } from './replay-buffer.js';
 
@@ -30,6 +30,11 @@ export interface TrainOptions {
   envMeta?: CheckpointMeta['env'];
   /** Continue from the checkpoint in outDir (weights, step counter, generator state). */
   resume?: boolean;
+  /**
+   * A fingerprint of the training data, saved in agent.json; a resume must present the same one
+   * (the environment settings do not include the trace or the cache size).
+   */
+  data?: unknown;
   /** Called with every metrics record (also written to metrics.jsonl). */
   onMetrics?: (record: MetricRecord) => void;
   /** Called every 1,000 steps and at the end with (step, totalSteps). */
@@ -38,8 +43,13 @@ export interface TrainOptions {
 
 export interface TrainResult {
   agent: DqnAgent;
+  /** The checkpoint's step when this run resumed one (its replay buffer is not saved: learning restarts `learningStarts` steps later). */
+  resumedAt?: number;
   steps: number;
+  /** Gradient steps in total (a resumed checkpoint's included). */
   updates: number;
+  /** Gradient steps done by this call: what `seconds` measured. */
+  updatesThisRun: number;
   episodes: number;
   seconds: number;
   last?: UpdateStats;
@@ -53,6 +63,43 @@ export function specFor(env: AnyEnv, hiddenLayers: number[]): QNetworkSpec {
   return { layout: 'flat', features: env.observationSpace.size, actions, hiddenLayers };
 }
 
+const CUSTOM_ENV: CheckpointMeta['env'] = { kind: 'custom', settings: {} };
+
+/** Settings that only say how long to train or how often to write: free to change on a resume. */
+const RESUME_FREE: ReadonlySet<keyof DqnConfig> = new Set(['totalSteps', 'checkpointInterval', 'logInterval']);
+
+/** JSON with object keys sorted, so equal settings compare equal whatever their order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
+}
+
+/**
+ * A resume continues the checkpoint's training, so everything that shapes it (the seed, every
+ * hyperparameter, the environment and its settings) must be what the checkpoint was trained
+ * with; only the step budget and the logging cadence may change. Anything else would silently
+ * mix two experiments in one model.
+ */
+function assertResumable(meta: CheckpointMeta, config: DqnConfig, env: CheckpointMeta['env'], data: unknown, outDir: string): void {
+  const differs: string[] = [];
+  for (const key of Object.keys(config) as (keyof DqnConfig)[]) {
+    if (!RESUME_FREE.has(key) && canonical(config[key]) !== canonical(meta.config[key])) {
+      differs.push(`${key} ${canonical(meta.config[key])} → ${canonical(config[key])}`);
+    }
+  }
+  if (canonical(env) !== canonical(meta.env)) differs.push(`environment ${canonical(meta.env)} → ${canonical(env)}`);
+  if (canonical(data) !== canonical(meta.data)) differs.push(`training data ${canonical(meta.data) ?? 'unrecorded'} → ${canonical(data) ?? 'unrecorded'}`);
+  if (differs.length > 0) {
+    throw new DqnConfigError(
+      `cannot resume ${outDir}: it was trained with other settings (checkpoint → this run: ${differs.join('; ')}); resume with the checkpoint's settings (only the step budget may change) or train into a new --out`,
+    );
+  }
+  if (config.totalSteps <= meta.state.step) {
+    throw new DqnConfigError(`cannot resume ${outDir}: it already has ${meta.state.step} steps; ask for more (--steps > ${meta.state.step})`);
+  }
+}
+
 export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
   const { env, config, outDir } = options;
   await initBackend();
@@ -64,6 +111,7 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
   let updates = 0;
   if (options.resume && outDir && fs.existsSync(path.join(outDir, 'agent.json'))) {
     const meta = readMeta(outDir);
+    assertResumable(meta, config, options.envMeta ?? CUSTOM_ENV, options.data, outDir);
     loadWeightsInto(agent.online, outDir);
     loadWeightsInto(agent.target, path.join(outDir, 'target'));
     agent.refreshForward();
@@ -71,6 +119,7 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
     if (meta.state.rngState) rng = seedrandom('', { state: meta.state.rngState as seedrandom.State.Arc4 });
   }
   const firstStep = step;
+  const firstUpdates = updates;
   const metricsFile = outDir ? path.join(outDir, 'metrics.jsonl') : undefined;
   if (outDir) fs.mkdirSync(outDir, { recursive: true });
   if (metricsFile && !options.resume) fs.writeFileSync(metricsFile, '');
@@ -90,9 +139,10 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
       format: CHECKPOINT_FORMAT,
       version: CHECKPOINT_VERSION,
       spec,
-      env: options.envMeta ?? { kind: 'custom', settings: {} },
+      env: options.envMeta ?? CUSTOM_ENV,
       config,
       state: { step: stepsDone, episode, updates, rngState: rng.state() },
+      ...(options.data === undefined ? {} : { data: options.data }),
     });
   };
 
@@ -149,7 +199,8 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
   options.onProgress?.(step, config.totalSteps);
   await checkpoint(step);
   flush();
-  return { agent, steps: step, updates, episodes: episode, seconds: (performance.now() - started) / 1000, ...(last ? { last } : {}) };
+  const resumed = firstStep > 0 ? { resumedAt: firstStep } : {};
+  return { agent, ...resumed, steps: step, updates, updatesThisRun: updates - firstUpdates, episodes: episode, seconds: (performance.now() - started) / 1000, ...(last ? { last } : {}) };
 }
 
 /** Environment info as `charts/<key>` records (numbers only). */

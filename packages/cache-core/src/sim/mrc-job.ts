@@ -57,5 +57,5 @@ export function runMrcJob(columns: ReplayColumns, job: MrcJob, onStep?: (done: n
     replayer.feed(view);
     onStep?.(end);
   }
-  return { policy: job.policy, capacity: job.capacity, stats: replayer.result(), seconds: (performance.now() - started) / 1000 };
+  return { policy: job.policy, capacity: job.capacity, stats: replayer.finish(), seconds: (performance.now() - started) / 1000 };
 }

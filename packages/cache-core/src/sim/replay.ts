@@ -3,6 +3,7 @@
  * A Replayer consumes request batches (a whole in-memory trace, or a stream of batches) and
  * counts; policies only keep state. Nothing is allocated per request.
  */
+import { ConfigError } from '../errors.js';
 import type { EvictionPolicy } from '../policies/policy.js';
 import { UNKNOWN_NEXT_ACCESS, type RequestBatch } from '../traces/request.js';
 
@@ -156,6 +157,19 @@ export class Replayer {
     this.lastSize[key] = size;
   }
 
+  /**
+   * The figures once the whole trace has been fed. Unlike `result()` (which also serves running
+   * figures), it refuses a replay whose warmup swallowed every request: its ratios would read 0
+   * and look like a perfect cache.
+   */
+  finish(): ReplayStats {
+    if (this.warmup > 0 && this.requests === 0) {
+      throw new ConfigError('warmup', `a warmup of ${this.warmup} requests covers the whole trace (${this.seen} requests), so nothing was measured; use a warmup below ${this.seen}`);
+    }
+    return this.result();
+  }
+
+  /** The figures so far (requests after the warmup). */
   result(): ReplayStats {
     const misses = this.requests - this.hits;
     return {
@@ -178,5 +192,5 @@ export class Replayer {
 export function replay(policy: EvictionPolicy, trace: RequestBatch, options: ReplayOptions): ReplayStats {
   const replayer = new Replayer(policy, options);
   replayer.feed(trace);
-  return replayer.result();
+  return replayer.finish();
 }

@@ -47,6 +47,18 @@ describe('missRatioCurve', () => {
     expect(warm.points[0]!.stats).toMatchObject({ requests: 900, misses: 0 });
   });
 
+  it('a warmup that covers the whole trace is an error, not a miss ratio of 0', async () => {
+    const loop = generateLoop({ requests: 1_000, objects: 100 });
+    const options = { policies: ['lru'], capacities: [100], unit: 'objects' as const, workers: 0 };
+    const last = await missRatioCurve(loop.batch, loop.keyCount, { ...options, warmup: 999 });
+    expect(last.points[0]!.stats).toMatchObject({ requests: 1, misses: 0 });
+    for (const warmup of [1_000, 5_000]) {
+      await expect(missRatioCurve(loop.batch, loop.keyCount, { ...options, warmup })).rejects.toThrow(
+        `warmup: a warmup of ${warmup} requests covers the whole trace (1000 requests), so nothing was measured; use a warmup below 1000`,
+      );
+    }
+  });
+
   it('an unknown policy fails before any work with the registry error', async () => {
     const loop = generateLoop({ requests: 10, objects: 5 });
     await expect(missRatioCurve(loop.batch, loop.keyCount, { policies: ['lru', 'nope'], capacities: [2], unit: 'objects', workers: 2 })).rejects.toThrow(UnknownPolicyError);

@@ -115,7 +115,7 @@ export async function runReplay(flags: ReplayFlags): Promise<ReplayResult> {
     }
     seconds = (performance.now() - started) / 1000;
     progress.stop();
-    stats = replayer.result();
+    stats = replayer.finish();
   } else {
     const trace = await loadTrace(flags.trace, readOptions);
     const batch = trace.batch;
@@ -133,7 +133,7 @@ export async function runReplay(flags: ReplayFlags): Promise<ReplayResult> {
     }
     seconds = (performance.now() - started) / 1000;
     progress.stop();
-    stats = replayer.result();
+    stats = replayer.finish();
   }
   return {
     trace: flags.trace,

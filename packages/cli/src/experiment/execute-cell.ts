@@ -152,7 +152,7 @@ async function runReplay(context: RunContext, cell: ReplayCell, trace: LoadedTra
       seed: cell.seed,
       warmup: cell.warmup,
       prefetch: cell.prefetch,
-      stats: replayer.result(),
+      stats: replayer.finish(),
     },
   };
 }

@@ -2,8 +2,10 @@
  * Saving and loading a model: `CLMKV1\n`, a little-endian uint32 header length, a JSON header
  * (options, scalars, array manifest), then each typed array's bytes at an 8-byte-aligned offset.
  * Loading validates everything and throws MarkovModelError (with the offset and what was wrong)
- * instead of crashing on foreign or truncated bytes.
+ * instead of crashing on foreign or truncated bytes. The header's `sha256` covers the arrays'
+ * bytes: a flipped bit in the counts would otherwise load as a model that predicts nonsense.
  */
+import { createHash } from 'node:crypto';
 import { CachelabError } from '@cachelab/cache-core';
 import type { PredictorState } from './predictor.js';
 
@@ -52,7 +54,12 @@ interface Header {
   popularityTotal: number;
   liveStates: number;
   arrays: Array<{ name: keyof Arrays; type: ArrayTypeName; length: number; offset: number }>;
+  /** SHA-256 (hex) of the arrays' bytes in manifest order; absent in files from before it existed. */
+  sha256?: string;
 }
+
+const bytesOf = (array: ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }): Uint8Array =>
+  new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
 
 const align8 = (n: number): number => (n + 7) & ~7;
 
@@ -66,6 +73,8 @@ export function encodeModel(state: PredictorState): Uint8Array {
     manifest.push({ name, type: ARRAY_FIELDS[name], length: array.length, offset });
     offset = align8(offset + array.byteLength);
   }
+  const hash = createHash('sha256');
+  for (const entry of manifest) hash.update(bytesOf(state.arrays[entry.name]));
   const header: Header = {
     // Infinity is not JSON: a half-life of Infinity is written as null.
     options: { ...state.options, halfLife: Number.isFinite(state.options.halfLife) ? state.options.halfLife : (null as unknown as number) },
@@ -74,6 +83,7 @@ export function encodeModel(state: PredictorState): Uint8Array {
     popularityTotal: state.popularityTotal,
     liveStates: state.liveStates,
     arrays: manifest,
+    sha256: hash.digest('hex'),
   };
   const magic = new TextEncoder().encode(MAGIC);
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -84,7 +94,7 @@ export function encodeModel(state: PredictorState): Uint8Array {
   bytes.set(json, magic.length + 4);
   for (const entry of manifest) {
     const array = state.arrays[entry.name];
-    bytes.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), dataStart + entry.offset);
+    bytes.set(bytesOf(array), dataStart + entry.offset);
   }
   return bytes;
 }
@@ -124,6 +134,13 @@ export function decodeModel(bytes: Uint8Array): PredictorState {
     }
     // Copy into a fresh, aligned buffer.
     arrays[entry.name] = new Type(bytes.slice(start, start + byteLength).buffer);
+  }
+  if (header.sha256 !== undefined) {
+    const hash = createHash('sha256');
+    for (const entry of header.arrays) hash.update(bytesOf(arrays[entry.name] as Uint8Array));
+    if (hash.digest('hex') !== header.sha256) {
+      throw new MarkovModelError(dataStart, 'the model data does not match its SHA-256 checksum (the file is damaged or was edited)');
+    }
   }
   // Models saved before position contexts existed have no slotCount: all slots start at 0.
   if (arrays.slotCount === undefined && arrays.slotOwner !== undefined) arrays.slotCount = new Uint8Array(arrays.slotOwner.length);

@@ -204,6 +204,12 @@ describe('save / load', () => {
     const corrupt = bytes.slice();
     corrupt[12] = 0x7b; // break the JSON header
     expect(() => MarkovPredictor.load(corrupt)).toThrow(MarkovModelError);
+     // One flipped bit anywhere in the counts or histories is caught by the checksum.
+    for (const at of [bytes.length - 1, bytes.length - 5_000, Math.floor(bytes.length / 2)]) {
+      const flipped = bytes.slice();
+      flipped[at]! ^= 0x10;
+      expect(() => MarkovPredictor.load(flipped), `byte ${at}`).toThrow('the model data does not match its SHA-256 checksum');
+    }
   });
 });
 

@@ -194,6 +194,28 @@ describe('cachelab report', () => {
     expect((await runCli(['report', run.runDir, '--out', join(dir, 'r'), '--quiet'])).code).toBe(0);
   });
 
+  it('says which configuration it reports when runs/NAME holds several (one per setting or --seed)', async () => {
+    const dir = tempDir();
+    const trace = writeSizedTrace(dir);
+    const run = (seeds: number[]) =>
+      runExperiment('multi', parseExperiment({ traces: [{ path: trace, name: 'sized', csv: 'time=1,key=2,size=3', header: true }], sizes: ['5%'], policies: ['lru'], seeds }), {
+        runsDir: join(dir, 'runs'),
+        workers: 1,
+        quiet: true,
+        command: 'cachelab run experiments/multi',
+      });
+    const older = await run([0]);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // distinct modification times
+    const newer = await run([1]);
+    const name = join(dir, 'runs', 'multi');
+    const result = await runCli(['report', name, '--out', join(dir, 'r'), '--quiet']);
+    expect(result.code).toBe(0);
+    const [olderHash, newerHash] = [older.runDir, newer.runDir].map((d) => d.split('/').pop()!);
+    expect(result.stderr).toContain(`${name} holds 2 run configurations; reporting the newest, ${newerHash} (others: ${olderHash})`);
+    // A configuration folder named outright reports quietly.
+    expect((await runCli(['report', older.runDir, '--out', join(dir, 'r2'), '--quiet'])).stderr).toBe('');
+  });
+
   it('fails with a hint when the folder holds no run', async () => {
     const result = await runCli(['report', tempDir(), '--out', tempDir()]);
     expect(result.code).toBe(1);

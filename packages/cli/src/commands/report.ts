@@ -1,8 +1,8 @@
 /** `cachelab report RUN --out DIR`: index.html (inline SVG charts) and summary.md from a run's files. */
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { buildReportModel, sourceLine } from '../report/model.js';
-import { loadRun } from '../report/load-run.js';
+import { loadRun, runConfigurations } from '../report/load-run.js';
 import { writeReport } from '../report/render.js';
 import { buildScoreboard, type Scoreboard, type ScoreboardOptions } from '../report/scoreboard.js';
 import { scoreboardSection } from '../report/scoreboard-section.js';
@@ -68,6 +68,13 @@ The scoreboard's intervals come from a moving block bootstrap over each replay's
         options.bestOf.length > 0 || options.traces !== undefined || (Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]).some((flag) => options[flag] !== DEFAULTS[flag]);
       if (!options.candidate && scoreboardFlags) {
         throw new CliUsageError('--baseline, --best-of, --traces, --confidence, --resamples and --seed shape the scoreboard; name the policy it is for with --candidate LABEL');
+      }
+      const configurations = runConfigurations(path);
+      if (configurations.length > 1) {
+        // Each setting or --seed of an experiment has its own folder; say which one this report is.
+        process.stderr.write(
+          `${path} holds ${configurations.length} run configurations; reporting the newest, ${basename(configurations[0]!)} (others: ${configurations.slice(1).map((c) => basename(c)).join(', ')}); name a folder (${join(path, basename(configurations[1]!))}) to report another\n`,
+        );
       }
       const run = loadRun(path);
       const outDir = resolve(options.out ?? `reports/${run.name}`);

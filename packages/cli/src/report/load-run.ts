@@ -101,17 +101,26 @@ function parseStoredExperiment(value: unknown, runDir: string): Experiment {
   }
 }
 
-/** `runs/NAME/<hash>` as given, or the most recently run configuration under `runs/NAME`. */
-export function findRunDir(path: string): string {
+/**
+ * The configuration folders `path` stands for, most recently run first: itself when it is one
+ * (`runs/NAME/<hash>`), else every `runs/NAME/<hash>` under it (one per experiment setting/seed).
+ */
+export function runConfigurations(path: string): string[] {
   const dir = resolve(path);
-  if (existsSync(join(dir, 'experiment.json'))) return dir;
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new RunNotFoundError(path);
-  const candidates = readdirSync(dir)
+  if (existsSync(join(dir, 'experiment.json'))) return [dir];
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
+  return readdirSync(dir)
     .map((entry) => join(dir, entry, 'experiment.json'))
     .filter((file) => existsSync(file))
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  if (candidates.length === 0) throw new RunNotFoundError(path);
-  return resolve(candidates[0]!, '..');
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
+    .map((file) => resolve(file, '..'));
+}
+
+/** `runs/NAME/<hash>` as given, or the most recently run configuration under `runs/NAME`. */
+export function findRunDir(path: string): string {
+  const newest = runConfigurations(path)[0];
+  if (newest === undefined) throw new RunNotFoundError(path);
+  return newest;
 }
 
 /**

@@ -158,6 +158,11 @@ describe('loading experiment files', () => {
     await expect(loadExperiment(join(dir, 'bad.json'))).rejects.toThrow(/^sizes\[0\]: .*bad\.json/);
     writeFileSync(join(dir, 'broken.yaml'), 'traces: [\n');
     await expect(loadExperiment(join(dir, 'broken.yaml'))).rejects.toThrow(/not valid YAML/);
+    // JSON syntax errors name the line and column, even where JSON.parse's message has no position.
+    writeFileSync(join(dir, 'trailing.json'), '{\n  "traces": ["t.txt"],\n  "policies": ["lru",]\n}\n');
+    await expect(loadExperiment(join(dir, 'trailing.json'))).rejects.toThrow(`${join(dir, 'trailing.json')}: not valid JSON at line 3, column 22 (ValueExpected): Unexpected token ']'`);
+    writeFileSync(join(dir, 'comma.json'), '{\n  "traces": ["t.txt"]\n  "sizes": ["1%"]\n}\n');
+    await expect(loadExperiment(join(dir, 'comma.json'))).rejects.toThrow('not valid JSON at line 3, column 3 (CommaExpected)');
     await expect(loadExperiment(join(dir, 'absent'))).rejects.toThrow(/experiment ".*absent" not found/);
   });
 

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CachelabError, ConfigError } from '@cachelab/cache-core';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { parse as parseYaml } from 'yaml';
 import { type Experiment, parseExperiment } from './schema.js';
 
@@ -37,6 +38,21 @@ export function resolveExperimentFile(path: string): string {
   throw new ExperimentNotFoundError(path);
 }
 
+/**
+ * ` at line L, column C` of the first syntax error in `text` (JSON.parse's messages often give no
+ * position at all), from jsonc-parser's strict scan; '' when it finds none.
+ */
+function jsonErrorLine(text: string): string {
+  const errors: ParseError[] = [];
+  parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (!first) return '';
+  const before = text.slice(0, first.offset);
+  const line = before.split('\n').length;
+  const column = first.offset - before.lastIndexOf('\n');
+  return ` at line ${line}, column ${column} (${printParseErrorCode(first.error)})`;
+}
+
 export async function loadExperiment(path: string): Promise<LoadedExperiment> {
   const file = resolveExperimentFile(path);
   const extension = extname(file).toLowerCase();
@@ -46,7 +62,8 @@ export async function loadExperiment(path: string): Promise<LoadedExperiment> {
     try {
       raw = extension === '.json' ? JSON.parse(text) : parseYaml(text);
     } catch (error) {
-      throw new ConfigError(file, `not valid ${extension === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+      const where = extension === '.json' ? jsonErrorLine(text) : '';
+      throw new ConfigError(file, `not valid ${extension === '.json' ? 'JSON' : 'YAML'}${where}: ${(error as Error).message}`);
     }
   } else {
     const module = (await import(pathToFileURL(file).href)) as { default?: unknown };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { createPolicy, replay } from '@cachelab/cache-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointError, fileHandler, loadForward, readMeta } from '../src/dqn/checkpoint.js';
+import { CheckpointError, fileHandler, loadForward, loadWeightsInto, readMeta } from '../src/dqn/checkpoint.js';
 import { resolveDqnConfig } from '../src/dqn/config.js';
 import { trainDqn, type TrainResult } from '../src/dqn/train.js';
 import { EvictionEnv } from '../src/env/eviction-env.js';
@@ -67,6 +67,31 @@ describe('checkpoint and learned policy', () => {
     expect(a.requests).toBe(20_000);
     fromDisk.verify();
     expect(fromDisk.count).toBe(100);
+  });
+
+  it('a damaged weights.bin is refused by its SHA-256 (online and target); one without a recorded hash still loads', () => {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelab-dqn-damaged-'));
+    fs.cpSync(dir, copy, { recursive: true });
+    const flip = (file: string) => {
+      const bytes = fs.readFileSync(file);
+      bytes[bytes.length - 3]! ^= 0x01; // the lowest mantissa bit of one float: a tiny, silent change
+      fs.writeFileSync(file, bytes);
+    };
+    flip(path.join(copy, 'weights.bin'));
+    expect(() => createPolicy(`dqn:${copy}`, { capacity: 10 })).toThrow(CheckpointError);
+    expect(() => loadForward(copy)).toThrow(`${copy}: weights.bin does not match the SHA-256 in model.json`);
+    fs.copyFileSync(path.join(dir, 'weights.bin'), path.join(copy, 'weights.bin'));
+    flip(path.join(copy, 'target', 'weights.bin'));
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [1] })] });
+    expect(() => loadWeightsInto(model, path.join(copy, 'target'))).toThrow('does not match the SHA-256');
+    model.dispose();
+    // A checkpoint from before the hash existed: no weightsSha256 in model.json, no check.
+    const json = JSON.parse(fs.readFileSync(path.join(copy, 'model.json'), 'utf8'));
+    expect(json.weightsSha256).toMatch(/^[0-9a-f]{64}$/);
+    delete json.weightsSha256;
+    fs.writeFileSync(path.join(copy, 'model.json'), JSON.stringify(json));
+    expect(loadForward(copy).forward).toBeDefined();
+    fs.rmSync(copy, { recursive: true, force: true });
   });
 
   it('a missing or wrong directory is a typed error that says what to pass', () => {

@@ -8,6 +8,7 @@
  * `loadForward` reads the online weights straight into the pure-TS forward pass: loading a
  * learned policy needs no TensorFlow at all.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -50,6 +51,8 @@ export function fileHandler(dir: string): tf.io.IOHandler {
         generatedBy: artifacts.generatedBy,
         convertedBy: artifacts.convertedBy ?? null,
         weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
+        // Not part of the tfjs format (its loaders ignore it): lets a load refuse a damaged weights.bin.
+        weightsSha256: sha256(new Uint8Array(data)),
       };
       fs.writeFileSync(path.join(dir, 'weights.bin'), new Uint8Array(data));
       fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(modelJson));
@@ -69,7 +72,11 @@ export function fileHandler(dir: string): tf.io.IOHandler {
 interface ModelJson {
   modelTopology: unknown;
   weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  /** SHA-256 (hex) of weights.bin; absent in checkpoints written before it existed. */
+  weightsSha256?: string;
 }
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 function readModelFiles(dir: string): { json: ModelJson; weights: Uint8Array } {
   let json: ModelJson;
@@ -82,6 +89,9 @@ function readModelFiles(dir: string): { json: ModelJson; weights: Uint8Array } {
   }
   if (!Array.isArray(json.weightsManifest) || json.weightsManifest.length !== 1 || !Array.isArray(json.weightsManifest[0]!.weights)) {
     throw new CheckpointError(dir, 'model.json has no single weightsManifest entry');
+  }
+  if (json.weightsSha256 !== undefined && json.weightsSha256 !== sha256(weights)) {
+    throw new CheckpointError(dir, 'weights.bin does not match the SHA-256 in model.json (damaged or replaced); restore the checkpoint or train it again');
   }
   return { json, weights };
 }

@@ -63,7 +63,9 @@ export async function loadExperiment(path: string): Promise<LoadedExperiment> {
       raw = extension === '.json' ? JSON.parse(text) : parseYaml(text);
     } catch (error) {
       const where = extension === '.json' ? jsonErrorLine(text) : '';
-      throw new ConfigError(file, `not valid ${extension === '.json' ? 'JSON' : 'YAML'}${where}: ${(error as Error).message}`);
+      // yaml's message is "… at line L, column C:" followed by a code frame; the CLI prints one line.
+      const message = (error as Error).message.split('\n')[0]!.replace(/:$/, '');
+      throw new ConfigError(file, `not valid ${extension === '.json' ? 'JSON' : 'YAML'}${where}: ${message}`);
     }
   } else {
     const module = (await import(pathToFileURL(file).href)) as { default?: unknown };

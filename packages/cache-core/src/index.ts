@@ -4,3 +4,4 @@ export * from './policies/index.js';
 export * from './sim/index.js';
 export * from './backends/index.js';
 export * from './manager/index.js';
+export * from './canonical-json.js';

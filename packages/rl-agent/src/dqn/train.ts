@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { canonicalJson } from '@cachelab/cache-core';
 import seedrandom from 'seedrandom';
 import { initBackend } from '../backend.js';
 import type { AnyEnv, StepResult } from '../env/env.js';
@@ -68,13 +69,6 @@ const CUSTOM_ENV: CheckpointMeta['env'] = { kind: 'custom', settings: {} };
 /** Settings that only say how long to train or how often to write: free to change on a resume. */
 const RESUME_FREE: ReadonlySet<keyof DqnConfig> = new Set(['totalSteps', 'checkpointInterval', 'logInterval']);
 
-/** JSON with object keys sorted, so equal settings compare equal whatever their order. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
-  );
-}
-
 /**
  * A resume continues the checkpoint's training, so everything that shapes it (the seed, every
  * hyperparameter, the environment and its settings) must be what the checkpoint was trained
@@ -84,12 +78,12 @@ function canonical(value: unknown): string {
 function assertResumable(meta: CheckpointMeta, config: DqnConfig, env: CheckpointMeta['env'], data: unknown, outDir: string): void {
   const differs: string[] = [];
   for (const key of Object.keys(config) as (keyof DqnConfig)[]) {
-    if (!RESUME_FREE.has(key) && canonical(config[key]) !== canonical(meta.config[key])) {
-      differs.push(`${key} ${canonical(meta.config[key])} → ${canonical(config[key])}`);
+    if (!RESUME_FREE.has(key) && canonicalJson(config[key]) !== canonicalJson(meta.config[key])) {
+      differs.push(`${key} ${canonicalJson(meta.config[key])} → ${canonicalJson(config[key])}`);
     }
   }
-  if (canonical(env) !== canonical(meta.env)) differs.push(`environment ${canonical(meta.env)} → ${canonical(env)}`);
-  if (canonical(data) !== canonical(meta.data)) differs.push(`training data ${canonical(meta.data) ?? 'unrecorded'} → ${canonical(data) ?? 'unrecorded'}`);
+  if (canonicalJson(env) !== canonicalJson(meta.env)) differs.push(`environment ${canonicalJson(meta.env)} → ${canonicalJson(env)}`);
+  if (canonicalJson(data) !== canonicalJson(meta.data)) differs.push(`training data ${canonicalJson(meta.data) ?? 'unrecorded'} → ${canonicalJson(data) ?? 'unrecorded'}`);
   if (differs.length > 0) {
     throw new DqnConfigError(
       `cannot resume ${outDir}: it was trained with other settings (checkpoint → this run: ${differs.join('; ')}); resume with the checkpoint's settings (only the step budget may change) or train into a new --out`,

@@ -58,6 +58,9 @@ export function admitAfterMiss(policy: EvictionPolicy, key: number, size: number
   return true;
 }
 
+/** lastSize of a key not requested yet. */
+const NOT_SEEN = -1;
+
 export class Replayer {
   private requests = 0;
   private hits = 0;
@@ -70,7 +73,10 @@ export class Replayer {
   private readonly warmup: number;
   private readonly byteMode: boolean;
   private readonly prefetchOut: Uint32Array;
-  /** Last seen size per key (for prefetch admission) and "admitted by prefetch, not yet demanded". */
+  /**
+   * Last seen size per key (for prefetch admission; NOT_SEEN before its first request, since a
+   * size of 0 is real: an access log's `-`) and "admitted by prefetch, not yet demanded".
+   */
   private lastSize = new Float64Array(0);
   private prefetchedFlag = new Uint8Array(0);
 
@@ -129,7 +135,7 @@ export class Replayer {
       const key = out[j]!;
       if (key === current || key >= this.lastSize.length || this.policy.has(key)) continue;
       const realSize = this.lastSize[key]!;
-      if (realSize <= 0) continue; // never seen: size unknown, cannot fetch
+      if (realSize === NOT_SEEN) continue; // size unknown, cannot fetch
       const size = this.byteMode ? realSize : 1;
       // insert() always follows a lookup that missed: policies keep per-request state there
       // (S3-FIFO/ARC ghost hits, LeCaR regrets), so a prefetch is a miss at fetch time to them.
@@ -147,7 +153,7 @@ export class Replayer {
   private rememberSize(key: number, size: number): void {
     if (key >= this.lastSize.length) {
       const n = Math.max(key + 1, this.lastSize.length * 2, 1024);
-      const sizes = new Float64Array(n);
+      const sizes = new Float64Array(n).fill(NOT_SEEN);
       sizes.set(this.lastSize);
       this.lastSize = sizes;
       const flags = new Uint8Array(n);

@@ -72,6 +72,23 @@ describe('policy invariants under random traces', () => {
     });
   }
 
+  it('a prefetcher can fetch a key seen with size 0 (an access log\'s "-"), but not one never seen', () => {
+    // Always predicts keys 5 (requested once, size 0) and 9 (never requested).
+    const prefetcher: Prefetcher = {
+      observe: () => undefined,
+      predict: (out) => {
+        out[0] = 5;
+        out[1] = 9;
+        return 2;
+      },
+    };
+    const batch = batchOf([5, 1, 2, 5], [0, 1, 1, 0]);
+    const stats = replay(createPolicy('lru', { capacity: 2 }), batch, { unit: 'objects', prefetcher });
+    // Requests: 5 miss (cache 5); 1 miss (cache 5,1); 2 miss: evicts 5 (cache 1,2), then prefetch 5
+    // (size 0 but seen) evicts 1 (cache 2,5); 5 hit (prefetched). Key 9 is never fetched.
+    expect(stats).toMatchObject({ requests: 4, misses: 3, hits: 1, prefetchesIssued: 1, prefetchHits: 1 });
+  });
+
   it('belady refuses a prefetched key (its next access is unknown) with MissingNextAccessError', () => {
     const prefetcher: Prefetcher = {
       observe() {},

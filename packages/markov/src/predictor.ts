@@ -72,6 +72,16 @@ const { LOOKAHEAD_SCOPE, POSITION_SCOPE, SESSION_SCOPE, SHARED_SCOPE, SKIP_SCOPE
 const NO_SESSION: number = ABSENT;
 /** Re-request rate of a session with no record yet: (RATE_PRIOR + repeats) / (1 + requests). */
 const RATE_PRIOR = 0.3;
+/**
+ * Largest key id `observe` accepts. Key-indexed arrays grow to the largest id seen (8 bytes × 3 per
+ * id), so ids must be dense (a trace reader's interned ids are); 2^28 is 268M distinct keys.
+ */
+export const MAX_KEY_ID = 2 ** 28;
+
+function keyIdProblem(key: number): string {
+  return `key must be a dense integer id in [0, ${MAX_KEY_ID}], got ${key}; intern raw keys to ids first (cache-core's KeyInterner does, and trace readers already give such ids)`;
+}
+
 /** Rate counters halve when a slot's request count reaches this (keeps them in range, ages them). */
 const RATE_COUNT_LIMIT = 2 ** 30;
 
@@ -194,6 +204,8 @@ export class MarkovPredictor implements SequencePredictor {
 
   /** Learns `key` requested by `session` (ABSENT/negative = the global stream). */
   observe(key: number, session: number): void {
+    // Keys index typed arrays: a negative or fractional id would be silently wrapped or dropped.
+    if (!(key >>> 0 === key && key <= MAX_KEY_ID)) throw new RangeError(keyIdProblem(key));
     const now = this.clock++;
     const slot = this.claimSlot(session);
     const base = slot * this.historyLength;
@@ -266,6 +278,7 @@ export class MarkovPredictor implements SequencePredictor {
    * With `lookahead` > 1 they are per-key "within the window" probabilities (see options.ts).
    */
   predictNext(context: ArrayLike<number>, k: number, session: number = NO_SESSION): Prediction[] {
+    if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`k must be a whole number ≥ 1 (how many predictions), got ${k}`);
     const n = Math.min(context.length, this.historyLength);
     for (let j = 0; j < n; j++) this.contextScratch[j] = context[context.length - n + j]!;
     const keys = new Uint32Array(Math.max(0, k));

@@ -1,6 +1,6 @@
 import { ABSENT, generateSessions } from '@cachelab/cache-core';
 import { describe, expect, it } from 'vitest';
-import { MarkovPredictor, MarkovModelError, NaiveFirstOrderPredictor, evaluatePredictor, type MarkovOptions } from '../src/index.js';
+import { MAX_KEY_ID, MarkovPredictor, MarkovModelError, NaiveFirstOrderPredictor, evaluatePredictor, type MarkovOptions } from '../src/index.js';
 import { batchOf } from './helpers.js';
 
 function learn(keys: number[], options: Partial<MarkovOptions>, sessions?: number[]): MarkovPredictor {
@@ -59,6 +59,20 @@ describe('first-order transitions (hand-worked)', () => {
     expect(p.predictSession(1, 2, keys, probs)).toBe(0); // session 1 is at 7
     expect(p.predictSession(0, 2, keys, probs)).toBe(1); // session 0 is at 6
     expect([keys[0], probs[0]]).toEqual([5, 1]);
+  });
+});
+
+describe('argument checks', () => {
+  it('refuses key ids a typed array would wrap or that would allocate gigabytes, and a k below 1', () => {
+    const p = new MarkovPredictor();
+    for (const key of [-1, 1.5, NaN, MAX_KEY_ID + 1, 2 ** 33]) {
+      expect(() => p.observe(key, ABSENT), String(key)).toThrow(`key must be a dense integer id in [0, ${MAX_KEY_ID}], got ${key}`);
+    }
+    expect(p.updates).toBe(0); // nothing half-learned
+    p.observe(0, ABSENT);
+    p.observe(1_000_000, ABSENT); // a large, valid id (MAX_KEY_ID itself would allocate gigabytes)
+    expect(p.predictNext([0], 1)).toEqual([{ key: 1_000_000, probability: 0.5 }]);
+    for (const k of [0, -1, 1.5, NaN]) expect(() => p.predictNext([0], k), String(k)).toThrow(`k must be a whole number ≥ 1 (how many predictions), got ${k}`);
   });
 });
 

@@ -153,6 +153,7 @@ export class CacheManager {
 
   /** The cached value, or `defaultValue` on a miss (absent, expired, corrupt, no-cache mode). */
   get<T = unknown>(key: string, defaultValue?: T): Promise<T | undefined> {
+    if (typeof key !== 'string') return Promise.reject(badKey(key));
     this.counters.cacheOperations++;
     // lookup answers defaultValue on a miss, so a backend's Promise needs one `then`, not two.
     return Promise.resolve(this.lookup(key, false, defaultValue) as T | undefined | Promise<T | undefined>);
@@ -160,6 +161,7 @@ export class CacheManager {
 
   /** The cached value with its metadata, or undefined on a miss. */
   async getEntry<T = unknown>(key: string): Promise<CachedEntry<T> | undefined> {
+    if (typeof key !== 'string') throw badKey(key);
     this.counters.cacheOperations++;
     return (await this.lookup(key, true, undefined)) as CachedEntry<T> | undefined;
   }
@@ -171,6 +173,8 @@ export class CacheManager {
    * oversized) is still returned; the refusal is counted and logged.
    */
   getOrSet<T>(key: string, factory: () => T | Promise<T>, options?: GetOrSetOptions): Promise<T> {
+    if (typeof key !== 'string') return Promise.reject(badKey(key));
+    if (typeof factory !== 'function') return Promise.reject(new InvalidArgumentError('factory', `must be a function that returns the value (or a Promise of it), got ${typeof factory}`));
     this.counters.cacheOperations++;
     const ttlMs = this.ttlMs(options?.ttl);
     const found = this.lookup(key, false, MISS);
@@ -186,14 +190,17 @@ export class CacheManager {
    * `SerializationError` when the format cannot represent the value.
    */
   async set(key: string, value: unknown, options?: SetOptions): Promise<boolean> {
+    if (typeof key !== 'string') throw badKey(key);
     this.counters.cacheOperations++;
     const ttlMs = this.ttlMs(options?.ttl);
+    const metadata = options?.metadata === undefined ? undefined : jsonMetadata(options.metadata);
     this.writes.wrote(key);
-    return this.store(key, value, ttlMs, options?.metadata, false);
+    return this.store(key, value, ttlMs, metadata, false);
   }
 
   /** Removes `key`; true when it was cached. */
   async delete(key: string): Promise<boolean> {
+    if (typeof key !== 'string') throw badKey(key);
     this.counters.cacheOperations++;
     this.writes.wrote(key);
     const backend = this.backend;
@@ -396,7 +403,8 @@ export class CacheManager {
     this.counters.hits++;
     if (entry.prefetched) this.counters.prefetchHits++;
     this.logger.debug('cache hit', key);
-    return withEntry ? { value, metadata: entry.metadata, prefetched: entry.prefetched } : value;
+    // A copy: metadata, like the value, shares nothing with what is cached.
+    return withEntry ? { value, metadata: entry.metadata === undefined ? undefined : structuredClone(entry.metadata), prefetched: entry.prefetched } : value;
   }
 
   /** Deletes a corrupt entry so it is not read again; failures only counted. */
@@ -523,4 +531,27 @@ export class CacheManager {
 
 function checkCount(count: number): void {
   if (!Number.isSafeInteger(count) || count < 0) throw new InvalidArgumentError('count', `must be an integer >= 0, got ${String(count)}`);
+}
+
+/** Keys are strings in every backend: Redis would stringify anything else, a Map would not. */
+function badKey(key: unknown): InvalidArgumentError {
+  return new InvalidArgumentError('key', `must be a string (generateCacheKey makes one from an endpoint and params), got ${key === null ? 'null' : typeof key}`);
+}
+
+/**
+ * Metadata is kept as JSON in every backend (Redis has to), so the manager hands each backend
+ * the same JSON round trip: a private copy of plain data (functions and undefined fields dropped,
+ * Dates as ISO strings, as JSON.stringify does). What JSON cannot hold at all is refused.
+ */
+function jsonMetadata(metadata: unknown): Record<string, unknown> {
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
+    throw new InvalidArgumentError('metadata', `must be a plain object of JSON data, got ${metadata === null ? 'null' : Array.isArray(metadata) ? 'an array' : typeof metadata}`);
+  }
+  let text: string;
+  try {
+    text = JSON.stringify(metadata);
+  } catch (error) {
+    throw new InvalidArgumentError('metadata', `cannot be stored as JSON (${errorText(error)}); use strings, numbers, booleans, arrays and objects`);
+  }
+  return JSON.parse(text) as Record<string, unknown>;
 }

@@ -119,6 +119,40 @@ describe('CacheManager: values are copies', () => {
   });
 });
 
+describe('CacheManager: argument checks and metadata', () => {
+  it('refuses a key that is not a string, in every method, as a rejected Promise', async () => {
+    const { manager } = await startedManager();
+    for (const key of [123, undefined, null, { id: 1 }] as unknown as string[]) {
+      for (const call of [() => manager.get(key), () => manager.getEntry(key), () => manager.set(key, 1), () => manager.delete(key), () => manager.getOrSet(key, () => 1)]) {
+        const outcome = call(); // never a synchronous throw
+        await expect(outcome).rejects.toThrow(InvalidArgumentError);
+        await expect(outcome).rejects.toThrow(/^key: must be a string/);
+      }
+    }
+    await expect(manager.getOrSet('k', 5 as unknown as () => number)).rejects.toThrow('factory: must be a function');
+    expect((await manager.getMetrics()).cacheOperations).toBe(0); // misuse is not an operation
+  });
+
+  it('metadata is JSON in every backend: a private copy in, a copy out', async () => {
+    for (const backend of [undefined, new AsyncBackend()]) {
+      const { manager } = await startedManager(backend ? { backend } : {});
+      const metadata = { source: 'api', tags: ['a'], when: new Date(0), dropped: () => 1, missing: undefined };
+      await manager.set('k', 1, { metadata: metadata as unknown as Record<string, unknown> });
+      metadata.tags.push('changed after set');
+      const first = await manager.getEntry('k');
+      expect(first!.metadata).toEqual({ source: 'api', tags: ['a'], when: '1970-01-01T00:00:00.000Z' });
+      (first!.metadata!.tags as string[]).push('changed after get');
+      expect((await manager.getEntry('k'))!.metadata).toEqual({ source: 'api', tags: ['a'], when: '1970-01-01T00:00:00.000Z' });
+      const cyclic: Record<string, unknown> = {};
+      cyclic.self = cyclic;
+      await expect(manager.set('c', 1, { metadata: cyclic })).rejects.toThrow(/^metadata: cannot be stored as JSON \(/);
+      await expect(manager.set('b', 1, { metadata: { n: 1n } })).rejects.toThrow(/^metadata: cannot be stored as JSON/);
+      await expect(manager.set('a', 1, { metadata: ['x'] as unknown as Record<string, unknown> })).rejects.toThrow('metadata: must be a plain object of JSON data, got an array');
+      expect(await manager.get('c', 'absent')).toBe('absent'); // nothing stored on refusal
+    }
+  });
+});
+
 describe('CacheManager: TTL with an injected clock', () => {
   it('expires entries after ttl seconds, as misses, reclaimed and counted', async () => {
     const { manager, clock } = await startedManager({ defaultTtl: 60 });

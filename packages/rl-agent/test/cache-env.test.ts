@@ -33,6 +33,11 @@ describe('CacheEnv (window of W requests through a CacheManager per step)', () =
     ]);
   });
 
+  it('step before reset is a clear error', async () => {
+    const env = new CacheEnv(zipfTrace(2_000, 200, 0.9, 1), { capacity: 20, predictor: () => new SuccessorPredictor() });
+    await expect(env.step(0)).rejects.toThrow('step() before reset(); call reset({ seed }) first');
+  });
+
   it('passes the checker (same seed, same trajectory) with truncation by AsyncTimeLimit', async () => {
     const t = await checkEnvAsync(
       () => new AsyncTimeLimit(new CacheEnv(trace, { capacity: 100, window: 500, predictor: () => new SuccessorPredictor(), randomStart: true }), 4),

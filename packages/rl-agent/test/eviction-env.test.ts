@@ -28,6 +28,14 @@ function followExpert(env: EvictionEnv, f: number): StepResult[] {
 }
 
 describe('EvictionEnv', () => {
+  it('misuse is a clear error: step before reset, and a cache that never fills (no decision to make)', () => {
+    const trace = traceOf([1, 2, 3, 1, 2, 4]);
+    expect(() => new EvictionEnv(trace, { capacity: 2 }).step(0)).toThrow('step() before reset(); call reset({ seed }) first');
+    // 4 distinct keys fit a cache of 4: no request ever needs an eviction.
+    expect(() => new EvictionEnv(trace, { capacity: 4 }).reset({ seed: 1 })).toThrow('no eviction decision in this episode: a cache of 4 objects never fills on requests 0..6');
+    expect(new EvictionEnv(trace, { capacity: 3 }).reset({ seed: 1 }).info).toMatchObject({ decisions: 0 }); // 3 slots: key 4 needs the first decision
+  });
+
   it('passes the checker: same seed, same trajectory; observations inside the box', () => {
     const trace = zipfTrace(5_000, 500, 0.8, 1, 0.2);
     const t = checkEnv(() => new TimeLimit(new EvictionEnv(trace, { capacity: 50 }), 300), { seed: 3, steps: 800 });

@@ -196,6 +196,8 @@ export class CacheEnv implements AsyncEnv {
   }
 
   async step(action: number): Promise<StepResult> {
+    // The manager exists only once reset() has built it.
+    if ((this.manager as CacheManager | undefined) === undefined) throw new Error('step() before reset(); call reset({ seed }) first');
     if (!this.actionSpace.contains(action)) throw new RangeError(`action ${action} is outside Discrete(${this.actionSpace.n})`);
     if (this.position >= this.end) throw new Error('step() after the episode terminated; call reset()');
     const hitRateBefore = this.requests === 0 ? 0 : this.hits / this.requests;

@@ -223,11 +223,18 @@ export class EvictionEnv implements Env {
     this.nextUse.fill(NO_NEXT_ACCESS);
     this.clearPending();
     const observation = new Float32Array(this.observationSpace.size);
-    this.advance(observation);
+    if (!this.advance(observation)) {
+      // An episode without a single decision cannot be stepped: say why instead of failing later.
+      throw new RangeError(
+        `no eviction decision in this episode: a cache of ${this.options.capacity} ${this.unit} never fills on requests ${this.start}..${this.end}; use a smaller cache size (or a longer slice)`,
+      );
+    }
     return { observation, info: this.info() };
   }
 
   step(action: number): StepResult {
+    // The cache exists only once reset() has built it.
+    if ((this.cache as CandidateCache | undefined) === undefined) throw new Error('step() before reset(); call reset({ seed }) first');
     if (!this.actionSpace.contains(action)) throw new RangeError(`action ${action} is outside Discrete(${this.k})`);
     if (this.position >= this.end) throw new Error('step() after the episode terminated; call reset()');
     const victim = this.cache.candidates[action]!;

@@ -46,6 +46,7 @@ function repeat(base: RequestBatch, total: number): RequestBatch {
     size,
     session: new Int32Array(n).fill(-1),
     op: new Int32Array(n).fill(-1),
+    referrer: new Int32Array(n).fill(-1),
     nextAccess: new Float64Array(n),
   };
   return batch;

@@ -41,6 +41,23 @@ describe('cachelab trace', () => {
     expect(noFormat.stderr).toContain('cannot tell the output format');
   });
 
+  it('convert log → csv writes a referrer column and keeps every referrer, though the first request has none', async () => {
+    fs.writeFileSync(at('pages.log'), [
+      '10.0.0.1 - - [17/May/2015:10:05:03 +0000] "GET /index.html HTTP/1.1" 200 5000 "-" "Mozilla/5.0"',
+      '10.0.0.1 - - [17/May/2015:10:05:04 +0000] "GET /style.css HTTP/1.1" 200 300 "http://example.com/index.html" "Mozilla/5.0"',
+      '10.0.0.2 - - [17/May/2015:10:05:05 +0000] "GET /logo.png HTTP/1.0" 304 0',
+      '',
+    ].join('\n'));
+    expect((await runCli(['trace', 'convert', at('pages.log'), at('pages.csv')])).code).toBe(0);
+    expect(fs.readFileSync(at('pages.csv'), 'utf8').split('\n').slice(0, 2)).toEqual(['time,key,size,op,session,referrer', '1431857103,/index.html,5000,GET,10.0.0.1,']);
+    const back = await loadTrace(at('pages.csv'));
+    expect(Array.from(back.batch.referrer, (id) => (id < 0 ? null : back.referrerLabel(id)))).toEqual([null, 'http://example.com/index.html', null]);
+    // oracleGeneral holds no referrers (nor ops, sessions), so a csv made from it has none either.
+    expect((await runCli(['trace', 'convert', at('pages.log'), at('pages.bin')])).code).toBe(0);
+    expect((await runCli(['trace', 'convert', at('pages.bin'), at('from-bin.csv')])).code).toBe(0);
+    expect(fs.readFileSync(at('from-bin.csv'), 'utf8').split('\n')[0]).toBe('time,key,size');
+  });
+
   it('generate: same seed → identical bytes; sessions with their true matrix', async () => {
     const args = (seed: string, out: string) => ['trace', 'generate', '--kind', 'zipf', '--requests', '2000', '--objects', '300', '--seed', seed, '--out', at(out)];
     expect((await runCli(args('4', 'z1.bin'))).code).toBe(0);

@@ -4,9 +4,11 @@
  * predictions made in the first half (requests 0–4,999) and the second half (5,000–9,999) of the
  * log. Every model learns strictly online (predict, then learn each request). Parameters tuned on
  * the log were chosen by their first-half accuracy; the second half shows how they hold up.
- * `--grid` instead runs the 384-setting grid ACCESS_LOG_PRESET was chosen from and prints the
- * ten best by first-half top-1 (about 30 s).
- *   cd packages/markov && npx tsx bench/apache-accuracy.ts [--grid] [path/to/access.log]
+ * `--grid` instead runs the 384-setting grid ACCESS_LOG_PRESET's context options were chosen from
+ * and prints the ten best by first-half top-1 (about 30 s); `--referrer-grid` the 16 referrer
+ * settings (weight × successors per referrer) its referrerWeight was then chosen from, on top of
+ * those context options.
+ *   cd packages/markov && npx tsx bench/apache-accuracy.ts [--grid | --referrer-grid] [path/to/access.log]
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +19,8 @@ const TOP = 3;
 const defaultLog = fileURLToPath(new URL('../../../../shared/traces/apache_logs.log', import.meta.url));
 const args = process.argv.slice(2);
 const gridMode = args.includes('--grid');
-const path = args.find((a) => a !== '--grid') ?? defaultLog;
+const referrerGridMode = args.includes('--referrer-grid');
+const path = args.find((a) => !a.startsWith('--')) ?? defaultLog;
 if (!existsSync(path)) {
   console.error(`no access log at ${path}; pass one as the first argument`);
   process.exit(1);
@@ -36,6 +39,7 @@ const configs: Array<[string, () => SequencePredictor]> = [
   ['best without recent window', () => new MarkovPredictor({ ...ACCESS_LOG_PRESET, recentWindow: 0 })],
   ['best without skip', () => new MarkovPredictor({ ...ACCESS_LOG_PRESET, skip: 0 })],
   ['best without positions', () => new MarkovPredictor({ ...ACCESS_LOG_PRESET, positions: 0 })],
+  ['best without referrer (the preset before referrer contexts)', () => new MarkovPredictor({ ...ACCESS_LOG_PRESET, referrerWeight: 0 })],
 ];
 
 interface Row {
@@ -90,18 +94,25 @@ const GRID: Record<string, readonly unknown[]> = {
   maxSuccessors: [8, 16],
 };
 
-if (gridMode) {
-  let settings: Array<Partial<MarkovOptions>> = [{ sessionStats: true, positions: 8 }];
-  for (const [field, values] of Object.entries(GRID)) settings = settings.flatMap((s) => values.map((v) => ({ ...s, [field]: v })));
+/** The referrer grid, on top of the preset's context options. */
+const REFERRER_GRID: Record<string, readonly unknown[]> = {
+  referrerWeight: [0.1, 0.2, 0.4, 0.8],
+  referrerSuccessors: [16, 32, 64, 128],
+};
+
+if (gridMode || referrerGridMode) {
+  let settings: Array<Partial<MarkovOptions>> = gridMode ? [{ sessionStats: true, positions: 8 }] : [{ ...ACCESS_LOG_PRESET, referrerWeight: 0 }];
+  for (const [field, values] of Object.entries(gridMode ? GRID : REFERRER_GRID)) settings = settings.flatMap((s) => values.map((v) => ({ ...s, [field]: v })));
   const rows = settings.map((options) => ({ options, row: score(new MarkovPredictor(options), trace.batch) }));
   const firstHalf = (r: Row): number => r.half[0]![1] / r.half[0]![0];
   rows.sort((a, b) => firstHalf(b.row) - firstHalf(a.row));
-  console.log(`${rows.length} settings; the ten best by first-half top-1:\n`);
+  console.log(`${rows.length} settings; the ten best by first-half top-1 (ties keep grid order):\n`);
   console.log('| setting | first half | second half | overall |');
   console.log('|---|---|---|---|');
   for (const { options, row } of rows.slice(0, 10)) {
     const [first, second] = row.half as [[number, number], [number, number]];
-    console.log(`| ${JSON.stringify(options)} | ${pct(first[1], first[0])} | ${pct(second[1], second[0])} | ${pct(row.top1, row.predictions)} (${row.top1}/${row.predictions}) |`);
+    const shown = gridMode ? options : { referrerWeight: options.referrerWeight, referrerSuccessors: options.referrerSuccessors };
+    console.log(`| ${JSON.stringify(shown)} | ${pct(first[1], first[0])} | ${pct(second[1], second[0])} | ${pct(row.top1, row.predictions)} (${row.top1}/${row.predictions}) |`);
   }
   process.exit(0);
 }

@@ -15,6 +15,8 @@ export const POSITION_SCOPE = 0x6a09e667;
 export const UNORDERED_SCOPE = 0x510e527f;
 /** Scope of skip contexts ((lag d, the key d requests back); shared). */
 export const SKIP_SCOPE = 0x9b05688c;
+/** Scope of referrer contexts (the page a request came from: its assets share it; shared). */
+export const REFERRER_SCOPE = 0x1f83d9ac;
 
 /** murmur3 fmix32 */
 function fmix(h: number): number {

@@ -73,6 +73,30 @@ export interface MarkovOptions {
   /** Share of vote mass given to the recency prior, times the re-request rate (see recentWindow). Default 0.2. */
   recentBoost: number;
   /**
+   * Referrer context (0 = off, the default; blend mode, lookahead 1). Requests that carry a
+   * referrer (an access log's `Referer` field, `RequestBatch.referrer`) also teach the shared
+   * context "keys requested with referrer R": the assets of page R. A prediction for a session
+   * whose latest request came with referrer R adds those keys, except the ones among the session's
+   * last `referrerWindow` requests (fetched already), scored count/(total + 1) over the remaining keys and weighted
+   * `referrerWeight` × the other contexts' vote mass: a browser fetching page R's assets goes on
+   * with another of R's assets, in whatever order. This is the Referrer Graph idea (de la Ossa et
+   * al. 2010). Votes only, like `unordered`: the requests that get a prediction do not change.
+   */
+  referrerWeight: number;
+  /** Requests (the current one included, 1..64) whose keys the referrer context does not vote for. Default 32. */
+  referrerWindow: number;
+  /**
+   * Keys kept per referrer (the referrer contexts live in their own table: a page has more
+   * assets than a context has successors). Space-saving as in the main table; ≤ 255. Default 64.
+   */
+  referrerSuccessors: number;
+  /**
+   * Referrers kept (8-way set-associative like the main table; the lightest is replaced). Bytes:
+   * referrerStates × (26 + 20·referrerSuccessors), 5.1 MiB for the defaults, allocated only when
+   * referrerWeight > 0. Default 4,096.
+   */
+  referrerStates: number;
+  /**
    * Prediction target. 1 (default): the next request; probabilities are exclusive and sum to ≤ 1.
    * W > 1: the keys requested within the next W requests of the session (a lookahead window, as in
    * dependency-graph web prefetching, Padmanabhan & Mogul 1996): the model also counts, for each of
@@ -119,6 +143,10 @@ export const DEFAULT_OPTIONS: Readonly<MarkovOptions> = {
   recentWindow: 0,
   recentScale: 4,
   recentBoost: 0.2,
+  referrerWeight: 0,
+  referrerWindow: 32,
+  referrerSuccessors: 64,
+  referrerStates: 4_096,
   lookahead: 1,
   lookaheadPrior: 3,
   halfLife: Infinity,
@@ -128,10 +156,12 @@ export const DEFAULT_OPTIONS: Readonly<MarkovOptions> = {
 };
 
 /**
- * A configuration for per-client web access logs: the best of a grid of 384 settings by top-1
- * accuracy on the *first half* of traces/apache_logs.log (60.83% there; 58.70% on the second
- * half, 59.67% overall, against 51.06% for the first-order baseline). A starting point for other
- * logs, not a law: re-check it on yours with bench/apache-accuracy.ts.
+ * A configuration for per-client web access logs. The context options are the best of a grid of
+ * 384 settings by top-1 accuracy on the *first half* of traces/apache_logs.log (60.83% there,
+ * 58.70% on the second half, 59.67% overall); `referrerWeight` 0.4 was then chosen from 16
+ * referrer settings on the same first half (61.60% there, 58.99% on the second half, 60.18%
+ * overall, against 51.06% for the first-order baseline). A starting point for other logs, not a
+ * law: re-check it on yours with bench/apache-accuracy.ts.
  */
 export const ACCESS_LOG_PRESET: Readonly<Partial<MarkovOptions>> = {
   order: 2,
@@ -141,6 +171,7 @@ export const ACCESS_LOG_PRESET: Readonly<Partial<MarkovOptions>> = {
   unordered: 4,
   skip: 3,
   recentWindow: 32,
+  referrerWeight: 0.4,
   maxSuccessors: 16,
 };
 
@@ -184,15 +215,16 @@ export function resolveOptions(partial: Partial<MarkovOptions> = {}): MarkovOpti
   offOrIn('recentWindow', o.recentWindow, 2, MAX_RECENT_WINDOW);
   if (!(o.recentScale >= 0 && Number.isFinite(o.recentScale))) throw new ConfigError('recentScale', `must be a number ≥ 0, got ${o.recentScale}`);
   if (!(o.recentBoost >= 0 && Number.isFinite(o.recentBoost))) throw new ConfigError('recentBoost', `must be a number ≥ 0, got ${o.recentBoost}`);
+  if (!(o.referrerWeight >= 0 && Number.isFinite(o.referrerWeight))) throw new ConfigError('referrerWeight', `must be a number ≥ 0 (0 = off), got ${o.referrerWeight}`);
   if (o.lookahead > 1) {
-    for (const field of ['unordered', 'skip', 'recentWindow'] as const) {
+    for (const field of ['unordered', 'skip', 'recentWindow', 'referrerWeight'] as const) {
       if (o[field] > 0) throw new ConfigError(field, `works in next-request mode only (lookahead 1), got lookahead ${o.lookahead}`);
     }
   }
   if (!(o.lookaheadPrior >= 0 && Number.isFinite(o.lookaheadPrior))) throw new ConfigError('lookaheadPrior', `must be a number ≥ 0, got ${o.lookaheadPrior}`);
   if (o.mode !== 'blend' && o.mode !== 'fallback') throw new ConfigError('mode', `must be "blend" or "fallback", got "${String(o.mode)}"`);
   if (o.mode !== 'blend') {
-    for (const field of ['unordered', 'skip'] as const) {
+    for (const field of ['unordered', 'skip', 'referrerWeight'] as const) {
       if (o[field] > 0) throw new ConfigError(field, `these contexts only add votes, which needs mode "blend"; got mode "${o.mode}"`);
     }
   }
@@ -201,6 +233,9 @@ export function resolveOptions(partial: Partial<MarkovOptions> = {}): MarkovOpti
   if (!(o.halfLife > 0)) throw new ConfigError('halfLife', `must be a positive number of requests (or Infinity for no decay), got ${o.halfLife}`);
   integerIn('maxStates', o.maxStates, STATE_WAYS, 2 ** 26);
   integerIn('maxSuccessors', o.maxSuccessors, 1, 255);
+  integerIn('referrerWindow', o.referrerWindow, 1, MAX_RECENT_WINDOW);
+  integerIn('referrerSuccessors', o.referrerSuccessors, 1, 255);
+  integerIn('referrerStates', o.referrerStates, STATE_WAYS, 2 ** 24);
   integerIn('sessionSlots', o.sessionSlots, 1, 2 ** 24);
   if (typeof o.escape !== 'boolean') throw new ConfigError('escape', `must be true or false, got ${String(o.escape)}`);
   if (typeof o.sessionStats !== 'boolean') throw new ConfigError('sessionStats', `must be true or false, got ${String(o.sessionStats)}`);

@@ -4,14 +4,16 @@
  * per session when requests carry a session (client) id, over the global stream otherwise.
  *
  * Memory is bounded: at most `StateTable.capacity` states of at most `maxSuccessors` successors,
- * `sessionSlots` histories of max(order, lookahead, unordered, skip, recentWindow) keys (plus two
+ * `sessionSlots` histories of max(order, lookahead, unordered, skip, recentWindow, referrerWindow when on) keys (plus two
  * re-request counters per slot with a recency window), plus one popularity counter per key id
- * (8+8 bytes per distinct key; key ids are dense). `update` and prediction allocate nothing once
+ * (8+8 bytes per distinct key, +4 with referrer contexts; key ids are dense). `update` and prediction allocate nothing once
  * the key space stopped growing.
  *
  * Contexts, all in one table, told apart by hash scope (context-hash.ts): ordered contexts of the
  * last 1..order keys (shared, and per session with sessionStats), position contexts, unordered
  * sets of the last 2..unordered keys, and skip contexts (key d back, lag d); see options.ts.
+ * Referrer contexts (the keys requested with a referrer: a page's assets) have a table of their
+ * own, since a page has more assets than a context keeps successors.
  */
 import { ABSENT, type Request, type RequestBatch } from '@cachelab/cache-core';
 import * as contextHash from './context-hash.js';
@@ -45,6 +47,18 @@ export interface PredictorState {
     /** Per history slot: requests counted for the re-request rate, and the re-requests among them (recentWindow; empty when off). */
     slotRequests: Uint32Array;
     slotRepeats: Uint32Array;
+    /** Per history slot: the referrer id of its session's latest request, or ABSENT (referrerWeight; empty when off). */
+    slotReferrer: Int32Array;
+    /** The referrer table (referrerWeight; empty arrays when off), as the main table's arrays above. */
+    referrerTagA: Int32Array;
+    referrerTagB: Int32Array;
+    referrerInUse: Uint8Array;
+    referrerTotal: Float64Array;
+    referrerStamp: Float64Array;
+    referrerFilled: Uint8Array;
+    referrerSuccKey: Uint32Array;
+    referrerSuccCount: Float64Array;
+    referrerSuccError: Float64Array;
     popularity: Float64Array;
     popularityStamp: Float64Array;
   };
@@ -57,6 +71,8 @@ export interface PredictorStats {
   states: number;
   stateCapacity: number;
   successorsPerState: number;
+  /** Referrers in the referrer table (0 when referrer contexts are off; at most options.referrerStates). */
+  referrerStates: number;
   /** Bytes of the bounded tables (states + session histories). */
   tableBytes: number;
   /** Bytes of the per-key popularity counters (grow with the key space). */
@@ -68,8 +84,9 @@ const NO_OWNER = -2;
 // Module-local bindings for the hot path. Test runners that rewrite imports into property reads on
 // a module object (vitest's SSR transform) otherwise pay a getter per hash call: measured 2× slower
 // updates under `vitest bench` than under plain Node before this.
-const { LOOKAHEAD_SCOPE, POSITION_SCOPE, SESSION_SCOPE, SHARED_SCOPE, SKIP_SCOPE, UNORDERED_SCOPE, extendA, extendB, seedA, seedB } = contextHash;
+const { LOOKAHEAD_SCOPE, POSITION_SCOPE, REFERRER_SCOPE, SESSION_SCOPE, SHARED_SCOPE, SKIP_SCOPE, UNORDERED_SCOPE, extendA, extendB, seedA, seedB } = contextHash;
 const NO_SESSION: number = ABSENT;
+const NO_REFERRER: number = ABSENT;
 /** Re-request rate of a session with no record yet: (RATE_PRIOR + repeats) / (1 + requests). */
 const RATE_PRIOR = 0.3;
 /**
@@ -90,7 +107,7 @@ export class MarkovPredictor implements SequencePredictor {
   private readonly table: StateTable;
   private readonly order: number;
   private readonly lookahead: number;
-  /** Keys kept per history slot: max(order, lookahead). */
+  /** Keys kept per history slot: the longest window any option reads. */
   private readonly historyLength: number;
   private readonly sessionStats: boolean;
   private readonly sessionSlots: number;
@@ -117,12 +134,21 @@ export class MarkovPredictor implements SequencePredictor {
   private readonly recentWindow: number;
   private readonly slotRequests: Uint32Array;
   private readonly slotRepeats: Uint32Array;
+  /** Referrer contexts: weight (0 = off), their own table (empty when off) and each slot's latest referrer. */
+  private readonly referrerWeight: number;
+  private readonly referrerTable: StateTable | null;
+  private readonly slotReferrer: Int32Array;
+  private readonly referrerSeedA = seedA(REFERRER_SCOPE, 0);
+  private readonly referrerSeedB = seedB(REFERRER_SCOPE, 0);
   /** Hash seeds of the shared scope (constant). */
   private readonly sharedSeedA = seedA(SHARED_SCOPE, 0);
   private readonly sharedSeedB = seedB(SHARED_SCOPE, 0);
   /** Position-context hash of the latest positionHash() call. */
   private positionA = 0;
   private positionB = 0;
+  /** Referrer-context hash of the latest referrerHash() call. */
+  private referrerA = 0;
+  private referrerB = 0;
   /** Decayed request count per key, as of its stamp; and the decayed count of all requests. */
   private popularity = new Float64Array(1024);
   private popularityStamp = new Float64Array(1024);
@@ -141,6 +167,9 @@ export class MarkovPredictor implements SequencePredictor {
   /** Marks candidates already seen in the recency window (all 0 between calls). */
   private readonly candMark: Uint8Array;
   private candPos = new Int32Array(1024).fill(-1);
+  /** Referrer votes: windowMark[key] === windowGeneration marks the keys of the client's window (key-indexed). */
+  private windowMark = new Uint32Array(0);
+  private windowGeneration = 0;
   private candCount = 0;
   private candWeight = 0;
   private readonly contextScratch: Uint32Array;
@@ -152,7 +181,7 @@ export class MarkovPredictor implements SequencePredictor {
     const o = this.options;
     this.order = o.order;
     this.lookahead = o.lookahead;
-    this.historyLength = Math.max(o.order, o.lookahead, o.unordered, o.skip, o.recentWindow);
+    this.historyLength = Math.max(o.order, o.lookahead, o.unordered, o.skip, o.recentWindow, o.referrerWeight > 0 ? o.referrerWindow : 0);
     this.sessionStats = o.sessionStats;
     this.sessionSlots = o.sessionSlots;
     this.table = new StateTable(o.maxStates, o.maxSuccessors, o.halfLife);
@@ -176,13 +205,17 @@ export class MarkovPredictor implements SequencePredictor {
     this.recentWindow = o.recentWindow;
     this.slotRequests = new Uint32Array(o.recentWindow > 0 ? o.sessionSlots + 1 : 0);
     this.slotRepeats = new Uint32Array(this.slotRequests.length);
+    this.referrerWeight = o.referrerWeight;
+    this.referrerTable = o.referrerWeight > 0 ? new StateTable(o.referrerStates, o.referrerSuccessors, o.halfLife) : null;
+    this.windowMark = new Uint32Array(this.referrerTable !== null ? this.popularity.length : 0);
+    this.slotReferrer = new Int32Array(o.referrerWeight > 0 ? o.sessionSlots + 1 : 0).fill(NO_REFERRER);
     this.stepDecay = Number.isFinite(o.halfLife) ? Math.pow(2, -1 / o.halfLife) : 1;
     this.hashA = new Int32Array(o.order + 1);
     this.hashB = new Int32Array(o.order + 1);
     this.sessionHashA = new Int32Array(o.order + 1);
     this.sessionHashB = new Int32Array(o.order + 1);
     const contexts = 2 * o.order + 1 + Math.max(0, o.unordered - 1) + Math.max(0, o.skip - 1);
-    const candidates = contexts * o.maxSuccessors + o.recentWindow;
+    const candidates = contexts * o.maxSuccessors + o.recentWindow + (o.referrerWeight > 0 ? o.referrerSuccessors : 0);
     this.candKey = new Uint32Array(candidates);
     this.candScore = new Float64Array(candidates);
     this.candMark = new Uint8Array(candidates);
@@ -194,16 +227,19 @@ export class MarkovPredictor implements SequencePredictor {
 
   /** Learns one request (its key follows the history of its session, or of the stream). */
   update(request: Request): void {
-    this.observe(request.key, request.session);
+    this.observe(request.key, request.session, request.referrer ?? NO_REFERRER);
   }
 
   /** Learns request `i` of a batch (hot path). */
   updateBatch(batch: RequestBatch, i: number): void {
-    this.observe(batch.key[i]!, batch.session[i]!);
+    this.observe(batch.key[i]!, batch.session[i]!, batch.referrer[i]!);
   }
 
-  /** Learns `key` requested by `session` (ABSENT/negative = the global stream). */
-  observe(key: number, session: number): void {
+  /**
+   * Learns `key` requested by `session` (ABSENT/negative = the global stream), with `referrer`
+   * (an interned referrer id, or ABSENT; used only with referrerWeight).
+   */
+  observe(key: number, session: number, referrer: number = NO_REFERRER): void {
     // Keys index typed arrays: a negative or fractional id would be silently wrapped or dropped.
     if (!(key >>> 0 === key && key <= MAX_KEY_ID)) throw new RangeError(keyIdProblem(key));
     const now = this.clock++;
@@ -234,6 +270,13 @@ export class MarkovPredictor implements SequencePredictor {
         table.observeContext(this.positionA, this.positionB, key, now);
       }
       if (position < this.positions) this.slotCount[slot] = position + 1;
+    }
+    if (this.referrerTable !== null) {
+      if (referrer >= 0) {
+        this.referrerHash(referrer);
+        this.referrerTable.observeContext(this.referrerA, this.referrerB, key, now);
+      }
+      this.slotReferrer[slot] = referrer >= 0 ? referrer : NO_REFERRER;
     }
     if (this.lookahead > 1) this.observeLookahead(history, base, length, key, now);
     // Push the key: history holds the last `historyLength` keys, oldest first.
@@ -359,16 +402,18 @@ export class MarkovPredictor implements SequencePredictor {
       states: this.table.liveStates,
       stateCapacity: this.table.capacity,
       successorsPerState: this.table.successorsPerState,
+      referrerStates: this.referrerTable?.liveStates ?? 0,
       tableBytes:
         this.table.bytes() + this.slotOwner.byteLength + this.slotLength.byteLength + this.slotHistory.byteLength +
-        this.slotCount.byteLength + this.slotRequests.byteLength + this.slotRepeats.byteLength,
-      keyBytes: this.popularity.byteLength + this.popularityStamp.byteLength + this.candPos.byteLength,
+        this.slotCount.byteLength + this.slotRequests.byteLength + this.slotRepeats.byteLength + this.slotReferrer.byteLength + (this.referrerTable?.bytes() ?? 0),
+      keyBytes: this.popularity.byteLength + this.popularityStamp.byteLength + this.candPos.byteLength + this.windowMark.byteLength,
     };
   }
 
   /** Checks the table's invariants (state cap, successor cap, counts summing to totals). */
   verify(): void {
     this.table.verify();
+    this.referrerTable?.verify();
     for (let s = 0; s < this.slotLength.length; s++) {
       if (this.slotLength[s]! > this.historyLength) throw new Error(`history slot ${s} holds ${this.slotLength[s]} keys > ${this.historyLength}`);
     }
@@ -464,8 +509,53 @@ export class MarkovPredictor implements SequencePredictor {
       }
     }
     if (this.recentWindow > 0 && this.candCount > 0 && length >= 2) this.applyRecency(history, base, length, slot);
+    if (this.referrerTable !== null && slot >= 0 && this.candCount > 0) this.applyReferrer(this.referrerTable, history, base, length, slot, now);
     return this.candCount;
   }
+
+  /**
+   * Referrer votes (see options.referrerWeight): the keys requested with the referrer of the
+   * session's latest request, except those among its last referrerWindow requests, scored count/(total + 1) over
+   * the remaining keys, with weight referrerWeight × the vote mass so far.
+   */
+  private applyReferrer(table: StateTable, history: Uint32Array, base: number, length: number, slot: number, now: number): void {
+    const referrer = this.slotReferrer[slot]!;
+    if (referrer < 0) return;
+    this.referrerHash(referrer);
+    const s = table.find(this.referrerA, this.referrerB);
+    if (s < 0 || !(table.total[s]! > 0)) return;
+    const start = s * table.successorsPerState;
+    const end = start + table.filled[s]!;
+    // Mark the window's keys with a fresh generation: then "fetched already?" is one array read.
+    if (this.windowGeneration === 0xffffffff) {
+      this.windowMark.fill(0);
+      this.windowGeneration = 0;
+    }
+    const mark = ++this.windowGeneration;
+    for (let j = base + Math.max(0, length - this.options.referrerWindow); j < base + length; j++) {
+      const key = history[j]!;
+      if (key >= this.windowMark.length) this.growKeys(key);
+      this.windowMark[key] = mark;
+    }
+    const fetched = this.windowMark;
+    let remaining = 0;
+    for (let j = start; j < end; j++) {
+      const key = table.succKey[j]!;
+      if (!(key < fetched.length && fetched[key] === mark)) remaining += table.succCount[j]!;
+    }
+    if (!(remaining > 0)) return;
+    // Counts and total share one decay stamp: scale stored counts to now for the +1 prior.
+    const factor = table.decayedTotal(s, now) / table.total[s]!;
+    const live = remaining * factor;
+    const mass = this.referrerWeight * this.candWeight;
+    for (let j = start; j < end; j++) {
+      const key = table.succKey[j]!;
+      if (key < fetched.length && fetched[key] === mark) continue;
+      this.addScore(key, (mass * table.succCount[j]! * factor) / (live + 1));
+    }
+    this.candWeight += (mass * live) / (live + 1);
+  }
+
 
   /**
    * Recency (see options.recentWindow): candidates among the window's keys other than the current
@@ -547,18 +637,22 @@ export class MarkovPredictor implements SequencePredictor {
     const denominator = this.options.escape ? stored + (end - start) * (stored / table.decayedTotal(s, now)) : stored;
     for (let j = start; j < end; j++) {
       const key = table.succKey[j]!;
-      const score = (weight * table.succCount[j]!) / denominator;
-      if (key >= this.candPos.length) this.growKeys(key);
-      let pos = this.candPos[key]!;
-      if (pos < 0) {
-        pos = this.candCount++;
-        this.candPos[key] = pos;
-        this.candKey[pos] = key;
-        this.candScore[pos] = 0;
-      }
-      this.candScore[pos]! += score;
+      this.addScore(key, (weight * table.succCount[j]!) / denominator);
     }
     return true;
+  }
+
+  /** Adds `score` to the candidate `key`, entering it (at 0) first if it is not a candidate yet. */
+  private addScore(key: number, score: number): void {
+    if (key >= this.candPos.length) this.growKeys(key);
+    let pos = this.candPos[key]!;
+    if (pos < 0) {
+      pos = this.candCount++;
+      this.candPos[key] = pos;
+      this.candKey[pos] = key;
+      this.candScore[pos] = 0;
+    }
+    this.candScore[pos]! += score;
   }
 
   /**
@@ -651,6 +745,12 @@ export class MarkovPredictor implements SequencePredictor {
     return n;
   }
 
+  /** Hash of the referrer context of `referrer` into referrerA/B. */
+  private referrerHash(referrer: number): void {
+    this.referrerA = extendA(this.referrerSeedA, referrer, 1);
+    this.referrerB = extendB(this.referrerSeedB, referrer, 1);
+  }
+
   /** Hash of the position context (position, key) into positionA/B. */
   private positionHash(position: number, key: number): void {
     this.positionA = extendA(seedA(POSITION_SCOPE, position), key, 1);
@@ -679,6 +779,7 @@ export class MarkovPredictor implements SequencePredictor {
         this.slotRequests[slot] = 0;
         this.slotRepeats[slot] = 0;
       }
+      if (this.referrerWeight > 0) this.slotReferrer[slot] = NO_REFERRER;
     }
     return slot;
   }
@@ -706,6 +807,11 @@ export class MarkovPredictor implements SequencePredictor {
     const pos = new Int32Array(n).fill(-1);
     pos.set(this.candPos);
     this.candPos = pos;
+    if (this.referrerTable !== null) {
+      const mark = new Uint32Array(n);
+      mark.set(this.windowMark);
+      this.windowMark = mark;
+    }
   }
 
   // ---- persistence ----------------------------------------------------------------------
@@ -751,6 +857,8 @@ export class MarkovPredictor implements SequencePredictor {
         slotCount: this.slotCount.slice(),
         slotRequests: this.slotRequests.slice(),
         slotRepeats: this.slotRepeats.slice(),
+        slotReferrer: this.slotReferrer.slice(),
+        ...referrerArrays(this.referrerTable),
         popularity: this.popularity.slice(),
         popularityStamp: this.popularityStamp.slice(),
       },
@@ -779,13 +887,46 @@ export class MarkovPredictor implements SequencePredictor {
     copy('slotCount', this.slotCount, a.slotCount);
     copy('slotRequests', this.slotRequests, a.slotRequests);
     copy('slotRepeats', this.slotRepeats, a.slotRepeats);
+    copy('slotReferrer', this.slotReferrer, a.slotReferrer);
+    const r = this.referrerTable;
+    if (r === null) {
+      if (a.referrerInUse.length > 0) throw new RangeError('model has a referrer table but referrerWeight is 0');
+    } else {
+      copy('referrerTagA', r.tagA, a.referrerTagA);
+      copy('referrerTagB', r.tagB, a.referrerTagB);
+      copy('referrerInUse', r.inUse, a.referrerInUse);
+      copy('referrerTotal', r.total, a.referrerTotal);
+      copy('referrerStamp', r.stamp, a.referrerStamp);
+      copy('referrerFilled', r.filled, a.referrerFilled);
+      copy('referrerSuccKey', r.succKey, a.referrerSuccKey);
+      copy('referrerSuccCount', r.succCount, a.referrerSuccCount);
+      copy('referrerSuccError', r.succError, a.referrerSuccError);
+      // The state count is not saved: it is the number of slots in use.
+      r.liveStates = a.referrerInUse.reduce((n, used) => n + used, 0);
+    }
     if (a.popularity.length !== a.popularityStamp.length) throw new RangeError('model popularity arrays differ in length');
     this.popularity = a.popularity.slice();
     this.popularityStamp = a.popularityStamp.slice();
     this.candPos = new Int32Array(a.popularity.length).fill(-1);
+    if (this.referrerTable !== null) this.windowMark = new Uint32Array(a.popularity.length);
     t.liveStates = state.liveStates;
     this.clock = state.clock;
     this.lastSession = state.lastSession;
     this.popularityTotal = state.popularityTotal;
   }
+}
+
+/** The referrer table's arrays for PredictorState (copies; empty when the table is off). */
+function referrerArrays(t: StateTable | null): Pick<PredictorState['arrays'], `referrer${string}` & keyof PredictorState['arrays']> {
+  return {
+    referrerTagA: t ? t.tagA.slice() : new Int32Array(0),
+    referrerTagB: t ? t.tagB.slice() : new Int32Array(0),
+    referrerInUse: t ? t.inUse.slice() : new Uint8Array(0),
+    referrerTotal: t ? t.total.slice() : new Float64Array(0),
+    referrerStamp: t ? t.stamp.slice() : new Float64Array(0),
+    referrerFilled: t ? t.filled.slice() : new Uint8Array(0),
+    referrerSuccKey: t ? t.succKey.slice() : new Uint32Array(0),
+    referrerSuccCount: t ? t.succCount.slice() : new Float64Array(0),
+    referrerSuccError: t ? t.succError.slice() : new Float64Array(0),
+  };
 }

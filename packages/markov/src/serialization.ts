@@ -43,6 +43,16 @@ const ARRAY_FIELDS: Record<keyof Arrays, ArrayTypeName> = {
   slotCount: 'Uint8Array',
   slotRequests: 'Uint32Array',
   slotRepeats: 'Uint32Array',
+  slotReferrer: 'Int32Array',
+  referrerTagA: 'Int32Array',
+  referrerTagB: 'Int32Array',
+  referrerInUse: 'Uint8Array',
+  referrerTotal: 'Float64Array',
+  referrerStamp: 'Float64Array',
+  referrerFilled: 'Uint8Array',
+  referrerSuccKey: 'Uint32Array',
+  referrerSuccCount: 'Float64Array',
+  referrerSuccError: 'Float64Array',
   popularity: 'Float64Array',
   popularityStamp: 'Float64Array',
 };
@@ -147,6 +157,13 @@ export function decodeModel(bytes: Uint8Array): PredictorState {
   // Models saved before the recency window existed have no re-request counters (the window was off).
   if (arrays.slotRequests === undefined) arrays.slotRequests = new Uint32Array(0);
   if (arrays.slotRepeats === undefined) arrays.slotRepeats = new Uint32Array(0);
+  // Models saved before referrer contexts existed have no referrer per slot (the option was off).
+  if (arrays.slotReferrer === undefined) {
+    arrays.slotReferrer = new Int32Array(0);
+    for (const name of Object.keys(ARRAY_FIELDS) as Array<keyof Arrays>) {
+      if (name.startsWith('referrer') && arrays[name] === undefined) arrays[name] = new ARRAY_TYPES[ARRAY_FIELDS[name]](0);
+    }
+  }
   for (const name of Object.keys(ARRAY_FIELDS) as Array<keyof Arrays>) {
     if (arrays[name] === undefined) throw new MarkovModelError(jsonEnd, `array ${name} is missing`);
   }

@@ -5,7 +5,7 @@
 import { ConfigError, generateSessions } from '@cachelab/cache-core';
 import { describe, expect, it } from 'vitest';
 import { MarkovPredictor, type MarkovOptions } from '../src/index.js';
-import { batchOf } from './helpers.js';
+import { asOlderModelFile, batchOf } from './helpers.js';
 
 /** Learns `sessions` (each a list of keys), the sessions one after another, session id = index. */
 function learnSessions(sessions: number[][], options: Partial<MarkovOptions>): MarkovPredictor {
@@ -189,22 +189,9 @@ describe('save / load with every context feature on', () => {
 
   it('loads a model file written before the recency counters existed (window off)', () => {
     const a = learnSessions([[0, 1, 2], [0, 1]], { order: 1, positions: 2 });
-    // Rewrite the file without the slotRequests/slotRepeats entries, as older versions wrote it.
     const bytes = a.save();
-    const magic = 'CLMKV1\n'.length;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const jsonLength = view.getUint32(magic, true);
-    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(magic + 4, magic + 4 + jsonLength)));
-    header.arrays = header.arrays.filter((e: { name: string }) => e.name !== 'slotRequests' && e.name !== 'slotRepeats');
-    delete header.sha256; // nor had they a checksum
-    const json = new TextEncoder().encode(JSON.stringify(header));
-    const align8 = (n: number) => (n + 7) & ~7;
-    const oldData = bytes.subarray(align8(magic + 4 + jsonLength));
-    const older = new Uint8Array(align8(magic + 4 + json.length) + oldData.length);
-    older.set(bytes.subarray(0, magic), 0);
-    new DataView(older.buffer).setUint32(magic, json.length, true);
-    older.set(json, magic + 4);
-    older.set(oldData, align8(magic + 4 + json.length));
+    // Rewrite the file without the slotRequests/slotRepeats entries, as older versions wrote it.
+    const older = asOlderModelFile(bytes, (name) => name === 'slotRequests' || name === 'slotRepeats');
     const b = MarkovPredictor.load(older);
     expect(b.exportState().arrays.slotRequests.length).toBe(0);
     expect(predict(b, 1, 2)).toEqual(predict(a, 1, 2));

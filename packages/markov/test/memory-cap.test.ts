@@ -17,6 +17,18 @@ describe('memory bound on a 5M-request trace', () => {
     p.verify();
   });
 
+  it('the referrer table holds at most referrerStates referrers of at most referrerSuccessors keys', () => {
+    const p = new MarkovPredictor({ order: 1, maxStates: 1_024, referrerWeight: 0.4, referrerStates: 512, referrerSuccessors: 8, sessionSlots: 4_096 });
+    const batch = chunk(98);
+    // 20,000 distinct referrers, each shared by about 25 requests.
+    for (let i = 0; i < batch.length; i++) batch.referrer[i] = (i * 104_729) % 20_000;
+    const bytesBefore = p.stats().tableBytes;
+    for (let i = 0; i < batch.length; i++) p.updateBatch(batch, i);
+    expect(p.stats().referrerStates).toBe(512);
+    expect(p.stats().tableBytes).toBe(bytesBefore);
+    p.verify(); // both tables: successor blocks within their caps, counts sum to totals
+  });
+
   it('never holds more states than maxStates nor more successors per state than maxSuccessors', () => {
     // 10 chunks of 500k Zipf requests over 200k objects, 4,000 sessions: millions of distinct contexts.
     const p = new MarkovPredictor({ order: 2, maxStates: 4_096, maxSuccessors: 6, sessionSlots: 4_096 });

@@ -47,7 +47,7 @@ export function runMrcJob(columns: ReplayColumns, job: MrcJob, onStep?: (done: n
   });
   const replayer = new Replayer(policy, { unit: job.unit, warmup: job.warmup });
   const empty32 = new Int32Array(0);
-  const view: RequestBatch = { length: 0, time: new Float64Array(0), key: columns.key, size: columns.size, session: empty32, op: empty32, nextAccess: columns.nextAccess };
+  const view: RequestBatch = { length: 0, time: new Float64Array(0), key: columns.key, size: columns.size, session: empty32, op: empty32, referrer: empty32, nextAccess: columns.nextAccess };
   for (let at = 0; at < columns.length; at += MRC_STEP) {
     const end = Math.min(columns.length, at + MRC_STEP);
     view.length = end - at;

@@ -20,7 +20,7 @@ export class BatchBuilder {
     return this.batch.length === this.capacity || this.total >= this.limit;
   }
 
-  push(time: number, key: number, size: number, session = ABSENT, op = ABSENT, nextAccess = UNKNOWN_NEXT_ACCESS): void {
+  push(time: number, key: number, size: number, session = ABSENT, op = ABSENT, nextAccess = UNKNOWN_NEXT_ACCESS, referrer = ABSENT): void {
     const b = this.batch;
     const i = b.length++;
     this.total++;
@@ -29,6 +29,7 @@ export class BatchBuilder {
     b.size[i] = size;
     b.session[i] = session;
     b.op[i] = op;
+    b.referrer[i] = referrer;
     b.nextAccess[i] = nextAccess;
   }
 
@@ -56,6 +57,7 @@ export class TraceAccumulator {
     b.size.set(source.size.subarray(0, n), at);
     b.session.set(source.session.subarray(0, n), at);
     b.op.set(source.op.subarray(0, n), at);
+    b.referrer.set(source.referrer.subarray(0, n), at);
     b.nextAccess.set(source.nextAccess.subarray(0, n), at);
     b.length = need;
   }
@@ -76,6 +78,7 @@ export class TraceAccumulator {
     next.size.set(old.size.subarray(0, n));
     next.session.set(old.session.subarray(0, n));
     next.op.set(old.op.subarray(0, n));
+    next.referrer.set(old.referrer.subarray(0, n));
     next.nextAccess.set(old.nextAccess.subarray(0, n));
     next.length = n;
     this.batch = next;

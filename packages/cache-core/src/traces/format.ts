@@ -12,6 +12,8 @@ export interface CsvColumns {
   size?: number | string;
   op?: number | string;
   session?: number | string;
+  /** The page a request came from (e.g. an access log's Referer); interned apart from keys. */
+  referrer?: number | string;
 }
 
 export interface TraceReadOptions {
@@ -77,7 +79,7 @@ export function resolveFormat(path: string, format: string | undefined): TraceFo
   );
 }
 
-const CSV_FIELDS = ['key', 'time', 'size', 'op', 'session'] as const;
+const CSV_FIELDS = ['key', 'time', 'size', 'op', 'session', 'referrer'] as const;
 
 /** Parses `time=2,key=5,size=4` into CsvColumns; numbers are 1-based, anything else a header name. */
 export function parseCsvColumns(spec: string): CsvColumns {

@@ -16,7 +16,11 @@ import { allocateBatch, type RequestBatch } from './request.js';
 export const GENERATOR_KINDS = ['zipf', 'loop', 'shift', 'sessions'] as const;
 export type GeneratorKind = (typeof GENERATOR_KINDS)[number];
 
-/** A generated trace, shaped like a loaded one (see LoadedTrace). */
+/**
+ * A generated trace, shaped like a loaded one (see LoadedTrace). No workload has pages, so every
+ * referrer is ABSENT (allocateBatch's fill) and there is no referrerLabel: written as csv it has no
+ * referrer column.
+ */
 export interface GeneratedTrace {
   kind: GeneratorKind;
   batch: RequestBatch;

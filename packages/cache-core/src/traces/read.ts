@@ -1,7 +1,7 @@
 /**
  * Opening traces: `readTrace` streams a file of any format as reused RequestBatch chunks;
- * `loadTrace` reads a whole trace into one batch. Both intern keys (and sessions, ops) to
- * dense ids once, in order of first appearance.
+ * `loadTrace` reads a whole trace into one batch. Both intern keys (and sessions, ops, referrers)
+ * to dense ids once, in order of first appearance, each in its own id space.
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -23,7 +23,7 @@ const DEFAULT_BATCH_SIZE = 1 << 16;
 /**
  * A streaming trace reader. Iterate it once (`for await (const batch of reader)`); each batch is
  * the same reused object, valid until the next iteration step. Afterwards `keyCount`,
- * `sessionCount`, `skipped` and `keyLabel` describe what was read.
+ * `sessionCount`, `referrerCount`, `skipped` and `keyLabel` describe what was read.
  */
 export class TraceReader implements AsyncIterable<RequestBatch> {
   readonly format: TraceFormat;
@@ -34,6 +34,7 @@ export class TraceReader implements AsyncIterable<RequestBatch> {
   private readonly keys = new KeyInterner();
   private readonly sessions = new KeyInterner();
   private readonly ops = new KeyInterner();
+  private readonly referrers = new KeyInterner();
   private started = false;
 
   constructor(
@@ -59,12 +60,19 @@ export class TraceReader implements AsyncIterable<RequestBatch> {
     return this.ops.size;
   }
 
+  /** Distinct referrers so far; 0 when the format has none or no request had one. */
+  get referrerCount(): number {
+    return this.referrers.size;
+  }
+
   /** The original key of an id, as text. */
   keyLabel = (id: number): string => this.keys.label(id);
   /** The original client/session of a session id. */
   sessionLabel = (id: number): string => this.sessions.label(id);
   /** The original operation of an op id (e.g. `GET`, `2a`). */
   opLabel = (id: number): string => this.ops.label(id);
+  /** The original referrer of a referrer id (e.g. `http://example.com/page/`). */
+  referrerLabel = (id: number): string => this.referrers.label(id);
 
   async *[Symbol.asyncIterator](): AsyncGenerator<RequestBatch> {
     if (this.started) throw new Error(`trace reader for ${this.path} can be iterated only once; open a new one`);
@@ -100,6 +108,7 @@ export class TraceReader implements AsyncIterable<RequestBatch> {
       keys: this.keys,
       sessions: this.sessions,
       ops: this.ops,
+      referrers: this.referrers,
       batchSize: Math.max(1, this.options.batchSize ?? DEFAULT_BATCH_SIZE),
       limit: this.options.limit ?? Infinity,
       logSession: this.logSession(),
@@ -158,12 +167,16 @@ export interface LoadedTrace {
   keyCount: number;
   /** Distinct sessions (clients); 0 when the format has none. */
   sessionCount: number;
+  /** Distinct referrers; 0 when the format has none or no request had one. */
+  referrerCount: number;
   /** Malformed records skipped (only with skipInvalid). */
   skipped: number;
   /** The original key of an id, as text. */
   keyLabel(id: number): string;
   sessionLabel(id: number): string;
   opLabel(id: number): string;
+  /** The original referrer of a referrer id. */
+  referrerLabel(id: number): string;
 }
 
 /**
@@ -190,10 +203,12 @@ export async function loadTrace(path: string, options: TraceReadOptions = {}): P
     batch,
     keyCount: reader.keyCount,
     sessionCount: reader.sessionCount,
+    referrerCount: reader.referrerCount,
     skipped: reader.skipped,
     keyLabel: reader.keyLabel,
     sessionLabel: reader.sessionLabel,
     opLabel: reader.opLabel,
+    referrerLabel: reader.referrerLabel,
   };
 }
 

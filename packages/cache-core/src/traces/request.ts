@@ -8,7 +8,7 @@
 export const NO_NEXT_ACCESS = -1;
 /** `nextAccess` value meaning "unknown" (the format has no oracle column and no pre-pass ran). */
 export const UNKNOWN_NEXT_ACCESS = -2;
-/** `session` / `op` value meaning "the format has no such field". */
+/** `session` / `op` / `referrer` value meaning "the format has no such field" (or this request lacks it). */
 export const ABSENT = -1;
 
 /** One request, as a plain object: for APIs off the hot path (tests, predictors' public API). */
@@ -23,6 +23,12 @@ export interface Request {
   session: number;
   /** Operation code (e.g. SCSI opcode, HTTP method id), or ABSENT. */
   op: number;
+  /**
+   * Dense referrer id: the page the request came from (an access log's Referer field, a CSV
+   * `referrer` column), interned in its own id space (not key ids); ABSENT when the format has no
+   * referrer or the request had none (`-` or empty).
+   */
+  referrer: number;
   /** 0-based position of this key's next request in the trace, NO_NEXT_ACCESS, or UNKNOWN_NEXT_ACCESS. */
   nextAccess: number;
 }
@@ -38,6 +44,8 @@ export interface RequestBatch {
   size: Float64Array;
   session: Int32Array;
   op: Int32Array;
+  /** Referrer ids or ABSENT (see Request.referrer). */
+  referrer: Int32Array;
   nextAccess: Float64Array;
 }
 
@@ -49,6 +57,7 @@ export function allocateBatch(capacity: number): RequestBatch {
     size: new Float64Array(capacity),
     session: new Int32Array(capacity).fill(ABSENT),
     op: new Int32Array(capacity).fill(ABSENT),
+    referrer: new Int32Array(capacity).fill(ABSENT),
     nextAccess: new Float64Array(capacity).fill(UNKNOWN_NEXT_ACCESS),
   };
 }
@@ -61,6 +70,7 @@ export function requestAt(batch: RequestBatch, i: number): Request {
     size: batch.size[i] ?? 1,
     session: batch.session[i] ?? ABSENT,
     op: batch.op[i] ?? ABSENT,
+    referrer: batch.referrer[i] ?? ABSENT,
     nextAccess: batch.nextAccess[i] ?? UNKNOWN_NEXT_ACCESS,
   };
 }

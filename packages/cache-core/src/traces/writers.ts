@@ -2,6 +2,7 @@
  * Trace writers for oracleGeneral, csv and txt (the formats `trace convert` and
  * `trace generate` produce). Writers take batches, so a converted trace streams through;
  * oracleGeneral needs next-access positions, which callers compute on the whole trace first.
+ * Only csv keeps op, session and referrer; txt and oracleGeneral hold keys (and times, sizes) alone.
  */
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { once } from 'node:events';
@@ -15,11 +16,17 @@ import { ABSENT, UNKNOWN_NEXT_ACCESS, type RequestBatch } from './request.js';
 export const WRITABLE_FORMATS = ['oracleGeneral', 'csv', 'txt'] as const;
 export type WritableFormat = (typeof WRITABLE_FORMATS)[number];
 
-/** What a writer needs besides the requests: the original key (and op, session) labels. */
+/** What a writer needs besides the requests: the original key (and op, session, referrer) labels. */
 export interface TraceLabels {
   keyLabel(id: number): string;
   opLabel?(id: number): string;
   sessionLabel?(id: number): string;
+  referrerLabel?(id: number): string;
+  /**
+   * Distinct referrers: a LoadedTrace's count for the whole trace, a streaming TraceReader's count
+   * so far. Above 0 (with referrerLabel), the csv writer writes a referrer column.
+   */
+  referrerCount?: number;
 }
 
 export interface TraceWriter {
@@ -53,11 +60,25 @@ export function createTraceWriter(path: string, format: WritableFormat, labels: 
     async write(batch) {
       if (columns === null) {
         // Optional csv columns are decided once, from the first batch, and kept for the whole file.
+        // op and session from the first request; referrer from the trace's referrer count or any
+        // request of the batch, since a log's first request often has no referrer.
         columns = {
           op: batch.length > 0 && batch.op[0] !== ABSENT && labels.opLabel !== undefined,
           session: batch.length > 0 && batch.session[0] !== ABSENT && labels.sessionLabel !== undefined,
+          referrer: labels.referrerLabel !== undefined && ((labels.referrerCount ?? 0) > 0 || firstReferrer(batch) >= 0),
         };
-        if (format === 'csv') await push(`time,key,size${columns.op ? ',op' : ''}${columns.session ? ',session' : ''}\n`);
+        if (format === 'csv') {
+          await push(`time,key,size${columns.op ? ',op' : ''}${columns.session ? ',session' : ''}${columns.referrer ? ',referrer' : ''}\n`);
+        }
+      } else if (format === 'csv' && !columns.referrer && labels.referrerLabel !== undefined) {
+        // A stream whose first batch had no referrer: fail rather than drop the later ones.
+        const at = firstReferrer(batch);
+        if (at >= 0) {
+          throw new ConfigError(
+            'to',
+            `${path}: request ${written + at + 1} has a referrer, but none of the ${written} requests before it had one, so the csv header has no referrer column; write the csv from the whole trace (loadTrace, then writeTrace)`,
+          );
+        }
       }
       await push(encode(batch, labels, written, path, columns));
       written += batch.length;
@@ -87,6 +108,7 @@ export function sliceBatch(batch: RequestBatch, start: number, end: number): Req
     size: batch.size.subarray(start, end),
     session: batch.session.subarray(start, end),
     op: batch.op.subarray(start, end),
+    referrer: batch.referrer.subarray(start, end),
     nextAccess: batch.nextAccess.subarray(start, end),
   };
 }
@@ -94,6 +116,7 @@ export function sliceBatch(batch: RequestBatch, start: number, end: number): Req
 interface CsvExtras {
   op: boolean;
   session: boolean;
+  referrer: boolean;
 }
 
 type Encoder = (batch: RequestBatch, labels: TraceLabels, before: number, path: string, columns: CsvExtras) => string | Buffer;
@@ -114,11 +137,13 @@ const encoders: Record<WritableFormat, Encoder> = {
   csv(batch, labels, _before, _path, columns) {
     const withOp = columns.op;
     const withSession = columns.session;
+    const withReferrer = columns.referrer;
     let text = '';
     for (let i = 0; i < batch.length; i++) {
       text += `${batch.time[i]},${csvField(labels.keyLabel(batch.key[i]!))},${batch.size[i]}`;
       if (withOp) text += `,${csvField(optional(batch.op[i]!, labels.opLabel!))}`;
       if (withSession) text += `,${csvField(optional(batch.session[i]!, labels.sessionLabel!))}`;
+      if (withReferrer) text += `,${csvField(optional(batch.referrer[i]!, labels.referrerLabel!))}`;
       text += '\n';
     }
     return text;
@@ -150,6 +175,12 @@ const encoders: Record<WritableFormat, Encoder> = {
 function objectId(key: number, labels: TraceLabels): number {
   const value = canonicalInteger(labels.keyLabel(key));
   return value >= 0 ? value : 2 ** 52 + key;
+}
+
+/** Index of the first request of the batch with a referrer, or -1. */
+function firstReferrer(batch: RequestBatch): number {
+  for (let i = 0; i < batch.length; i++) if (batch.referrer[i] !== ABSENT) return i;
+  return -1;
 }
 
 function optional(id: number, label: (id: number) => string): string {

@@ -25,6 +25,7 @@ export function slice(batch: RequestBatch, i: number): RequestBatch {
     size: batch.size.subarray(i, i + 1),
     session: batch.session.subarray(i, i + 1),
     op: batch.op.subarray(i, i + 1),
+    referrer: batch.referrer.subarray(i, i + 1),
     nextAccess: batch.nextAccess.subarray(i, i + 1),
   };
 }

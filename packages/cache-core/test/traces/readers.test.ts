@@ -39,7 +39,7 @@ describe('txt reader', () => {
     expect([0, 1, 2, 3, 4].map((id) => trace.keyLabel(id))).toEqual(['a', '7', 'b', '007', '12345678901234567890']);
     expect(Array.from(trace.batch.time)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(Array.from(trace.batch.size)).toEqual([1, 1, 1, 1, 1, 1, 1]);
-    expect(requestAt(trace.batch, 3)).toEqual({ time: 3, key: 1, size: 1, session: ABSENT, op: ABSENT, nextAccess: UNKNOWN_NEXT_ACCESS });
+    expect(requestAt(trace.batch, 3)).toEqual({ time: 3, key: 1, size: 1, session: ABSENT, op: ABSENT, referrer: ABSENT, nextAccess: UNKNOWN_NEXT_ACCESS });
     expect(trace.sessionCount).toBe(0);
     expect(() => trace.keyLabel(5)).toThrow(RangeError);
   });

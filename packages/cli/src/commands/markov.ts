@@ -37,6 +37,10 @@ const MARKOV_FLAGS = [
   'recentWindow',
   'recentScale',
   'recentBoost',
+  'referrerWeight',
+  'referrerWindow',
+  'referrerSuccessors',
+  'referrerStates',
   'halfLife',
   'lookahead',
   'lookaheadPrior',
@@ -171,6 +175,10 @@ export function register(program: Command): void {
     .option('--recent-window <r>', "scale candidates among the client's last r requests by its re-request rate; 0 = off", parseNonNegativeInt('--recent-window'), DEFAULT_OPTIONS.recentWindow)
     .option('--recent-scale <x>', 'recency penalty: multiplier min(1, x · re-request rate)', parseNonNegative('--recent-scale'), DEFAULT_OPTIONS.recentScale)
     .option('--recent-boost <x>', 'recency prior: share x · re-request rate of the vote mass for recent keys', parseNonNegative('--recent-boost'), DEFAULT_OPTIONS.recentBoost)
+    .option('--referrer-weight <w>', "blend: also vote for the unfetched keys requested with the referrer of the client's latest request (a page's assets), with weight w; 0 = off", parseNonNegative('--referrer-weight'), DEFAULT_OPTIONS.referrerWeight)
+    .option('--referrer-window <n>', "referrer votes skip keys among the client's last n requests", parsePositiveInt('--referrer-window'), DEFAULT_OPTIONS.referrerWindow)
+    .option('--referrer-successors <n>', 'keys kept per referrer (≤ 255)', parsePositiveInt('--referrer-successors'), DEFAULT_OPTIONS.referrerSuccessors)
+    .option('--referrer-states <n>', 'cap on referrers kept', parsePositiveInt('--referrer-states'), DEFAULT_OPTIONS.referrerStates)
     .option('--half-life <n>', 'counts halve every n requests (default: no decay)', parseHalfLife)
     .option('--lookahead <w>', 'predict keys requested within the next w requests (1 = the next request); for prefetching on interleaved streams', parsePositiveInt('--lookahead'), DEFAULT_OPTIONS.lookahead)
     .option('--lookahead-prior <n>', 'pseudo-occurrences in lookahead probabilities (shrinks thin evidence)', parseNonNegative('--lookahead-prior'), DEFAULT_OPTIONS.lookaheadPrior)
@@ -190,7 +198,7 @@ export function register(program: Command): void {
 Examples:
   cachelab markov eval --trace access.log --order 3 --session-stats
   cachelab markov eval --trace access.log --order 2 --session-stats --session-weight 2 --positions 8 \\
-      --unordered 4 --skip 3 --recent-window 32 --max-successors 16
+      --unordered 4 --skip 3 --recent-window 32 --referrer-weight 0.4 --max-successors 16
   cachelab markov eval --trace access.log --predictor naive --json
   cachelab markov eval --trace access.log --order 3 --session-stats --against naive
   cachelab markov eval --trace traces/cache2k-web07.txt --lookahead 4 --prefetch --policy lru --size 10% --threshold 0.3
@@ -305,6 +313,7 @@ function describe(r: MarkovEvalResult): string {
         o.unordered > 0 ? `unordered ${o.unordered}` : '',
         o.skip > 0 ? `skip ${o.skip}` : '',
         o.recentWindow > 0 ? `recent window ${o.recentWindow}` : '',
+        o.referrerWeight > 0 ? `referrer weight ${o.referrerWeight}` : '',
         o.lookahead > 1 ? `lookahead ${o.lookahead}` : '',
       ].filter((f) => f !== '')
     : [];

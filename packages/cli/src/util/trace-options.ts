@@ -19,7 +19,7 @@ export interface TraceFlags {
 export function addTraceOptions(command: Command): Command {
   return command
     .option('--format <format>', `trace format: ${TRACE_FORMATS.join('|')} (default: from the file extension)`)
-    .option('--csv <mapping>', 'CSV column mapping, 1-based columns or header names: time=2,key=5,size=4[,op=3,session=N]')
+    .option('--csv <mapping>', 'CSV column mapping, 1-based columns or header names: time=2,key=5,size=4[,op=3,session=N,referrer=N]')
     .option('--header', 'the CSV trace starts with a header row (default: detected from a non-numeric time/size in the first row, or without --csv from a well-known key column name such as key or obj_id)')
     .option('--no-header', 'the first CSV row is data even if it does not look like it')
     .option('--skip-invalid', 'skip malformed records and count them instead of failing')

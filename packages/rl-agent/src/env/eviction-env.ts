@@ -291,6 +291,7 @@ export class EvictionEnv implements Env {
     one.size[0] = t.size[i]!;
     one.session[0] = t.session[i]!;
     one.op[0] = t.op[i]!;
+    one.referrer[0] = t.referrer[i]!;
     one.nextAccess[0] = t.nextAccess[i]!;
     this.replayer.feed(one);
     this.nextUse[t.key[i]!] = t.nextAccess[i]!;

@@ -8,6 +8,8 @@ export interface ReaderContext {
   readonly keys: KeyInterner;
   readonly sessions: KeyInterner;
   readonly ops: KeyInterner;
+  /** Referrers (access logs' Referer field, a CSV referrer column): their own id space, apart from keys. */
+  readonly referrers: KeyInterner;
   readonly batchSize: number;
   /** Stop after this many requests (Infinity: read all). */
   readonly limit: number;

@@ -1,7 +1,8 @@
 /**
  * CSV traces through csv-parse with a column mapping (1-based columns or header names), e.g.
  * `time=2,key=5,size=4` for libCacheSim's `version,time,op,size,lbn`. Missing time → the request
- * index; missing size → 1; op and session columns are interned to dense ids.
+ * index; missing size → 1; op, session and referrer columns are interned to dense ids (an empty
+ * field → ABSENT).
  */
 import { createReadStream } from 'node:fs';
 import { Parser } from 'csv-parse';
@@ -9,7 +10,7 @@ import { ConfigError } from '../../errors.js';
 import { BatchBuilder } from '../batch-builder.js';
 import { TraceFormatError } from '../errors.js';
 import { parseCsvColumns, type CsvColumns } from '../format.js';
-import { ABSENT, type RequestBatch } from '../request.js';
+import { ABSENT, UNKNOWN_NEXT_ACCESS, type RequestBatch } from '../request.js';
 import type { ReaderContext } from './context.js';
 import { MAX_LINE_BYTES } from './lines.js';
 import { clip } from './txt.js';
@@ -28,6 +29,7 @@ interface ColumnIndex {
   size: number;
   op: number;
   session: number;
+  referrer: number;
 }
 
 /** Default mapping for a header row: well-known column names (libCacheSim, common exports). */
@@ -37,6 +39,7 @@ const DEFAULT_NAMES: Record<keyof ColumnIndex, string[]> = {
   size: ['size', 'obj_size', 'bytes'],
   op: ['op', 'operation', 'method'],
   session: ['session', 'client', 'user', 'tenant'],
+  referrer: ['referrer', 'referer'],
 };
 
 export async function* readCsv(ctx: ReaderContext, options: CsvReadOptions): AsyncGenerator<RequestBatch> {
@@ -104,7 +107,8 @@ export async function* readCsv(ctx: ReaderContext, options: CsvReadOptions): Asy
     }
     const op = index.op >= 0 ? internOptional(ctx.ops, record[index.op]) : ABSENT;
     const session = index.session >= 0 ? internOptional(ctx.sessions, record[index.session]) : ABSENT;
-    builder.push(time, ctx.keys.internString(keyText), size, session, op);
+    const referrer = index.referrer >= 0 ? internOptional(ctx.referrers, record[index.referrer]) : ABSENT;
+    builder.push(time, ctx.keys.internString(keyText), size, session, op, UNKNOWN_NEXT_ACCESS, referrer);
     position++;
   };
 
@@ -204,6 +208,7 @@ function resolveColumns(mapping: CsvColumns | undefined, header: string[] | null
     size: resolve('size', mapping?.size),
     op: resolve('op', mapping?.op),
     session: resolve('session', mapping?.session),
+    referrer: resolve('referrer', mapping?.referrer),
   };
   if (index.key < 0) {
     throw new ConfigError('csv', `${path}: cannot find a key column in the header (${header?.join(', ')}); pass --csv key=N`);

@@ -2,16 +2,18 @@
  * Common and Combined Log Format (Apache, nginx):
  * `client ident user [10/Oct/2000:13:55:36 -0700] "GET /path HTTP/1.1" status bytes ["referer" "agent"]`.
  * client → session (with `logSession: 'client-agent'`: client and user agent), request path → key,
- * bytes → size (`-` → 0), method → op, time → epoch seconds.
+ * bytes → size (`-` → 0), method → op, time → epoch seconds, referer → referrer (the whole
+ * field as written, e.g. `http://example.com/page/`, in its own id space; `-`, empty, or a Common
+ * Log Format line → ABSENT).
  */
 import { BatchBuilder } from '../batch-builder.js';
-import type { RequestBatch } from '../request.js';
+import { ABSENT, UNKNOWN_NEXT_ACCESS, type RequestBatch } from '../request.js';
 import type { ReaderContext } from './context.js';
 import { lineChunks } from './lines.js';
 import { clip } from './txt.js';
 
 const LINE =
-  /^(\S+) \S+ (?:\S+|"[^"]*") \[([^\]]+)\] "((?:[^"\\]|\\.)*)" (\d{3}|-) (\d+|-)(?: "(?:[^"\\]|\\.)*" "((?:[^"\\]|\\.)*)")?.*$/;
+  /^(\S+) \S+ (?:\S+|"[^"]*") \[([^\]]+)\] "((?:[^"\\]|\\.)*)" (\d{3}|-) (\d+|-)(?: "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)")?.*$/;
 const TIME = /^(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?: ([+-])(\d{2})(\d{2}))?$/;
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
@@ -34,7 +36,7 @@ export async function* readLog(ctx: ReaderContext): AsyncGenerator<RequestBatch>
         ctx.invalid({ line: number }, `not a Common/Combined Log Format line: "${clip(line)}"`);
         continue;
       }
-      const [, client, stamp, request, , bytes, agent] = match as unknown as [string, string, string, string, string, string, string | undefined];
+      const [, client, stamp, request, , bytes, referrer, agent] = match as unknown as [string, string, string, string, string, string, string | undefined, string | undefined];
       const time = parseLogTime(stamp);
       if (Number.isNaN(time)) {
         ctx.invalid({ line: number }, `bad timestamp [${stamp}]; expected e.g. [10/Oct/2000:13:55:36 -0700]`);
@@ -51,6 +53,8 @@ export async function* readLog(ctx: ReaderContext): AsyncGenerator<RequestBatch>
         bytes === '-' ? 0 : Number(bytes),
         ctx.sessions.internString(byAgent && agent !== undefined ? `${client} ${agent}` : client),
         ctx.ops.internString(parts[0]!),
+        UNKNOWN_NEXT_ACCESS,
+        referrer === undefined || referrer === '' || referrer === '-' ? ABSENT : ctx.referrers.internString(referrer),
       );
       if (builder.full) {
         yield builder.batch;

@@ -67,6 +67,10 @@ describe('cachelab train (smoke run on a tiny budget)', () => {
     expect(agent.env.kind).toBe('cache');
     expect(agent.env.settings.window).toBe(500);
     expect(agent.spec).toMatchObject({ layout: 'flat', features: 10, actions: 7 });
+    // Its summary points at the live controller, not at dqn:DIR (which refuses a cache-env model).
+    const text = await runCli(['train', '--trace', web07, '--size', '1%', '--env', 'cache', '--window', '500', '--steps', '2', '--out', path.join(out, 'cache-text'), '--quiet']);
+    expect(text.stdout).toContain('AgentController.fromCheckpoint');
+    expect(text.stdout).not.toContain('use as policy dqn:');
   });
 
   it('trains one agent on several traces and sizes (repeated --trace, --size list, --segment-steps)', async () => {

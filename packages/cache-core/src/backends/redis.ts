@@ -75,6 +75,21 @@ interface Shard {
 
 const GLOB_SPECIAL = /[*?[\]\\]/g;
 
+/**
+ * A lone UTF-16 surrogate. ioredis sends keys as UTF-8, which has no encoding for one: every
+ * lone surrogate becomes U+FFFD, so "a\uD800" and "a\uDC00" would be one Redis entry and a get
+ * of one would return the other's value. Such keys are refused (get → miss, set → false).
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Longest TTL sent to Redis in ms (about 285,000 years). SET PX takes an integer below 2^63
+ * minus the server's clock, and larger JavaScript numbers are written in exponent notation
+ * ("1e+21"), which Redis refuses with an error that fails every set of the batch. A longer TTL
+ * is stored as this one.
+ */
+const MAX_TTL_MS = Number.MAX_SAFE_INTEGER;
+
 function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
@@ -106,6 +121,8 @@ export class RedisBackend implements CacheBackend {
   private readonly shards: Shard[];
   private readonly signer: EntrySigner | undefined;
   private client: Client | undefined;
+  /** The connection attempt in progress: concurrent start() calls share it (one client, not one each). */
+  private starting: Promise<boolean> | undefined;
   private readonly batcher: ShardBatcher;
   private backendErrors = 0;
   private rejectedEntries = 0;
@@ -134,8 +151,14 @@ export class RedisBackend implements CacheBackend {
     return c.url !== undefined ? c.url.replace(/\/\/[^@/]*@/, '//***@') : `${c.host}:${c.port}`;
   }
 
-  async start(): Promise<boolean> {
-    if (this.client) return true;
+  start(): Promise<boolean> {
+    if (this.client) return Promise.resolve(true);
+    return (this.starting ??= this.connect().finally(() => {
+      this.starting = undefined;
+    }));
+  }
+
+  private async connect(): Promise<boolean> {
     const c = this.config;
     const client = (
       c.clusterNodes
@@ -175,6 +198,8 @@ export class RedisBackend implements CacheBackend {
   }
 
   async stop(): Promise<void> {
+    // A start() in progress would otherwise hand its client over after this stop().
+    if (this.starting) await this.starting.catch(() => false);
     this.batcher.flush();
     const client = this.client;
     if (!client) return;
@@ -265,7 +290,7 @@ export class RedisBackend implements CacheBackend {
 
   /**
    * Appends one entry's 5 script arguments (key, envelope, value size, ttl, prefetched) to its
-   * shard's set run; false (nothing queued) when the metadata cannot be stored.
+   * shard's set run; false (nothing queued) when the metadata or the key cannot be stored.
    */
   private queueSet(key: string, value: Uint8Array, options: BackendSetOptions | undefined, sink: Sink, slot: number): boolean {
     let meta = '';
@@ -276,7 +301,8 @@ export class RedisBackend implements CacheBackend {
         return false;
       }
     }
-    const ttl = options?.ttlMs !== undefined && options.ttlMs > 0 ? Math.ceil(options.ttlMs) : 0;
+    if (LONE_SURROGATE.test(key)) return false;
+    const ttl = options?.ttlMs !== undefined && options.ttlMs > 0 ? Math.min(Math.ceil(options.ttlMs), MAX_TTL_MS) : 0;
     const envelope = encodeEntry(key, value, meta, this.signer);
     const run = this.batcher.runFor(this.shardIndex(key), 'set');
     run.args.push(key, envelope, value.byteLength, ttl, options?.prefetched ? '1' : '0');
@@ -360,7 +386,7 @@ export class RedisBackend implements CacheBackend {
 
   /** Marks the entry most recently used; coalesced with the other gets and sets of this turn. */
   get(key: string): Promise<BackendEntry | undefined> {
-    if (!this.client) return Promise.resolve(undefined);
+    if (!this.client || LONE_SURROGATE.test(key)) return Promise.resolve(undefined);
     const promise = new Promise<BackendEntry | undefined>(capture);
     this.queueGet(key, captured as Sink, -1);
     return promise;
@@ -371,7 +397,10 @@ export class RedisBackend implements CacheBackend {
     if (!this.client) return Promise.resolve(new Array<undefined>(keys.length).fill(undefined));
     return new Promise((resolve) => {
       const gather = new Gather<BackendEntry | undefined>(keys.length, resolve);
-      for (let i = 0; i < keys.length; i++) this.queueGet(keys[i]!, gather, i);
+      for (let i = 0; i < keys.length; i++) {
+        if (LONE_SURROGATE.test(keys[i]!)) gather.put(i, undefined);
+        else this.queueGet(keys[i]!, gather, i);
+      }
     });
   }
 
@@ -395,6 +424,8 @@ export class RedisBackend implements CacheBackend {
 
   private async deleteMany(keys: readonly string[], counter: '' | 'evictions'): Promise<number> {
     this.batcher.flush();
+    // A key that cannot be stored is not there (and must not delete the U+FFFD entry).
+    if (keys.some((key) => LONE_SURROGATE.test(key))) keys = keys.filter((key) => !LONE_SURROGATE.test(key));
     const counts = await Promise.all(
       this.groupByShard(keys).map(({ shard, positions }) =>
         this.guarded(counter === '' ? 'delete' : 'evictKeys', 0, (client) =>
@@ -509,15 +540,24 @@ export class RedisBackend implements CacheBackend {
     return stats;
   }
 
-  /** Deletes every key under keyPrefix (entries, indexes and counters), found by SCAN MATCH on every master. */
+  /**
+   * Deletes every key of this cache's layout (`<prefix>{<prefix>…`: entries, indexes and
+   * counters), found by SCAN MATCH on every master; keys that merely start with the prefix (a
+   * cache whose prefix extends this one, other data) are left alone. Each shard's five index
+   * keys go first, in one UNLINK (atomic), and the scan skips them: a set by another client
+   * landing meanwhile then finds either the whole old index or none of it, never half of one.
+   */
   async clear(): Promise<void> {
     this.batcher.flush();
     const client = this.client;
     if (!client) return;
-    const pattern = `${this.config.keyPrefix.replace(GLOB_SPECIAL, '\\$&')}*`;
+    const prefix = this.config.keyPrefix.replace(GLOB_SPECIAL, '\\$&');
+    const pattern = `${prefix}{${prefix}*`;
+    const indexKeys = new Set(this.shards.flatMap((shard) => shard.indexKeys));
     const nodes: Redis[] = client instanceof Cluster ? client.nodes('master') : [client as Redis];
     await this.guarded('clear', undefined, async () => {
-      await Promise.all(nodes.map((node) => clearNode(node, pattern)));
+      await Promise.all(this.shards.map((shard) => client.unlink(...shard.indexKeys)));
+      await Promise.all(nodes.map((node) => clearNode(node, pattern, indexKeys)));
       return undefined;
     });
   }
@@ -564,11 +604,13 @@ function setArguments(rows: readonly ScriptArg[], entryPrefix: string): ScriptAr
   return out;
 }
 
-async function clearNode(node: Redis, pattern: string): Promise<void> {
+/** Unlinks the keys matching `pattern` on one node, except `keep` (index keys already cleared). */
+async function clearNode(node: Redis, pattern: string, keep: ReadonlySet<string>): Promise<void> {
   let cursor = '0';
   do {
-    const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
     cursor = next;
+    const keys = found.filter((key) => !keep.has(key));
     if (keys.length > 0) {
       // One UNLINK per key: in a cluster the keys of one node may span several slots.
       const pipeline = node.pipeline();

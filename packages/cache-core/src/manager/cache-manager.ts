@@ -78,6 +78,8 @@ export class CacheManager {
   private backend: CacheBackend | undefined;
   private worker: PrefetchWorker | undefined;
   private running = false;
+  /** The start() in progress: concurrent calls share it (one backend and one connection, not one each). */
+  private starting: Promise<boolean> | undefined;
   private readonly defaultTtlMs: number;
 
   /** Validates `config` (throws `ConfigError` naming the field); connects nothing until `start()`. */
@@ -113,8 +115,14 @@ export class CacheManager {
    * Creates / connects the backend. Resolves false when it cannot start: the manager then runs
    * in no-cache mode. Rejects only when the backend module itself cannot be loaded.
    */
-  async start(): Promise<boolean> {
-    if (this.running) return true;
+  start(): Promise<boolean> {
+    if (this.running) return Promise.resolve(true);
+    return (this.starting ??= this.startBackend().finally(() => {
+      this.starting = undefined;
+    }));
+  }
+
+  private async startBackend(): Promise<boolean> {
     const backend = this.backend ?? (this.backend = await this.createBackend());
     let started = false;
     try {
@@ -136,6 +144,8 @@ export class CacheManager {
 
   /** Stops the prefetch worker (waiting for fetches in flight) and the backend. */
   async stop(): Promise<void> {
+    // A start() in progress would otherwise leave the manager running after this stop().
+    if (this.starting) await this.starting.catch(() => false);
     if (!this.running) return;
     this.running = false;
     // The worker is kept (stopped) and resumes on the next start().

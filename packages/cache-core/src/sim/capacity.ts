@@ -56,7 +56,7 @@ export function parseCapacity(spec: string, context: CapacityContext): Capacity 
     capacity = Math.floor(value * BYTE_UNITS[suffix]!);
   } else {
     unit = context.unit ?? 'objects';
-    if (!Number.isInteger(value)) throw new ConfigError('size', `bad cache size "${spec}": an object count must be a whole number`);
+    if (!Number.isInteger(value)) throw new ConfigError('size', `bad cache size "${spec}": ${unit === 'bytes' ? 'a byte' : 'an object'} count must be a whole number`);
     capacity = value;
   }
   if (capacity < 1) throw new ConfigError('size', `cache size "${spec}" is ${capacity} ${unit}; it must be at least 1`);

@@ -261,7 +261,10 @@ function describe(s: TrainSummary): string {
       : [`resumed     at step ${s.resumedAt}; the replay buffer is not checkpointed, so learning restarted after learningStarts new steps`]),
     `steps       ${s.steps} (${s.episodes} episodes finished), ${s.updates} updates`,
     `time        ${s.seconds.toFixed(1)} s, ${s.updatesPerSecond.toFixed(0)} updates/s on ${s.backend}`,
-    `model       ${s.out}  (use as policy dqn:${s.out})`,
+    // Only an eviction model is a replay policy; a cache-env model drives a live CacheManager.
+    s.env === 'eviction'
+      ? `model       ${s.out}  (use as policy dqn:${s.out})`
+      : `model       ${s.out}  (run it live: AgentController.fromCheckpoint('${s.out}', manager, options); it is not an eviction policy)`,
     '',
   ].join('\n');
 }

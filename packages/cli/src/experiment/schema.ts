@@ -5,7 +5,7 @@
  * Cells = traces × sizes × policies × seeds × (no prefetch + each prefetch setting), plus one
  * cell per DQN training entry. Trace paths are relative to the repository root.
  */
-import { ConfigError, LOG_SESSIONS, TRACE_FORMATS } from '@cachelab/cache-core';
+import { ConfigError, LOG_SESSIONS, TRACE_FORMATS, parseCapacity } from '@cachelab/cache-core';
 import { z } from 'zod';
 import { trainedModelNames } from './learned-names.js';
 
@@ -131,7 +131,14 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 /** Validates an experiment; throws a ConfigError naming the first bad field. */
 export function parseExperiment(value: unknown, source = 'experiment'): Experiment {
   const result = experimentSchema.safeParse(value);
-  if (result.success) return checkReferences(result.data);
+  if (result.success) {
+    try {
+      return checkReferences(result.data);
+    } catch (error) {
+      if (error instanceof ConfigError) throw new ConfigError(error.field, `${withoutField(error)} (in ${source})`);
+      throw error;
+    }
+  }
   const { path, message } = explainIssue(result.error.issues[0]!);
   throw new ConfigError(fieldPath(path), `${message} (in ${source})`);
 }
@@ -161,8 +168,62 @@ function explainIssue(issue: Issue): { path: PropertyKey[]; message: string } {
   return pool.reduce((best, b) => (b.path.length > best.path.length ? b : best));
 }
 
+/** A ConfigError's message without its leading `field: `. */
+function withoutField(error: ConfigError): string {
+  const prefix = `${error.field}: `;
+  return error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+}
+
+/**
+ * What can be told about a size without the trace: its form, a share within (0, 100] %, a whole
+ * count, a byte size only with unit bytes. A share that rounds to 0 on a small trace still fails
+ * in its cell, where the trace is known.
+ */
+function checkSize(size: SizeSpec, unit: Experiment['unit'], field: string): void {
+  const whole = Number.MAX_SAFE_INTEGER;
+  let parsed;
+  try {
+    parsed = parseCapacity(String(size), { distinctObjects: whole, distinctBytes: whole, unit });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(field, withoutField(error));
+    throw error;
+  }
+  if (parsed.unit !== unit) {
+    throw new ConfigError(field, `"${size}" is a byte size but the experiment's unit is ${unit}; set "unit": "bytes" or give a count or a percentage`);
+  }
+}
+
+/** The index of the first entry equal (by `key`) to an earlier one, and that earlier one's index. */
+function firstRepeat<T>(list: readonly T[], key: (item: T) => unknown): { at: number; first: number } | null {
+  const seen = new Map<unknown, number>();
+  for (let i = 0; i < list.length; i++) {
+    const k = key(list[i]!);
+    const first = seen.get(k);
+    if (first !== undefined) return { at: i, first };
+    seen.set(k, i);
+  }
+  return null;
+}
+
 /** Cross-field checks zod cannot express field by field. */
 function checkReferences(experiment: Experiment): Experiment {
+  experiment.sizes.forEach((size, i) => checkSize(size, experiment.unit, `sizes[${i}]`));
+  // Each size, seed and prefetch setting names cell folders: two alike would share one folder.
+  const sameSize = firstRepeat(experiment.sizes, sizeLabel);
+  if (sameSize) {
+    const { at, first } = sameSize;
+    throw new ConfigError(`sizes[${at}]`, `"${experiment.sizes[at]}" names the same cells as sizes[${first}] ("${experiment.sizes[first]}"); list each size once`);
+  }
+  const sameSeed = firstRepeat(experiment.seeds, (seed) => seed);
+  if (sameSeed) throw new ConfigError(`seeds[${sameSeed.at}]`, `seed ${experiment.seeds[sameSeed.at]} is listed twice`);
+  const samePrefetch = firstRepeat(experiment.prefetch, (p) => p.name);
+  if (samePrefetch) {
+    throw new ConfigError(`prefetch[${samePrefetch.at}].name`, `"${experiment.prefetch[samePrefetch.at]!.name}" is used twice; give each prefetch setting its own name`);
+  }
+  experiment.dqn?.train.forEach((entry, i) => {
+    if (Array.isArray(entry.size)) entry.size.forEach((size, j) => checkSize(size, experiment.unit, `dqn.train[${i}].size[${j}]`));
+    else checkSize(entry.size, experiment.unit, `dqn.train[${i}].size`);
+  });
   const traceNames = experiment.traces.map(traceName);
   const duplicate = traceNames.find((n, i) => traceNames.indexOf(n) !== i);
   if (duplicate) throw new ConfigError('traces', `two traces are named "${duplicate}"; give one a distinct "name"`);

@@ -142,6 +142,17 @@ describe.skipIf(!hasShared)('cachelab markov eval on apache_logs.log (needs ../s
     expect(high - low).toBeLessThan(0.16);
   });
 
+  it('--preset access-log is those flags; a flag typed after it overrides it, and naive refuses it', async () => {
+    const preset = JSON.parse((await runCli(['markov', 'eval', '--trace', apacheLog, '--preset', 'access-log', '--json'])).stdout);
+    expect([preset.predictions, preset.top1Hits, preset.topKHits]).toEqual([6856, 4126, 5040]);
+    expect(preset.options).toMatchObject({ order: 2, sessionStats: true, sessionWeight: 2, positions: 8, unordered: 4, skip: 3, recentWindow: 32, referrerWeight: 0.4, maxSuccessors: 16 });
+    const withoutReferrer = JSON.parse((await runCli(['markov', 'eval', '--trace', apacheLog, '--preset', 'access-log', '--referrer-weight', '0', '--json'])).stdout);
+    expect([withoutReferrer.top1Hits, withoutReferrer.options.referrerWeight, withoutReferrer.options.order]).toEqual([4091, 0, 2]);
+    const naive = await runCli(['markov', 'eval', '--trace', apacheLog, '--preset', 'access-log', '--predictor', 'naive']);
+    expect(naive.code).not.toBe(0);
+    expect(naive.stderr).toContain('--preset sets Markov options');
+  });
+
   it('--against naive: the preset gains 625 correct of 6,856, and the paired interval excludes 0', async () => {
     const flags = ['--order', '2', '--session-stats', '--session-weight', '2', '--positions', '8', '--unordered', '4', '--skip', '3', '--recent-window', '32', '--referrer-weight', '0.4', '--max-successors', '16'];
     const r = JSON.parse((await runCli(['markov', 'eval', '--trace', apacheLog, ...flags, '--against', 'naive', '--json'])).stdout);

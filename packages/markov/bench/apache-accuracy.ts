@@ -13,7 +13,16 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadTrace, type RequestBatch } from '@cachelab/cache-core';
-import { ACCESS_LOG_PRESET, MarkovPredictor, NaiveFirstOrderPredictor, type MarkovOptions, type SequencePredictor } from '../src/index.js';
+import {
+  ACCESS_LOG_PRESET,
+  MarkovPredictor,
+  NaiveFirstOrderPredictor,
+  accuracyDifferenceInterval,
+  clusterCounts,
+  evaluatePredictor,
+  type MarkovOptions,
+  type SequencePredictor,
+} from '../src/index.js';
 
 const TOP = 3;
 const defaultLog = fileURLToPath(new URL('../../../../shared/traces/apache_logs.log', import.meta.url));
@@ -124,4 +133,13 @@ for (const [name, make] of configs) {
   console.log(
     `| ${name} | ${pct(r.top1, r.predictions)} (${r.top1}/${r.predictions}) | ${pct(r.topK, r.predictions)} | ${pct(first[1], first[0])} (${first[1]}/${first[0]}) | ${pct(second[1], second[0])} (${second[1]}/${second[0]}) |`,
   );
+}
+
+// The referrer context's gain, paired by client (the same resampled clients for both models).
+const withReferrer = evaluatePredictor(new MarkovPredictor(ACCESS_LOG_PRESET), trace.batch, TOP);
+const withoutReferrer = evaluatePredictor(new MarkovPredictor({ ...ACCESS_LOG_PRESET, referrerWeight: 0 }), trace.batch, TOP);
+const points = (x: number): string => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`;
+for (const which of ['top1', 'topK'] as const) {
+  const d = accuracyDifferenceInterval(clusterCounts(withReferrer, which), clusterCounts(withoutReferrer, which));
+  console.log(`\nreferrer context, ${which === 'top1' ? 'top-1' : `top-${TOP}`}: ${points(d.difference)} points [${points(d.low)}, ${points(d.high)}] (95 %, paired by client, ${d.clusters} clients)`);
 }

@@ -5,6 +5,7 @@
  */
 import { createPolicy, distinctBytes, loadTrace, parseCapacity, type CapacityUnit } from '@cachelab/cache-core';
 import {
+  ACCESS_LOG_PRESET,
   DEFAULT_OPTIONS,
   DEFAULT_PREFETCH,
   MarkovPredictor,
@@ -53,9 +54,14 @@ type MarkovFlags = Pick<MarkovOptions, Exclude<(typeof MARKOV_FLAGS)[number], 's
 
 type PredictorKind = 'markov' | 'naive';
 
+/** Named option sets for --preset. */
+const PRESETS: Record<string, Readonly<Partial<MarkovOptions>>> = { 'access-log': ACCESS_LOG_PRESET };
+
 interface EvalFlags extends TraceFlags, MarkovFlags {
   trace: string;
   predictor: PredictorKind;
+  /** Start from a named option set; only the Markov flags in `explicit` override it. */
+  preset?: string;
   /** Also evaluate this predictor (naive, or markov with default options) and compare, paired. */
   against?: PredictorKind;
   top: number;
@@ -162,6 +168,7 @@ export function register(program: Command): void {
   addTraceOptions(command)
     .addOption(new Option('--predictor <kind>', 'markov (bounded PPM) or naive (exact first-order most-frequent-successor baseline)').choices(['markov', 'naive']).default('markov'))
     .addOption(new Option('--against <kind>', 'also evaluate naive, or markov with default options, and report the accuracy differences with paired intervals').choices(['markov', 'naive']))
+    .addOption(new Option('--preset <name>', 'start from a named option set: access-log = ACCESS_LOG_PRESET (chosen on apache_logs.log); Markov flags given explicitly override it').choices(Object.keys(PRESETS)))
     .option('--order <k>', 'longest context (PPM order; 1 = first order)', parsePositiveInt('--order'), DEFAULT_OPTIONS.order)
     .option('--top <k>', 'k of top-k accuracy', parsePositiveInt('--top'), 3)
     .addOption(new Option('--mode <mode>', 'how orders combine').choices(['blend', 'fallback']).default(DEFAULT_OPTIONS.mode))
@@ -197,8 +204,8 @@ export function register(program: Command): void {
       `
 Examples:
   cachelab markov eval --trace access.log --order 3 --session-stats
-  cachelab markov eval --trace access.log --order 2 --session-stats --session-weight 2 --positions 8 \\
-      --unordered 4 --skip 3 --recent-window 32 --referrer-weight 0.4 --max-successors 16
+  cachelab markov eval --trace access.log --preset access-log
+  cachelab markov eval --trace access.log --preset access-log --referrer-weight 0   # the preset without referrers
   cachelab markov eval --trace access.log --predictor naive --json
   cachelab markov eval --trace access.log --order 3 --session-stats --against naive
   cachelab markov eval --trace traces/cache2k-web07.txt --lookahead 4 --prefetch --policy lru --size 10% --threshold 0.3
@@ -211,16 +218,26 @@ Accuracies come with 95 % intervals from a cluster bootstrap: whole clients are 
 of ${STREAM_BLOCK} requests where the trace has none), because one client's predictions go together.`,
     )
     .action(async (flags: EvalFlags) => {
-      const result = await runMarkovEval(flags);
+      // Which Markov flags were typed (not defaults): only those override a preset.
+      const explicit = new Set<string>(MARKOV_FLAGS.filter((field) => command.getOptionValueSource(field) === 'cli'));
+      const result = await runMarkovEval(flags, explicit);
       process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : describe(result));
     });
 }
 
-export async function runMarkovEval(flags: EvalFlags): Promise<MarkovEvalResult> {
+/**
+ * `explicit`: the Markov flags the user gave. Without a preset every flag counts (unset ones
+ * take the predictor's defaults); with one, only these override it (default: all that are set).
+ */
+export async function runMarkovEval(flags: EvalFlags, explicit?: ReadonlySet<string>): Promise<MarkovEvalResult> {
   if (flags.prefetch && flags.size === undefined) throw new CliUsageError('--prefetch needs --size (the cache size of the replay), e.g. --size 10%');
-  // Flags left unset (sessionStats, halfLife) take the predictor's defaults.
-  const options: Partial<MarkovOptions> = {};
-  for (const field of MARKOV_FLAGS) if (flags[field] !== undefined) (options as Record<string, unknown>)[field] = flags[field];
+  const preset = flags.preset === undefined ? undefined : PRESETS[flags.preset];
+  if (flags.preset !== undefined && preset === undefined) throw new CliUsageError(`unknown --preset "${flags.preset}"; known: ${Object.keys(PRESETS).join(', ')}`);
+  if (preset !== undefined && flags.predictor === 'naive') throw new CliUsageError('--preset sets Markov options; it does not apply to --predictor naive');
+  const options: Partial<MarkovOptions> = { ...preset };
+  for (const field of MARKOV_FLAGS) {
+    if (flags[field] !== undefined && (preset === undefined || explicit === undefined || explicit.has(field))) (options as Record<string, unknown>)[field] = flags[field];
+  }
   const predictorOf = (kind: PredictorKind, with_: Partial<MarkovOptions>): SequencePredictor => (kind === 'naive' ? new NaiveFirstOrderPredictor() : new MarkovPredictor(with_));
   const makePredictor = (): SequencePredictor => predictorOf(flags.predictor, options);
   const probe = makePredictor(); // validates options before reading the trace

@@ -8,6 +8,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.js';
 import { reportFailure } from './util/cli-error.js';
+import { exitQuietlyOnClosedPipe } from './util/closed-pipe.js';
 import { installInterruptHandler } from './util/interrupt.js';
 
 export function buildProgram(): Command {
@@ -36,6 +37,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 // Run when executed directly (tsx packages/cli/src/main.ts, or bin/cachelab.js).
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
   installInterruptHandler();
+  exitQuietlyOnClosedPipe();
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -22,6 +22,14 @@ describe('exit codes', () => {
     expect(workers.stderr).toBe('cachelab: --workers must be at least 1, got "0"\n');
   });
 
+  it('0 and no stack trace when the reader of stdout goes away (cachelab … | head)', async () => {
+    const { child, done } = spawnCli(['markov', 'eval', '--help']);
+    child.stdout.destroy(); // the pipe closes before the CLI writes its help
+    const r = await done;
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(r.code).toBe(0);
+  });
+
   it('registers compare, run and report with examples in their help', () => {
     const program = buildProgram();
     for (const name of ['compare', 'run', 'report']) {

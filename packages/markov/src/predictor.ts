@@ -4,10 +4,10 @@
  * per session when requests carry a session (client) id, over the global stream otherwise.
  *
  * Memory is bounded: at most `StateTable.capacity` states of at most `maxSuccessors` successors,
- * `sessionSlots` histories of max(order, lookahead, unordered, skip, recentWindow, referrerWindow when on) keys (plus two
- * re-request counters per slot with a recency window), plus one popularity counter per key id
- * (8+8 bytes per distinct key, +4 with referrer contexts; key ids are dense). `update` and prediction allocate nothing once
- * the key space stopped growing.
+ * `sessionSlots` histories of max(order, lookahead, unordered, skip, recentWindow, referrerWindow
+ * when on) keys (plus two re-request counters per slot with a recency window), plus one
+ * popularity counter per key id (8+8 bytes per distinct key, +4 with referrer contexts; key ids
+ * are dense). `update` and prediction allocate nothing once the key space stopped growing.
  *
  * Contexts, all in one table, told apart by hash scope (context-hash.ts): ordered contexts of the
  * last 1..order keys (shared, and per session with sessionStats), position contexts, unordered
@@ -515,8 +515,8 @@ export class MarkovPredictor implements SequencePredictor {
 
   /**
    * Referrer votes (see options.referrerWeight): the keys requested with the referrer of the
-   * session's latest request, except those among its last referrerWindow requests, scored count/(total + 1) over
-   * the remaining keys, with weight referrerWeight × the vote mass so far.
+   * session's latest request, except those among the history's last referrerWindow keys, scored
+   * count/(total + 1) over the remaining keys, with weight referrerWeight × the vote mass so far.
    */
   private applyReferrer(table: StateTable, history: Uint32Array, base: number, length: number, slot: number, now: number): void {
     const referrer = this.slotReferrer[slot]!;
@@ -555,7 +555,6 @@ export class MarkovPredictor implements SequencePredictor {
     }
     this.candWeight += (mass * live) / (live + 1);
   }
-
 
   /**
    * Recency (see options.recentWindow): candidates among the window's keys other than the current

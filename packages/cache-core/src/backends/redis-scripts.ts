@@ -130,7 +130,7 @@ return out
  * one code per key: -1 when a value of another Redis type sits under the entry's name (it is
  * removed), else 0. An entry gone by its TTL is dropped from the index as an expiration, one
  * removed behind the backend (maxmemory eviction, DEL) as an eviction; one written again
- * meanwhile is left alone; one no longer in sz loses any rows left in lru / exp / pf.
+ * meanwhile is left alone; one no longer in sz loses any rows (and value) left behind.
  */
 export const RECONCILE = `${PRELUDE}
 local out = {}

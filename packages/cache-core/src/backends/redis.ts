@@ -204,6 +204,10 @@ export class RedisBackend implements CacheBackend {
     const client = this.client;
     if (!client) return;
     this.client = undefined;
+    // ioredis writes auto-pipelined calls (the runs just flushed) from a setImmediate, but QUIT
+    // at once: without this turn QUIT overtakes them and they fail with "Connection is closed".
+    // Behind them, QUIT lets the server answer them first.
+    await new Promise((resolve) => setImmediate(resolve));
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([client.quit(), new Promise((resolve) => (timer = setTimeout(resolve, this.config.commandTimeout)))]);
@@ -232,8 +236,8 @@ export class RedisBackend implements CacheBackend {
     this.logger.info?.(`redis backend: ${this.target} answers again`);
   }
 
-  /** Runs one server call; a failure becomes `fallback`, counted once per call. */
-  private async guarded<T>(operation: string, fallback: T, call: (client: Client) => Promise<T>): Promise<T> {
+  /** Runs one server call; a failure becomes `fallback`, counted as `keys` errors (one per key the call was for). */
+  private async guarded<T>(operation: string, fallback: T, call: (client: Client) => Promise<T>, keys = 1): Promise<T> {
     const client = this.client;
     if (!client) return fallback;
     try {
@@ -241,7 +245,7 @@ export class RedisBackend implements CacheBackend {
       if (this.inOutage) this.noteRecovery();
       return result;
     } catch (error) {
-      this.backendErrors++;
+      this.backendErrors += keys;
       this.noteFailure(operation, error);
       return fallback;
     }
@@ -428,8 +432,11 @@ export class RedisBackend implements CacheBackend {
     if (keys.some((key) => LONE_SURROGATE.test(key))) keys = keys.filter((key) => !LONE_SURROGATE.test(key));
     const counts = await Promise.all(
       this.groupByShard(keys).map(({ shard, positions }) =>
-        this.guarded(counter === '' ? 'delete' : 'evictKeys', 0, (client) =>
-          client.cachelabDeleteMany(...shard.indexKeys, shard.entryPrefix, counter, ...positions.map((p) => keys[p]!)) as Promise<number>,
+        this.guarded(
+          counter === '' ? 'delete' : 'evictKeys',
+          0,
+          (client) => client.cachelabDeleteMany(...shard.indexKeys, shard.entryPrefix, counter, ...positions.map((p) => keys[p]!)) as Promise<number>,
+          positions.length,
         ),
       ),
     );

@@ -128,11 +128,13 @@ describe('server killed mid-run, then back', () => {
     expect(await backend.getMany(['a', 'b'])).toEqual([undefined, undefined]);
     expect(await backend.setMany([{ key: 'a', value: Uint8Array.of(1) }])).toEqual([false]);
     expect(await backend.delete('k')).toBe(false);
+    expect(await backend.evictKeys(['x', 'y', 'z'])).toBe(0);
     expect(await backend.evictLru(3)).toBe(0);
     expect(await backend.keys()).toEqual([]);
     const during = await backend.stats();
-    // Counted per key: 300 single calls + getMany (2 keys) + setMany (1) + delete + evictLru + keys + stats.
-    expect(during.backendErrors).toBe(307);
+    // Counted per key: 300 single calls + getMany (2 keys) + setMany (1) + delete + evictKeys (3
+    // keys) + evictLru + keys + stats.
+    expect(during.backendErrors).toBe(310);
     expect(during.entries).toBe(1); // the last figures read before the outage
     expect(logger.warnings).toHaveLength(1);
     expect(logger.warnings[0]).toMatch(/failed .* serving misses/);

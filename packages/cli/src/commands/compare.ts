@@ -26,6 +26,7 @@ import { formatRatio, formatTextTable } from '../util/table.js';
 /** The policies compared by default, in report order; those not registered in this build are left out. */
 export const MAIN_POLICIES = ['lru', 'fifo', 'clock', 'arc', 's3fifo', 'sieve', 'lirs', 'wtinylfu', 'lfu', 'belady'] as const;
 export const DEFAULT_SIZES = ['1%', '5%', '10%', '20%'] as const;
+const OUT_DEFAULT = 'reports/compare';
 
 const normalize = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
 
@@ -118,7 +119,7 @@ export function register(program: Command): void {
     .option('--policies <list>', `comma-separated policy names (default: ${MAIN_POLICIES.join(',')}, those registered)`, parseList)
     .option('--sizes <list>', `comma-separated cache sizes: percentages of distinct objects, counts, or byte sizes with --unit bytes (default: ${DEFAULT_SIZES.join(',')})`, parseList)
     .option('--unit <unit>', 'objects (every object counts 1) or bytes', 'objects')
-    .option('--out <dir>', 'report folder; the run files go to <dir>/runs/', 'reports/compare')
+    .option('--out <dir>', 'report folder; the run files go to <dir>/runs/', OUT_DEFAULT)
     .option('--seed <n>', 'seed for policies with random choices', parseNonNegativeInt('--seed'), 0)
     .option('--workers <n>', 'parallel worker processes (default: all cores)', parsePositiveInt('--workers'))
     .option('--json', 'print the results and report paths as JSON')
@@ -146,7 +147,8 @@ Open <out>/index.html in a browser (no network needed); <out>/summary.md has the
         signal: interruptSignal(),
         command: commandLine(['compare', ...compareArgs(options)]),
       });
-      assertRunFinished(result, 'cachelab compare');
+      // The same options resume the run (without them a rerun compares something else).
+      assertRunFinished(result, commandLine(['compare', ...compareArgs(options), ...(options.out !== OUT_DEFAULT ? ['--out', options.out] : [])]));
       const run = loadRun(result.runDir);
       const written = await writeReport(buildReportModel(run), outDir);
       if (options.json) {

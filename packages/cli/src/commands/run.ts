@@ -16,12 +16,14 @@ interface RunCommandOptions {
   quiet?: boolean;
 }
 
+const RUNS_DEFAULT = 'runs';
+
 export function register(program: Command): void {
   program
     .command('run')
     .description('run an experiment: every trace × size × policy × seed cell, skipping cells already complete')
     .argument('<experiment>', 'experiment file (.json, .yaml, .ts); the extension may be left out')
-    .option('--runs <dir>', 'folder for results: <dir>/<name>/<config-hash>/<cell>/', 'runs')
+    .option('--runs <dir>', 'folder for results: <dir>/<name>/<config-hash>/<cell>/', RUNS_DEFAULT)
     .option('--workers <n>', 'parallel worker processes (default: all cores; 1 = in this process)', parsePositiveInt('--workers'))
     .option('--seed <n>', 'run only this seed instead of the experiment\'s seeds (a different configuration hash)', parseNonNegativeInt('--seed'))
     .option('--json', 'print the run result as JSON')
@@ -41,18 +43,23 @@ Ctrl-C stops cleanly; finished cells are kept and the next run resumes.`,
     .action(async (file: string, options: RunCommandOptions) => {
       const loaded = await loadExperiment(file);
       const experiment = options.seed === undefined ? loaded.experiment : { ...loaded.experiment, seeds: [options.seed] };
+      // What names this run's folder: the same flags resume it (without them a rerun starts another).
+      const args = ['run'];
+      if (options.seed !== undefined) args.push('--seed', String(options.seed));
+      if (options.runs !== RUNS_DEFAULT) args.push('--runs', options.runs);
+      args.push(file);
       const result = await runExperiment(loaded.name, experiment, {
         runsDir: resolve(options.runs),
         ...(options.workers !== undefined ? { workers: options.workers } : {}),
         quiet: options.quiet ?? false,
         signal: interruptSignal(),
-        command: commandLine(options.seed === undefined ? ['run', file] : ['run', file, '--seed', String(options.seed)]),
+        command: commandLine(args),
       });
       if (options.json) printJson(result);
       else {
         process.stdout.write(`${describeRun(result)}\n`);
         if (result.failed.length === 0 && !result.interrupted) process.stdout.write(`next: cachelab report ${result.runDir} --out reports/${result.name}\n`);
       }
-      assertRunFinished(result, commandLine(['run', file]));
+      assertRunFinished(result, commandLine(args));
     });
 }

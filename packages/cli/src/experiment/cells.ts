@@ -3,7 +3,7 @@
  * config is everything that determines its result; its id names its folder.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { type LogSession, type TraceFormat, getPolicyInfo } from '@cachelab/cache-core';
+import { ConfigError, type LogSession, type TraceFormat, getPolicyInfo } from '@cachelab/cache-core';
 import { repoRoot } from '../util/paths.js';
 import { type Experiment, type SizeSpec, policyLabel, sizeLabel, traceName } from './schema.js';
 import type { EvictionEnvSettings } from '../util/eviction-env-options.js';
@@ -75,8 +75,24 @@ export function tracePath(trace: TraceRef, root = repoRoot()): string {
   return isAbsolute(trace.path) ? trace.path : resolve(root, trace.path);
 }
 
-/** DQN training cells first (replay cells may evaluate their models), then replay cells. */
+/**
+ * DQN training cells first (replay cells may evaluate their models), then replay cells. Two cells
+ * with one id would share a folder (one overwriting the other, each redone on every resume): an
+ * error naming the id.
+ */
 export function expandCells(experiment: Experiment): Cell[] {
+  const cells = cellsOf(experiment);
+  const ids = new Set<string>();
+  for (const cell of cells) {
+    if (ids.has(cell.id)) {
+      throw new ConfigError('experiment', `two cells are named "${cell.id}" (trace, size, policy label and seed joined by "-"); rename a trace or give a policy a "label" so that the names differ`);
+    }
+    ids.add(cell.id);
+  }
+  return cells;
+}
+
+function cellsOf(experiment: Experiment): Cell[] {
   const traces = traceRefs(experiment);
   const cells: Cell[] = [];
   for (const entry of experiment.dqn?.train ?? []) {

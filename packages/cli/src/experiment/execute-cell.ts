@@ -33,6 +33,11 @@ export interface RunContext {
 }
 
 
+/** The run's SHA-256 of a trace file (null when the parent did not hash it). */
+function checksumOf(context: RunContext, ref: TraceRef): string | null {
+  return context.traceChecksums[tracePath(ref)]?.sha256 ?? null;
+}
+
 export function cellDir(context: RunContext, cell: Cell): string {
   return join(context.runDir, cell.id);
 }
@@ -41,11 +46,30 @@ function cellConfig(context: RunContext, cell: Cell): unknown {
   return { experiment: context.runName, configHash: context.configHash, cell };
 }
 
-/** Complete = summary.json present and config.json identical to what this cell would write. */
+/**
+ * Complete = summary.json present, config.json identical to what this cell would write, and the
+ * trace(s) summary.json was computed from (their SHA-256) still the ones on disk: a trace rewritten
+ * in place (same path, other requests) makes its cells run again rather than mix two traces in a run.
+ */
 export function isCellComplete(context: RunContext, cell: Cell): boolean {
   const dir = cellDir(context, cell);
   if (!existsSync(join(dir, 'summary.json')) || !existsSync(join(dir, 'config.json'))) return false;
-  return readFileSync(join(dir, 'config.json'), 'utf8') === formatJson(cellConfig(context, cell));
+  if (readFileSync(join(dir, 'config.json'), 'utf8') !== formatJson(cellConfig(context, cell))) return false;
+  return summaryTracesCurrent(context, cell, join(dir, 'summary.json'));
+}
+
+function summaryTracesCurrent(context: RunContext, cell: Cell, file: string): boolean {
+  let summary: { trace?: { sha256?: unknown }; moreMembers?: { trace?: { sha256?: unknown } }[] };
+  try {
+    summary = JSON.parse(readFileSync(file, 'utf8')) as typeof summary;
+  } catch {
+    return false; // unreadable: redo the cell
+  }
+  const current = (ref: TraceRef) => checksumOf(context, ref);
+  if ((summary?.trace?.sha256 ?? null) !== current(cell.trace)) return false;
+  if (cell.kind !== 'dqn-train') return true;
+  const more = cell.moreMembers ?? [];
+  return more.every((member, i) => (summary.moreMembers?.[i]?.trace?.sha256 ?? null) === current(member.trace));
 }
 
 export async function executeCell(context: RunContext, cell: Cell, signal: AbortSignal): Promise<void> {
@@ -55,7 +79,7 @@ export async function executeCell(context: RunContext, cell: Cell, signal: Abort
   mkdirSync(dir, { recursive: true });
   writeJsonFile(join(dir, 'config.json'), cellConfig(context, cell));
   const startedAt = new Date();
-  const trace = await getTrace(cell.trace);
+  const trace = await getTrace(cell.trace, checksumOf(context, cell.trace));
   const summary =
     cell.kind === 'replay' ? await runReplay(context, cell, trace, dir, signal) : await runTraining(context, cell, trace, dir);
   const refs = [cell.trace, ...(cell.kind === 'dqn-train' ? (cell.moreMembers ?? []).map((m) => m.trace) : [])];
@@ -83,7 +107,7 @@ function traceFacts(context: RunContext, ref: TraceRef, trace: LoadedTrace) {
   return {
     name: ref.name,
     path: ref.path,
-    sha256: context.traceChecksums[tracePath(ref)]?.sha256 ?? null,
+    sha256: checksumOf(context, ref),
     requests: trace.batch.length,
     objects: trace.keyCount,
     distinctBytes: trace.distinctBytes,
@@ -161,7 +185,7 @@ async function runTraining(context: RunContext, cell: DqnTrainCell, trace: Loade
   const capacity = resolveCapacity(cell.size, cell.unit, trace);
   const more = await Promise.all(
     (cell.moreMembers ?? []).map(async ({ trace: ref, size }) => {
-      const loaded = await getTrace(ref);
+      const loaded = await getTrace(ref, checksumOf(context, ref));
       return { ref, loaded, size, capacity: resolveCapacity(size, cell.unit, loaded) };
     }),
   );

@@ -78,7 +78,11 @@ export async function runExperiment(name: string, experiment: Experiment, option
     tfBackend: cells.some((c) => c.kind === 'dqn-train' || isLearnedPolicyName(c.policy.name)) ? await tfBackendName() : null,
   };
   writeJsonFile(join(runDir, 'experiment.json'), { name, configHash: hash, experiment });
-  const pending = cells.filter((cell) => !isCellComplete(context, cell));
+  const incomplete = new Set(cells.filter((cell) => !isCellComplete(context, cell)).map((cell) => cell.id));
+  // A model trained (again) now replaces the one its `dqn:@NAME` replays measured: they run again too.
+  const pending = cells.filter(
+    (cell) => incomplete.has(cell.id) || (cell.kind === 'replay' && trainedModelNames(cell.policy.name).some((model) => incomplete.has(`train-${model}-s${cell.seed}`))),
+  );
   const result: RunResult = {
     name,
     configHash: hash,

@@ -31,9 +31,13 @@ export function assertTraceExists(trace: TraceRef): string {
   return absolute;
 }
 
-export function getTrace(trace: TraceRef): Promise<LoadedTrace> {
+/**
+ * `sha256` (the run's checksum of the file) is part of the cache key: a file rewritten in place
+ * between two runs in one process is read again, not served from the earlier read.
+ */
+export function getTrace(trace: TraceRef, sha256: string | null = null): Promise<LoadedTrace> {
   const absolute = assertTraceExists(trace);
-  const key = JSON.stringify([absolute, trace.format, trace.limit, trace.csv, trace.header, trace.delimiter, trace.logSession]);
+  const key = JSON.stringify([absolute, sha256, trace.format, trace.limit, trace.csv, trace.header, trace.delimiter, trace.logSession]);
   let loaded = cache.get(key);
   if (!loaded) {
     loaded = load(absolute, trace);

@@ -120,17 +120,29 @@ function traceSection(run: RunData, trace: string, source: string): ReportSectio
     const group = s.bySize.get(key);
     return group ? mean(group.map(pick)) : null;
   };
+  // A figure whose seeds are not all complete is a mean over fewer seeds than the others: named in
+  // the note, and not a contender for the best of its column.
+  const seedCount = run.experiment.seeds.length;
+  const partial = (s: Series, key: string): boolean => {
+    const n = s.bySize.get(key)?.length ?? 0;
+    return n > 0 && n < seedCount;
+  };
+  const partialNote = series
+    .flatMap((s) => sizes.filter((key) => partial(s, key)).map((key) => `${s.label} at ${key} (${s.bySize.get(key)!.length} of ${seedCount} seeds)`))
+    .join(', ');
   const ratioTable = (title: string, pick: (c: ReplaySummary) => number, note: string): ReportTable => {
     const rows: string[][] = [];
     const best = new Set<string>();
-    series.forEach((s, r) => rows.push([s.label, ...sizes.map((key) => { const v = value(s, key, pick); return v === null ? '' : formatRatio(v); })]));
+    series.forEach((s) => rows.push([s.label, ...sizes.map((key) => { const v = value(s, key, pick); return v === null ? '' : formatRatio(v); })]));
+    const contends = (s: Series, key: string) => !s.oracle && !partial(s, key);
     sizes.forEach((key, c) => {
       // The best real policy: oracles (Belady) are the bound, not a contender.
       let bestValue = Infinity;
-      series.forEach((s) => { const v = value(s, key, pick); if (!s.oracle && v !== null) bestValue = Math.min(bestValue, v); });
-      series.forEach((s, r) => { const v = value(s, key, pick); if (!s.oracle && v !== null && formatRatio(v) === formatRatio(bestValue)) best.add(`${r},${c + 1}`); });
+      series.forEach((s) => { const v = value(s, key, pick); if (contends(s, key) && v !== null) bestValue = Math.min(bestValue, v); });
+      series.forEach((s, r) => { const v = value(s, key, pick); if (contends(s, key) && v !== null && formatRatio(v) === formatRatio(bestValue)) best.add(`${r},${c + 1}`); });
     });
-    return { kind: 'table', title, header: ['policy', ...sizeHeader], rows, best, source, note };
+    const fewer = partialNote === '' ? '' : ` Means over fewer seeds (their other cells are incomplete), never marked: ${partialNote}.`;
+    return { kind: 'table', title, header: ['policy', ...sizeHeader], rows, best, source, note: `${note}${fewer}` };
   };
   const blocks: ReportBlock[] = [
     {

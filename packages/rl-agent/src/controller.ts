@@ -4,12 +4,22 @@
  * it reads the manager's metrics, builds the CacheEnv observation, and applies the greedy action
  * (no-op, evictLru, evictLowProbability, prefetch of the predictor's top guesses).
  * Live there is no shadow baseline cache: the baseline feature is fed the window's own hit rate.
+ * The predictor's window accuracy is counted by `observeRequest()` (0 without it), and the
+ * top-k mass reads the `topK` predictions the model was trained with.
+ * A stopped manager is not acted on: `tick()` rejects, `recordOperation()` skips the decision.
  */
 import type { CacheManager, CacheMetrics, RequestBatch } from '@cachelab/cache-core';
 import { loadForward } from './dqn/checkpoint.js';
 import type { QForward } from './dqn/forward.js';
 import { cacheObservation, keyName, type CacheEnvAction, type NextRequestPredictor } from './env/cache-env.js';
-import { ConfigError } from '@cachelab/cache-core';
+import { CachelabError, ConfigError } from '@cachelab/cache-core';
+
+/** The controller was asked to act on a manager that is not running. */
+export class ControllerError extends CachelabError {
+  constructor(message: string) {
+    super('CONTROLLER', message);
+  }
+}
 
 export interface ControllerOptions {
   /** Entries the manager's backend holds (the utilization denominator). */
@@ -18,6 +28,8 @@ export interface ControllerOptions {
   every?: number;
   /** Next-request predictor for the Markov features and actions (without one they read 0 and predictive actions do nothing). */
   predictor?: NextRequestPredictor;
+  /** Predictions read for the top-k mass and the predictive actions. Default: the training env's `topK` (fromCheckpoint), else 8. */
+  topK?: number;
 }
 
 export interface ControllerDecision {
@@ -30,8 +42,13 @@ export class AgentController {
   readonly every: number;
   private operations = 0;
   private last: CacheMetrics | undefined;
-  private readonly keys = new Uint32Array(8);
-  private readonly probs = new Float64Array(8);
+  private readonly keys: Uint32Array;
+  private readonly probs: Float64Array;
+  /** observeRequest() calls since the last decision, and how many the predictor's top guess got right. */
+  private observed = 0;
+  private predicted = 0;
+  private readonly guessKey = new Uint32Array(1);
+  private readonly guessProb = new Float64Array(1);
   /** Every decision taken, newest last (bounded to the latest 1,000). */
   readonly decisions: ControllerDecision[] = [];
 
@@ -43,29 +60,48 @@ export class AgentController {
   ) {
     if (forward.spec.actions !== actions.length) throw new ConfigError('actions', `the model has ${forward.spec.actions} actions, ${actions.length} given`);
     this.every = options.every ?? 1000;
+    const positiveInt = (field: string, v: number, what: string): void => {
+      if (!Number.isInteger(v) || v < 1) throw new ConfigError(field, `must be a positive integer (${what}), got ${v}`);
+    };
+    positiveInt('every', this.every, 'operations between two decisions');
+    positiveInt('capacity', options.capacity, "entries the manager's backend holds");
+    const topK = options.topK ?? 8;
+    positiveInt('topK', topK, 'predictions read per decision');
+    this.keys = new Uint32Array(topK);
+    this.probs = new Float64Array(topK);
   }
 
   /** A controller for a checkpoint directory written by `cachelab train --env cache`. */
   static fromCheckpoint(dir: string, manager: CacheManager, options: ControllerOptions): AgentController {
     const { forward, meta } = loadForward(dir);
     if (meta.env.kind !== 'cache') throw new ConfigError('model', `${dir} was trained on the ${meta.env.kind} environment; the controller needs --env cache`);
-    const settings = meta.env.settings as { actions: CacheEnvAction[]; window: number };
-    return new AgentController(manager, forward, settings.actions, { every: settings.window, ...options });
+    const settings = meta.env.settings as { actions: CacheEnvAction[]; window: number; topK?: number };
+    return new AgentController(manager, forward, settings.actions, {
+      ...options,
+      every: options.every ?? settings.window,
+      topK: options.topK ?? settings.topK ?? 8,
+    });
   }
 
-  /** Counts one cache operation; every `every` operations, decides and acts. */
+  /** Counts one cache operation; every `every` operations, decides and acts (not while the manager is stopped). */
   async recordOperation(): Promise<ControllerDecision | undefined> {
-    if (++this.operations % this.every !== 0) return undefined;
+    if (++this.operations % this.every !== 0 || !this.manager.isRunning) return undefined;
     return this.tick();
   }
 
-  /** Decides and applies one action now. */
+  /** Decides and applies one action now. Rejects with a ControllerError when the manager is stopped. */
   async tick(): Promise<ControllerDecision> {
+    if (!this.manager.isRunning) {
+      throw new ControllerError('the cache manager is not running, so there is nothing to observe or act on; start() it before the controller decides');
+    }
     const after = await this.manager.getMetrics();
     const before = this.last ?? after;
     this.last = after;
     const reads = after.hits + after.misses - (before.hits + before.misses);
     const windowHitRate = reads > 0 ? (after.hits - before.hits) / reads : after.hitRate;
+    const accuracy = this.observed > 0 ? this.predicted / this.observed : 0;
+    this.observed = 0;
+    this.predicted = 0;
     const n = this.options.predictor?.predictSession(-1, this.keys.length, this.keys, this.probs) ?? 0;
     let mass = 0;
     for (let i = 0; i < n; i++) mass += this.probs[i]!;
@@ -79,7 +115,7 @@ export class AgentController {
       operations: Math.max(1, reads),
       top1: n > 0 ? this.probs[0]! : 0,
       topMass: mass,
-      accuracy: 0,
+      accuracy,
       baselineHitRate: windowHitRate,
     });
     const q = [...this.forward.evaluate(observation)];
@@ -91,9 +127,17 @@ export class AgentController {
     return decision;
   }
 
-  /** Feed the predictor a request (same as CacheEnv does for every replayed request). */
+  /**
+   * Feed the predictor a request (same as CacheEnv does for every replayed request); first scores
+   * its top guess against the request, for the window-accuracy feature.
+   */
   observeRequest(batch: RequestBatch, i: number): void {
-    this.options.predictor?.updateBatch(batch, i);
+    const predictor = this.options.predictor;
+    if (!predictor) return;
+    const n = predictor.predictSession(-1, 1, this.guessKey, this.guessProb);
+    if (n > 0 && this.guessKey[0] === batch.key[i]) this.predicted++;
+    this.observed++;
+    predictor.updateBatch(batch, i);
   }
 
   private async apply(action: CacheEnvAction, predictions: number): Promise<void> {

@@ -85,7 +85,7 @@ export class LecarPolicy extends KeyedPolicy {
     }
     const expert = this.weights.choose(this.rng);
     const victim = expert === 0 ? lruVictim : lfuVictim;
-    const freq = this.lfu.freq[victim]!;
+    const freq = this.lfu.frequency(victim);
     this.drop(victim);
     this.history.add(expert, victim, this.size[victim]!, this.time, freq);
     return victim;

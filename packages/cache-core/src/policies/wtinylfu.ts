@@ -52,8 +52,9 @@ export class WTinyLfuPolicy extends KeyedPolicy {
     this.probation = new KeyList(this.links);
     this.protected_ = new KeyList(this.links);
     this.where = new Uint8Array(this.keyCap);
-    // Sketch width follows the expected number of cached objects (capacity in objects, or the key space).
-    this.sketch = new FrequencySketch(Math.min(this.capacity, options.keySpace ?? this.capacity));
+    // Sketch width follows the capacity only: keySpace is a sizing hint that streamed replays lack,
+    // and results must not depend on it (replay --size 128MiB = mrc at 128MiB).
+    this.sketch = new FrequencySketch(this.capacity);
   }
 
   protected growKeys(n: number): void {

@@ -9,6 +9,12 @@ export interface CapacityContext {
   distinctBytes?: number;
   /** Unit of a plain number or a percentage. Default `objects`; a byte suffix always means bytes. */
   unit?: CapacityUnit;
+  /**
+   * Whether the trace has object sizes (`LoadedTrace.hasSizes`, `TraceReader.hasSizes`). When
+   * false, a size in bytes is refused: every request of such a trace counts 1 byte, so `64MiB`
+   * would silently be a cache of 67 million objects. Undefined: not checked.
+   */
+  hasSizes?: boolean | null | undefined;
 }
 
 export interface Capacity {
@@ -60,7 +66,22 @@ export function parseCapacity(spec: string, context: CapacityContext): Capacity 
     capacity = value;
   }
   if (capacity < 1) throw new ConfigError('size', `cache size "${spec}" is ${capacity} ${unit}; it must be at least 1`);
+  if (unit === 'bytes') assertTraceHasSizes(spec, context.hasSizes);
   return { capacity, unit };
+}
+
+/**
+ * Refuses a byte-sized cache on a trace without object sizes (txt, CSV without a size column),
+ * where every request counts 1 byte. `hasSizes` undefined or null (not known yet) passes. For
+ * callers that learn `hasSizes` only after parsing the size (a streamed replay).
+ */
+export function assertTraceHasSizes(spec: string, hasSizes: boolean | null | undefined): void {
+  if (hasSizes !== false) return;
+  throw new ConfigError(
+    'size',
+    `cache size "${spec}" is in bytes, but this trace has no object sizes (a txt trace, or a CSV without a size column: every request counts as 1 byte); ` +
+      'give the size in objects (4897) or as a share of the distinct objects (10%)',
+  );
 }
 
 /** Parses a comma-separated list (`1%,5%,10%`); all entries must share one unit. */
@@ -69,11 +90,13 @@ export function parseCapacities(specs: string, context: CapacityContext): Capaci
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '')
-    .map((s) => parseCapacity(s, context));
+    .map((s) => parseCapacity(s, { ...context, hasSizes: undefined }));
   if (list.length === 0) throw new ConfigError('sizes', `no cache sizes in "${specs}"`);
   const unit = list[0]!.unit;
   if (list.some((c) => c.unit !== unit)) {
     throw new ConfigError('sizes', `sizes "${specs}" mix object counts and bytes; give them all in one unit (add --unit bytes to read plain numbers as bytes)`);
   }
+  // After the unit check, so that mixed units are reported as such.
+  if (unit === 'bytes') assertTraceHasSizes(specs, context.hasSizes);
   return list;
 }

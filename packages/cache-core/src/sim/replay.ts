@@ -60,6 +60,9 @@ export function admitAfterMiss(policy: EvictionPolicy, key: number, size: number
 
 /** lastSize of a key not requested yet. */
 const NOT_SEEN = -1;
+/** prefetchedFlag values: admitted by a prefetch counted in prefetchesIssued, or by one made during the warmup. */
+const PREFETCHED_COUNTED = 1;
+const PREFETCHED_IN_WARMUP = 2;
 
 export class Replayer {
   private requests = 0;
@@ -75,7 +78,8 @@ export class Replayer {
   private readonly prefetchOut: Uint32Array;
   /**
    * Last seen size per key (for prefetch admission; NOT_SEEN before its first request, since a
-   * size of 0 is real: an access log's `-`) and "admitted by prefetch, not yet demanded".
+   * size of 0 is real: an access log's `-`) and "admitted by prefetch, not yet demanded"
+   * (PREFETCHED_COUNTED or PREFETCHED_IN_WARMUP; 0 otherwise).
    */
   private lastSize = new Float64Array(0);
   private prefetchedFlag = new Uint8Array(0);
@@ -107,9 +111,10 @@ export class Replayer {
       }
       if (hit) {
         if (counted) this.hits++;
-        if (prefetcher && this.prefetchedFlag[key] === 1) {
+        if (prefetcher && key < this.prefetchedFlag.length && this.prefetchedFlag[key] !== 0) {
+          // Only a prefetch counted as issued counts as a prefetch hit (not one made in the warmup).
+          if (this.prefetchedFlag[key] === PREFETCHED_COUNTED && counted) this.prefetchHits++;
           this.prefetchedFlag[key] = 0;
-          if (counted) this.prefetchHits++;
         }
       } else {
         if (counted) this.bytesMissed += realSize;
@@ -142,7 +147,7 @@ export class Replayer {
       this.policy.lookup(key, size, UNKNOWN_NEXT_ACCESS);
       // Oracle positions are unknown for prefetched keys.
       if (!this.admit(key, size, UNKNOWN_NEXT_ACCESS, this.policy.capacity)) continue;
-      this.prefetchedFlag[key] = 1;
+      this.prefetchedFlag[key] = counted ? PREFETCHED_COUNTED : PREFETCHED_IN_WARMUP;
       if (counted) {
         this.prefetchesIssued++;
         this.prefetchBytes += realSize;

@@ -36,6 +36,7 @@ export class TraceReader implements AsyncIterable<RequestBatch> {
   private readonly ops = new KeyInterner();
   private readonly referrers = new KeyInterner();
   private started = false;
+  private sizesKnown: boolean | null;
 
   constructor(
     readonly path: string,
@@ -43,6 +44,17 @@ export class TraceReader implements AsyncIterable<RequestBatch> {
   ) {
     assertReadableFile(path);
     this.format = resolveFormat(path, options.format);
+    // oracleGeneral and access logs always carry sizes, txt never; CSV says once its columns are known.
+    this.sizesKnown = this.format === 'txt' ? false : this.format === 'csv' ? null : true;
+  }
+
+  /**
+   * Whether requests carry real object sizes: false for txt traces and CSV traces without a size
+   * column (every request then has size 1, so a byte-sized cache would count objects), null for a
+   * CSV whose columns are not read yet (known once the first batch has been handed out).
+   */
+  get hasSizes(): boolean | null {
+    return this.sizesKnown;
   }
 
   /** Distinct keys so far; ids are 0 .. keyCount-1. */
@@ -112,6 +124,9 @@ export class TraceReader implements AsyncIterable<RequestBatch> {
       batchSize: Math.max(1, this.options.batchSize ?? DEFAULT_BATCH_SIZE),
       limit: this.options.limit ?? Infinity,
       logSession: this.logSession(),
+      noteSizes: (hasSizes) => {
+        this.sizesKnown = hasSizes;
+      },
       invalid: (location, problem) => {
         if (!skipInvalid) throw new TraceFormatError(path, location, `${problem} (use --skip-invalid to skip such records)`);
         this.skipped++;
@@ -171,6 +186,11 @@ export interface LoadedTrace {
   referrerCount: number;
   /** Malformed records skipped (only with skipInvalid). */
   skipped: number;
+  /**
+   * Whether requests carry real object sizes (false: a txt trace or a CSV without a size column,
+   * where every size is 1). Byte-sized caches need it: see CapacityContext.hasSizes.
+   */
+  hasSizes: boolean;
   /** The original key of an id, as text. */
   keyLabel(id: number): string;
   sessionLabel(id: number): string;
@@ -205,11 +225,23 @@ export async function loadTrace(path: string, options: TraceReadOptions = {}): P
     sessionCount: reader.sessionCount,
     referrerCount: reader.referrerCount,
     skipped: reader.skipped,
+    hasSizes: reader.hasSizes ?? true,
     keyLabel: reader.keyLabel,
     sessionLabel: reader.sessionLabel,
     opLabel: reader.opLabel,
     referrerLabel: reader.referrerLabel,
   };
+}
+
+/**
+ * Whether a trace file carries object sizes (see TraceReader.hasSizes) without loading it: a CSV
+ * is read up to its first request to learn its columns; other formats are known from the format.
+ */
+export async function traceHasSizes(path: string, options: TraceReadOptions = {}): Promise<boolean> {
+  const reader = readTrace(path, { ...options, limit: 1 });
+  if (reader.hasSizes !== null) return reader.hasSizes;
+  for await (const _batch of reader) break;
+  return reader.hasSizes ?? true;
 }
 
 /** Fills next-access positions when the trace lacks them (for policies with needsOracle). */

@@ -5,8 +5,9 @@
  * built from the options, run by the same runner as `cachelab run`, so the report's numbers
  * trace back to run files (reports/compare/runs/...).
  */
+import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { type TraceFormat, knownPolicyNames, listPolicies } from '@cachelab/cache-core';
+import { type TraceFormat, assertTraceHasSizes, knownPolicyNames, listPolicies, traceHasSizes } from '@cachelab/cache-core';
 import type { Command } from 'commander';
 import { assertPoliciesKnown } from '../experiment/check-policies.js';
 import { assertRunFinished } from '../experiment/outcome.js';
@@ -138,6 +139,7 @@ Open <out>/index.html in a browser (no network needed); <out>/summary.md has the
     .action(async (options: CompareOptions) => {
       if (options.unit !== 'objects' && options.unit !== 'bytes') throw new CliUsageError(`--unit must be objects or bytes, got "${options.unit}"`);
       const experiment = compareExperiment(options);
+      await assertSizesForBytes(options);
       const outDir = resolve(options.out);
       const runsDir = join(outDir, 'runs');
       const result = await runExperiment('compare', experiment, {
@@ -162,6 +164,18 @@ Open <out>/index.html in a browser (no network needed); <out>/summary.md has the
       }
       process.stdout.write(`report: open ${written.html}\n`);
     });
+}
+
+/**
+ * `--unit bytes` on a trace without object sizes (txt, CSV without a size column) would count
+ * every request as 1 byte: refused before any cell runs. A missing file is left to the runner.
+ */
+async function assertSizesForBytes(options: Pick<CompareOptions, 'trace' | 'format' | 'sizes' | 'unit'>): Promise<void> {
+  if (options.unit !== 'bytes') return;
+  const path = resolve(options.trace ?? shippedTracePath());
+  if (!existsSync(path)) return;
+  const hasSizes = await traceHasSizes(path, options.format ? { format: options.format } : {});
+  assertTraceHasSizes((options.sizes ?? [...DEFAULT_SIZES]).join(','), hasSizes);
 }
 
 /** The options that shape the result, as a reproducible command line for manifests. */

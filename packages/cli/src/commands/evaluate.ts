@@ -136,6 +136,7 @@ export async function runEvaluate(flags: EvaluateFlags): Promise<EvaluateResult>
   const relativeBytes = flags.size.trim().endsWith('%') && flags.unit === 'bytes';
   const { capacity, unit } = parseCapacity(flags.size, {
     distinctObjects: trace.keyCount,
+    hasSizes: trace.hasSizes,
     ...(relativeBytes ? { distinctBytes: distinctBytes(batch, trace.keyCount) } : {}),
     ...(flags.unit ? { unit: flags.unit } : {}),
   });

@@ -267,7 +267,7 @@ export async function runMarkovEval(flags: EvalFlags, explicit?: ReadonlySet<str
   let prefetch: MarkovPrefetchResult | null = null;
   if (flags.prefetch && flags.size !== undefined) {
     const bytes = flags.size.trim().endsWith('%') && flags.unit === 'bytes' ? distinctBytes(trace.batch, trace.keyCount) : 0;
-    const { capacity, unit } = parseCapacity(flags.size, { distinctObjects: trace.keyCount, distinctBytes: bytes, ...(flags.unit ? { unit: flags.unit } : {}) });
+    const { capacity, unit } = parseCapacity(flags.size, { distinctObjects: trace.keyCount, distinctBytes: bytes, hasSizes: trace.hasSizes, ...(flags.unit ? { unit: flags.unit } : {}) });
     const c = comparePrefetch(() => createPolicy(flags.policy, { capacity, keySpace: trace.keyCount }), makePredictor, trace.batch, {
       unit,
       prefetch: { threshold: flags.threshold, maxPrefetches: flags.degree },

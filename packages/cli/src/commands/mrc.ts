@@ -117,7 +117,7 @@ async function curveOf(flags: MrcFlags, pool: MrcWorkerPool | undefined): Promis
   const batch = trace.batch;
   const specs = parseList(flags.sizes);
   const bytes = flags.unit === 'bytes' ? distinctBytes(batch, trace.keyCount) : 0;
-  const capacities = parseCapacities(flags.sizes, { distinctObjects: trace.keyCount, distinctBytes: bytes, ...(flags.unit ? { unit: flags.unit } : {}) });
+  const capacities = parseCapacities(flags.sizes, { distinctObjects: trace.keyCount, distinctBytes: bytes, hasSizes: trace.hasSizes, ...(flags.unit ? { unit: flags.unit } : {}) });
   const unit = capacities[0]!.unit;
   const values = [...new Set(capacities.map((c) => c.capacity))];
   const progress = createProgress('mrc', flags.policies.length * values.length * batch.length, { quiet: flags.quiet ?? false });

@@ -1,6 +1,7 @@
 /** `cachelab replay`: one policy at one cache size over a trace; prints the miss ratios. */
 import {
   Replayer,
+  assertTraceHasSizes,
   computeNextAccess,
   createPolicy,
   getPolicyInfo,
@@ -103,13 +104,15 @@ export async function runReplay(flags: ReplayFlags): Promise<ReplayResult> {
   const streamable = !relative && (!needsOracle || (reader.format === 'oracleGeneral' && !flags.skipInvalid));
   if (streamable) {
     // Absolute size: stream the trace, nothing needs the whole of it.
-    ({ capacity, unit } = parseCapacity(flags.size, { distinctObjects: 0, ...(flags.unit ? { unit: flags.unit } : {}) }));
+    ({ capacity, unit } = parseCapacity(flags.size, { distinctObjects: 0, hasSizes: reader.hasSizes, ...(flags.unit ? { unit: flags.unit } : {}) }));
     const replayer = new Replayer(createPolicy(flags.policy, { capacity, seed, ...params }), { unit, warmup });
     // Only oracleGeneral says its length up front (24 bytes a record); other streams show no bar.
     const total = reader.format === 'oracleGeneral' ? Math.floor(statSync(flags.trace).size / 24) : 0;
     const progress = createProgress('replay', total, { quiet: (flags.quiet ?? false) || total === 0 });
     const started = performance.now();
     for await (const batch of reader) {
+      // A CSV's size column is known once its first batch is read: refuse bytes before replaying.
+      if (unit === 'bytes') assertTraceHasSizes(flags.size, reader.hasSizes);
       replayer.feed(batch);
       progress.update(reader.requests);
     }
@@ -120,7 +123,7 @@ export async function runReplay(flags: ReplayFlags): Promise<ReplayResult> {
     const trace = await loadTrace(flags.trace, readOptions);
     const batch = trace.batch;
     const bytes = relative && flags.unit === 'bytes' ? distinctBytes(batch, trace.keyCount) : 0;
-    ({ capacity, unit } = parseCapacity(flags.size, { distinctObjects: trace.keyCount, distinctBytes: bytes, ...(flags.unit ? { unit: flags.unit } : {}) }));
+    ({ capacity, unit } = parseCapacity(flags.size, { distinctObjects: trace.keyCount, distinctBytes: bytes, hasSizes: trace.hasSizes, ...(flags.unit ? { unit: flags.unit } : {}) }));
     if (needsOracle && batch.length > 0 && batch.nextAccess[0] === UNKNOWN_NEXT_ACCESS) computeNextAccess(batch, trace.keyCount);
     const policy = createPolicy(flags.policy, { capacity, keySpace: trace.keyCount, seed, ...params });
     const replayer = new Replayer(policy, { unit, warmup });

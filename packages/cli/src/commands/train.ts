@@ -182,6 +182,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainSummary> {
     const trace = await loadTrace(path, traceReadOptions(flags));
     const capacities = parseCapacities(flags.size, {
       distinctObjects: trace.keyCount,
+      hasSizes: trace.hasSizes,
       ...(relativeBytes ? { distinctBytes: distinctBytes(trace.batch, trace.keyCount) } : {}),
       ...(flags.unit ? { unit: flags.unit } : {}),
     });
@@ -222,6 +223,18 @@ export async function runTrain(flags: TrainFlags): Promise<TrainSummary> {
   };
 }
 
+/** Flags that shape only one environment: given for the other, they would be silently ignored. */
+const EVICTION_ONLY_FLAGS: readonly [keyof TrainFlags, string][] = [
+  ['candidates', '--candidates'],
+  ['horizonFactor', '--horizon-factor'],
+  ['rewardShape', '--reward-shape'],
+  ['markov', '--markov'],
+  ['recentCandidates', '--recent-candidates'],
+  ['regimeFeatures', '--regime-features'],
+  ['reuseFeatures', '--reuse-features'],
+  ['decayFeatures', '--decay-features'],
+];
+
 function buildEnv(
   agent: typeof import('@cachelab/rl-agent'),
   flags: TrainFlags,
@@ -229,6 +242,7 @@ function buildEnv(
   unit: CapacityUnit,
 ): { env: AnyEnv; envMeta: { kind: string; settings: Record<string, unknown> } } {
   if (flags.env === 'eviction') {
+    if (flags.window !== undefined) throw new CliUsageError('--window applies to --env cache (requests per step); the eviction env decides at every eviction');
     if (flags.segmentSteps !== undefined && members.length === 1) {
       throw new CliUsageError('--segment-steps applies only when training on several traces or sizes (repeat --trace, or give --size a comma list)');
     }
@@ -243,6 +257,8 @@ function buildEnv(
   }
   if (members.length > 1) throw new CliUsageError('--env cache trains on one trace at one size; several --trace or --size values need --env eviction');
   if (flags.segmentSteps !== undefined) throw new CliUsageError('--segment-steps applies to --env eviction with several traces or sizes');
+  const ignored = EVICTION_ONLY_FLAGS.filter(([field]) => flags[field] !== undefined).map(([, flag]) => flag);
+  if (ignored.length > 0) throw new CliUsageError(`${ignored.join(', ')} ${ignored.length === 1 ? 'applies' : 'apply'} to --env eviction only; drop ${ignored.length === 1 ? 'it' : 'them'} for --env cache`);
   if (unit !== 'objects') throw new CliUsageError('--env cache runs in object mode: give --size as an object count or a share (10%)');
   const e = new agent.CacheEnv(members[0]!.batch, {
     capacity: members[0]!.capacity,

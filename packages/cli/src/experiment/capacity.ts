@@ -7,8 +7,9 @@ import { ConfigError, parseCapacity } from '@cachelab/cache-core';
 import type { SizeSpec } from './schema.js';
 import type { LoadedTrace } from './trace-cache.js';
 
+/** `hasSizes`: whether the trace has object sizes (cache-core's LoadedTrace.hasSizes); false refuses byte sizes. */
 export function resolveCapacity(size: SizeSpec, unit: 'objects' | 'bytes', trace: LoadedTrace): number {
-  const parsed = parseCapacity(String(size), { distinctObjects: trace.keyCount, distinctBytes: trace.distinctBytes, unit });
+  const parsed = parseCapacity(String(size), { distinctObjects: trace.keyCount, distinctBytes: trace.distinctBytes, unit, hasSizes: trace.hasSizes });
   if (parsed.unit !== unit) {
     throw new ConfigError('sizes', `"${size}" is a byte size but the experiment's unit is ${unit}; set "unit": "bytes" or give a count or a percentage`);
   }

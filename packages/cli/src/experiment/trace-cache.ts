@@ -12,6 +12,8 @@ export interface LoadedTrace {
   keyCount: number;
   /** Sum over distinct keys of the size first seen: the working set in bytes. */
   distinctBytes: number;
+  /** Whether the trace has object sizes (txt and CSV without a size column do not): byte sizes need them. */
+  hasSizes: boolean;
 }
 
 export class TraceMissingError extends CachelabError {
@@ -56,6 +58,6 @@ async function load(absolute: string, trace: TraceRef): Promise<LoadedTrace> {
   if (trace.delimiter !== undefined) options.delimiter = trace.delimiter;
   if (trace.logSession !== undefined) options.logSession = trace.logSession;
   // Next-access positions let oracle policies (Belady) run on every format.
-  const { batch, keyCount } = withNextAccess(await loadTrace(absolute, options));
-  return { batch, keyCount, distinctBytes: distinctBytes(batch, keyCount) };
+  const { batch, keyCount, hasSizes } = withNextAccess(await loadTrace(absolute, options));
+  return { batch, keyCount, distinctBytes: distinctBytes(batch, keyCount), hasSizes };
 }

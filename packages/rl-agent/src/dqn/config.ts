@@ -120,10 +120,15 @@ export function resolveDqnConfig(overrides: Partial<DqnConfig> = {}): DqnConfig 
   return c;
 }
 
-/** ε at environment step `step`: linear decay over explorationFraction × totalSteps, then flat. */
+/**
+ * ε at environment step `step`: linear from startEpsilon to endEpsilon over explorationFraction ×
+ * totalSteps, then flat at endEpsilon (either way round: a rising schedule stops at endEpsilon too).
+ */
 export function epsilonAt(c: DqnConfig, step: number): number {
   const duration = c.explorationFraction * c.totalSteps;
   if (duration <= 0) return c.endEpsilon;
   const slope = (c.endEpsilon - c.startEpsilon) / duration;
-  return Math.max(slope * step + c.startEpsilon, Math.min(c.startEpsilon, c.endEpsilon));
+  const low = Math.min(c.startEpsilon, c.endEpsilon);
+  const high = Math.max(c.startEpsilon, c.endEpsilon);
+  return Math.min(high, Math.max(slope * step + c.startEpsilon, low));
 }

@@ -117,6 +117,7 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
   const metricsFile = outDir ? path.join(outDir, 'metrics.jsonl') : undefined;
   if (outDir) fs.mkdirSync(outDir, { recursive: true });
   if (metricsFile && !options.resume) fs.writeFileSync(metricsFile, '');
+  else if (metricsFile && firstStep > 0) dropRecordsAfter(metricsFile, firstStep);
   const pending: string[] = [];
   const emit = (record: MetricRecord): void => {
     options.onMetrics?.(record);
@@ -195,6 +196,28 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
   flush();
   const resumed = firstStep > 0 ? { resumedAt: firstStep } : {};
   return { agent, ...resumed, steps: step, updates, updatesThisRun: updates - firstUpdates, episodes: episode, seconds: (performance.now() - started) / 1000, ...(last ? { last } : {}) };
+}
+
+/**
+ * A resumed run replays from its checkpoint's step, so records the interrupted run wrote after
+ * that step (it logs more often than it checkpoints) would appear twice: drop them. An episode
+ * record's global_step is the index of its last step (< `step` when it is in the checkpoint);
+ * every other record's is the number of steps done (<= `step`). A line torn by the interruption
+ * goes too.
+ */
+function dropRecordsAfter(file: string, step: number): void {
+  if (!fs.existsSync(file)) return;
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '');
+  const kept = lines.filter((line) => {
+    let record: MetricRecord;
+    try {
+      record = JSON.parse(line) as MetricRecord;
+    } catch {
+      return false; // a line torn by the interruption
+    }
+    return record['charts/episodic_return'] !== undefined ? record.global_step < step : record.global_step <= step;
+  });
+  if (kept.length !== lines.length) fs.writeFileSync(file, kept.map((line) => `${line}\n`).join(''));
 }
 
 /** Environment info as `charts/<key>` records (numbers only). */

@@ -108,6 +108,8 @@ export class CandidateCache implements EvictionPolicy {
   private readonly scratchFreq: Float64Array;
   private readonly scratchAdmitted: Float64Array;
   private readonly scorer: AccessScorer | undefined;
+  /** The key whose request the scorer has seen ahead of its lookup (observeIncoming); −1: none. */
+  private observedAhead = -1;
   private lastAccess: Float64Array;
   /** The request before the last one (0: fewer than two requests so far). */
   private prevAccess: Float64Array;
@@ -177,7 +179,8 @@ export class CandidateCache implements EvictionPolicy {
     this.ensure(key);
     this.clock++;
     this.freq[key]!++;
-    this.scorer?.observe(key);
+    if (this.observedAhead === key) this.observedAhead = -1;
+    else this.scorer?.observe(key);
     const hit = (this.flags[key]! & RESIDENT) !== 0;
     this.missRatio += MISS_EMA * ((hit ? 0 : 1) - this.missRatio);
     if (this.decayFeatures) this.countDecayed(key);
@@ -229,6 +232,17 @@ export class CandidateCache implements EvictionPolicy {
     if (!this.has(key)) return false;
     this.drop(key);
     return true;
+  }
+
+  /**
+   * Shows the scorer the request for `key` before its lookup, which then does not show it again.
+   * EvictionEnv decides before the missing request's lookup, replay after it: with this, the
+   * access_probability feature of a decision is the same in training and in replay.
+   */
+  observeIncoming(key: number): void {
+    if (!this.scorer || this.observedAhead === key) return;
+    this.scorer.observe(key);
+    this.observedAhead = key;
   }
 
   /** Fills `candidates` for one decision and returns how many distinct residents it holds. */

@@ -271,6 +271,7 @@ export class EvictionEnv implements Env {
       const size = bytes ? sizes[i]! : 1;
       if (!cache.has(key) && size <= capacity && cache.used - this.pendingFreed + size > capacity) {
         this.candidateCount = cache.sampleCandidates(this.isPending);
+        cache.observeIncoming(key); // the scorer's state at the decision is replay's (after the lookup)
         cache.writeFeatures(observation, true);
         return true;
       }

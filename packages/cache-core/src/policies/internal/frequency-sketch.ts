@@ -34,11 +34,14 @@ export class FrequencySketch {
     return this.counters.byteLength + this.doorkeeper.byteLength;
   }
 
-  /** Records one access to `key`. Two hashes per key: rows use double hashing (a + r·b). */
+  /**
+   * Records one access to `key`. Two hashes per key: rows use double hashing (a + r·b). The first
+   * access (per sample) only sets the doorkeeper; later ones are counted in the sketch.
+   */
   increment(key: number): void {
     const a = hashKey(key, SEED_A);
     const b = hashKey(key, SEED_B) | 1;
-    if (!this.doorkeeperAdd(a, b)) {
+    if (this.doorkeeperAdd(a, b)) {
       const width = this.mask + 1;
       const c = this.counters;
       for (let r = 0; r < ROWS; r++) {

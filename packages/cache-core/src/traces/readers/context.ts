@@ -15,6 +15,8 @@ export interface ReaderContext {
   readonly limit: number;
   /** Access logs: what makes a session (see TraceReadOptions.logSession). */
   readonly logSession: LogSession;
+  /** CSV: called once the columns are known, with whether a size column is mapped. */
+  noteSizes(hasSizes: boolean): void;
   /** Throws TraceFormatError, or counts the record as skipped with skipInvalid. */
   invalid(location: TraceFormatError['location'], problem: string): void;
 }

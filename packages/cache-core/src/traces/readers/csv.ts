@@ -52,7 +52,12 @@ export async function* readCsv(ctx: ReaderContext, options: CsvReadOptions): Asy
   const sniffHeader = !mapping && options.header === 'auto';
   // With 'auto' and a mapping of column numbers, the first record decides (see consume).
   let detect = options.header === 'auto' && mapping !== undefined && isNumericMapping(mapping);
-  let index: ColumnIndex | null = mapping && (options.header === false || detect) ? resolveColumns(mapping, null, ctx.path) : null;
+  const columnsOf = (header: string[] | null): ColumnIndex => {
+    const resolved = resolveColumns(mapping, header, ctx.path);
+    ctx.noteSizes(resolved.size >= 0);
+    return resolved;
+  };
+  let index: ColumnIndex | null = mapping && (options.header === false || detect) ? columnsOf(null) : null;
   const parser = new Parser({
     delimiter: options.delimiter,
     // A UTF-8 byte-order mark (spreadsheet exports) would otherwise glue itself to the first name.
@@ -81,7 +86,7 @@ export async function* readCsv(ctx: ReaderContext, options: CsvReadOptions): Asy
     }
     if (index === null) {
       if (sniffHeader && !namesKeyColumn(record)) throw new ConfigError('csv', needsMapping);
-      index = resolveColumns(mapping, record, ctx.path);
+      index = columnsOf(record);
       return;
     }
     const keyText = record[index.key];

@@ -17,6 +17,17 @@ beforeAll(async () => {
 });
 
 describe('cachelab evaluate (smoke run)', () => {
+  it('says on stderr when the replay unit differs from the one the model was trained in', async () => {
+    // A trace with sizes, so that bytes are a valid unit; the model was trained in objects.
+    const sized = path.join(out, 'sized.csv');
+    fs.writeFileSync(sized, ['time,key,size', ...Array.from({ length: 400 }, (_, i) => `${i},k${(i * 7) % 50},${100 + ((i * 7) % 50)}`)].join('\n'));
+    const bytes = await runCli(['evaluate', '--model', model, '--trace', sized, '--size', '2KiB', '--baselines', 'lru', '--json', '--quiet']);
+    expect(bytes.code).toBe(0);
+    expect(bytes.stderr).toContain('was trained with sizes in objects and is evaluated in bytes');
+    const objects = await runCli(['evaluate', '--model', model, '--trace', sized, '--size', '10', '--baselines', 'lru', '--json', '--quiet']);
+    expect(objects.stderr).toBe('');
+  });
+
   it('prints the model and baseline miss ratios and the share of the LRU→Belady gap closed', async () => {
     const r = await runCli(['evaluate', '--model', model, '--trace', web07, '--size', '1%', '--json', '--quiet']);
     expect(r.stderr).toBe('');

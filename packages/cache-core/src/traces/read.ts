@@ -182,6 +182,8 @@ export interface LoadedTrace {
   keyCount: number;
   /** Distinct sessions (clients); 0 when the format has none. */
   sessionCount: number;
+  /** Distinct operations (HTTP methods, SCSI opcodes); 0 when the format has none. */
+  opCount: number;
   /** Distinct referrers; 0 when the format has none or no request had one. */
   referrerCount: number;
   /** Malformed records skipped (only with skipInvalid). */
@@ -223,6 +225,7 @@ export async function loadTrace(path: string, options: TraceReadOptions = {}): P
     batch,
     keyCount: reader.keyCount,
     sessionCount: reader.sessionCount,
+    opCount: reader.opCount,
     referrerCount: reader.referrerCount,
     skipped: reader.skipped,
     hasSizes: reader.hasSizes ?? true,

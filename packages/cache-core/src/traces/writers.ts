@@ -23,9 +23,12 @@ export interface TraceLabels {
   sessionLabel?(id: number): string;
   referrerLabel?(id: number): string;
   /**
-   * Distinct referrers: a LoadedTrace's count for the whole trace, a streaming TraceReader's count
-   * so far. Above 0 (with referrerLabel), the csv writer writes a referrer column.
+   * Distinct operations, sessions, referrers: a LoadedTrace's counts for the whole trace, a
+   * streaming TraceReader's so far. Above 0 (with the label function), the csv writer writes the
+   * column even when the first requests lack the field.
    */
+  opCount?: number;
+  sessionCount?: number;
   referrerCount?: number;
 }
 
@@ -59,25 +62,22 @@ export function createTraceWriter(path: string, format: WritableFormat, labels: 
   return {
     async write(batch) {
       if (columns === null) {
-        // Optional csv columns are decided once, from the first batch, and kept for the whole file.
-        // op and session from the first request; referrer from the trace's referrer count or any
-        // request of the batch, since a log's first request often has no referrer.
-        columns = {
-          op: batch.length > 0 && batch.op[0] !== ABSENT && labels.opLabel !== undefined,
-          session: batch.length > 0 && batch.session[0] !== ABSENT && labels.sessionLabel !== undefined,
-          referrer: labels.referrerLabel !== undefined && ((labels.referrerCount ?? 0) > 0 || firstReferrer(batch) >= 0),
-        };
+        // Optional csv columns are decided once, from the trace's counts or the first batch (not
+        // its first request: a log's first request often has no referrer), and kept for the file.
+        columns = { op: hasColumn('op', batch, labels), session: hasColumn('session', batch, labels), referrer: hasColumn('referrer', batch, labels) };
         if (format === 'csv') {
-          await push(`time,key,size${columns.op ? ',op' : ''}${columns.session ? ',session' : ''}${columns.referrer ? ',referrer' : ''}\n`);
+          await push(`time,key,size${OPTIONAL_COLUMNS.map((c) => (columns![c] ? `,${c}` : '')).join('')}\n`);
         }
-      } else if (format === 'csv' && !columns.referrer && labels.referrerLabel !== undefined) {
-        // A stream whose first batch had no referrer: fail rather than drop the later ones.
-        const at = firstReferrer(batch);
-        if (at >= 0) {
-          throw new ConfigError(
-            'to',
-            `${path}: request ${written + at + 1} has a referrer, but none of the ${written} requests before it had one, so the csv header has no referrer column; write the csv from the whole trace (loadTrace, then writeTrace)`,
-          );
+      } else if (format === 'csv') {
+        // A stream whose first batch lacked a field that a later one has: fail rather than drop it.
+        for (const column of OPTIONAL_COLUMNS) {
+          const at = columns[column] || labels[`${column}Label`] === undefined ? -1 : firstPresent(batch[column], batch.length);
+          if (at >= 0) {
+            throw new ConfigError(
+              'to',
+              `${path}: request ${written + at + 1} has a ${column}, but none of the ${written} requests before it had one, so the csv header has no ${column} column; write the csv from the whole trace (loadTrace, then writeTrace)`,
+            );
+          }
         }
       }
       await push(encode(batch, labels, written, path, columns));
@@ -113,10 +113,14 @@ export function sliceBatch(batch: RequestBatch, start: number, end: number): Req
   };
 }
 
-interface CsvExtras {
-  op: boolean;
-  session: boolean;
-  referrer: boolean;
+const OPTIONAL_COLUMNS = ['op', 'session', 'referrer'] as const;
+type OptionalColumn = (typeof OPTIONAL_COLUMNS)[number];
+type CsvExtras = Record<OptionalColumn, boolean>;
+
+/** A csv column for `column` when its labels exist and the trace (or this first batch) has one. */
+function hasColumn(column: OptionalColumn, batch: RequestBatch, labels: TraceLabels): boolean {
+  if (labels[`${column}Label`] === undefined) return false;
+  return (labels[`${column}Count`] ?? 0) > 0 || firstPresent(batch[column], batch.length) >= 0;
 }
 
 type Encoder = (batch: RequestBatch, labels: TraceLabels, before: number, path: string, columns: CsvExtras) => string | Buffer;
@@ -177,9 +181,9 @@ function objectId(key: number, labels: TraceLabels): number {
   return value >= 0 ? value : 2 ** 52 + key;
 }
 
-/** Index of the first request of the batch with a referrer, or -1. */
-function firstReferrer(batch: RequestBatch): number {
-  for (let i = 0; i < batch.length; i++) if (batch.referrer[i] !== ABSENT) return i;
+/** Index of the first of `length` values that is not ABSENT, or -1. */
+function firstPresent(values: Int32Array, length: number): number {
+  for (let i = 0; i < length; i++) if (values[i] !== ABSENT) return i;
   return -1;
 }
 

@@ -10,6 +10,16 @@ function labels(trace: LoadedTrace): string[] {
 }
 
 describe('trace writers', () => {
+  it('csv keeps op and session columns whose first request lacks them (they were dropped silently)', async () => {
+    const source = file('late.csv', 'time,key,size,op,session\n1,a,10,,\n2,b,20,GET,u1\n3,a,10,PUT,u2\n');
+    const original = await loadTrace(source, { header: true });
+    const out = file('late-out.csv', '');
+    await writeTrace(out, 'csv', original.batch, original);
+    const back = await loadTrace(out, { header: true });
+    expect(Array.from(back.batch.op, (id) => (id < 0 ? null : back.opLabel(id)))).toEqual([null, 'GET', 'PUT']);
+    expect(Array.from(back.batch.session, (id) => (id < 0 ? null : back.sessionLabel(id)))).toEqual([null, 'u1', 'u2']);
+  });
+
   it('csv → oracleGeneral / csv / txt → read back keeps keys, sizes, times and next-access', async () => {
     const source = file('src.csv', 'time,key,size,op,session\n5,10,100,GET,u1\n6,"a,b",200,PUT,u2\n7,10,100,GET,u1\n9,300,1,GET,u3\n');
     const original = await loadTrace(source, { header: true });

@@ -141,6 +141,9 @@ export class MemoryBackend implements CacheBackend {
     const stored = (value instanceof Buffer ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)).toString('latin1');
     let slot = this.index.get(key);
     if (slot !== undefined) {
+      // Replacing an entry already past its TTL: it expired (as the Redis backend counts it).
+      const old = this.expiresAt[slot]!;
+      if (old !== 0 && old <= this.clock.now()) this.expirations++;
       if (this.flags[slot]! & PREFETCHED) this.wasted++;
       this.bytes -= this.sizes[slot]!;
       this.moveToMostRecent(slot);

@@ -13,7 +13,7 @@
 import type { BackendEntry, BackendLatin1Entry, BackendStats, CacheBackend, MaybePromise } from '../backends/backend.js';
 import { MemoryBackend } from '../backends/memory.js';
 import type { RedisConfig } from '../backends/redis-config.js';
-import { Codec, DECODE_FAILED } from './codec.js';
+import { Codec, DECODE_FAILED, type EncodedEntry } from './codec.js';
 import { resolveCacheManagerConfig, type CacheManagerConfig, type ResolvedCacheManagerConfig } from './config.js';
 import { BackendUnavailableError, InvalidArgumentError, SerializationError } from './errors.js';
 import type { CacheKeyParams } from './keys.js';
@@ -21,7 +21,7 @@ import type { CacheLogger } from './logger.js';
 import { buildMetrics, ManagerCounters, type CacheMetrics } from './metrics.js';
 import { PrefetchQueue, type EnqueueOutcome, type PrefetchItem, type PrefetchRequest } from './prefetch-queue.js';
 import { PrefetchWorker, type PrefetchFetcher } from './prefetch-worker.js';
-import { WriteGenerations } from './write-generations.js';
+import { WriteGenerations, type WriteTicket } from './write-generations.js';
 
 export interface SetOptions {
   /** Time to live in seconds; 0 = never expires. Default: the config's `defaultTtl`. */
@@ -72,7 +72,8 @@ export class CacheManager {
   private readonly counters = new ManagerCounters();
   private readonly logger: CacheLogger;
   private readonly queue: PrefetchQueue;
-  private readonly inFlight = new Map<string, Promise<unknown>>();
+  /** getOrSet factory runs by key, with the write ticket each was started under. */
+  private readonly inFlight = new Map<string, { run: Promise<unknown>; ticket: WriteTicket }>();
   /** Keeps a getOrSet or prefetch result from overwriting a set/delete that landed while it was produced. */
   private readonly writes = new WriteGenerations();
   private backend: CacheBackend | undefined;
@@ -80,6 +81,10 @@ export class CacheManager {
   private running = false;
   /** The start() in progress: concurrent calls share it (one backend and one connection, not one each). */
   private starting: Promise<boolean> | undefined;
+  /** The backend has started at least once: its counters are reported even while stopped. */
+  private startedOnce = false;
+  /** The stop() in progress: concurrent calls share it. */
+  private stopping: Promise<void> | undefined;
   private readonly defaultTtlMs: number;
 
   /** Validates `config` (throws `ConfigError` naming the field); connects nothing until `start()`. */
@@ -136,20 +141,31 @@ export class CacheManager {
       return false;
     }
     this.running = true;
+    this.startedOnce = true;
     if (!this.worker && this.config.prefetchFetcher) this.startPrefetchWorker(this.config.prefetchFetcher);
     else this.worker?.start();
     this.logger.info(`cache manager: started on "${backend.name}" (${this.config.serializationFormat}, compression ${this.config.compressionEnabled ? 'on' : 'off'})`);
     return true;
   }
 
-  /** Stops the prefetch worker (waiting for fetches in flight) and the backend. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the prefetch worker (waiting for fetches in flight, whose results are still stored)
+   * and then the backend. Concurrent calls share one stop.
+   */
+  stop(): Promise<void> {
+    return (this.stopping ??= this.stopBackend().finally(() => {
+      this.stopping = undefined;
+    }));
+  }
+
+  private async stopBackend(): Promise<void> {
     // A start() in progress would otherwise leave the manager running after this stop().
     if (this.starting) await this.starting.catch(() => false);
     if (!this.running) return;
-    this.running = false;
-    // The worker is kept (stopped) and resumes on the next start().
+    // The worker is kept (stopped) and resumes on the next start(). It stops before the manager
+    // does, so the fetches it waits for can still store what they fetched.
     if (this.worker) await this.worker.stop();
+    this.running = false;
     try {
       await this.backend?.stop();
     } catch (error) {
@@ -186,7 +202,12 @@ export class CacheManager {
     if (typeof key !== 'string') return Promise.reject(badKey(key));
     if (typeof factory !== 'function') return Promise.reject(new InvalidArgumentError('factory', `must be a function that returns the value (or a Promise of it), got ${typeof factory}`));
     this.counters.cacheOperations++;
-    const ttlMs = this.ttlMs(options?.ttl);
+    let ttlMs: number;
+    try {
+      ttlMs = this.ttlMs(options?.ttl);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const found = this.lookup(key, false, MISS);
     if (found instanceof Promise) return found.then((v) => (v === MISS ? this.produce(key, factory, ttlMs) : (v as T)));
     return found === MISS ? this.produce(key, factory, ttlMs) : Promise.resolve(found as T);
@@ -342,11 +363,15 @@ export class CacheManager {
   async getMetrics(): Promise<CacheMetrics> {
     let stats: BackendStats | undefined;
     const backend = this.backend;
-    if (backend && this.running) {
+    // Counters only grow: once started, the backend's evictions / expirations / wasted prefetches
+    // are reported after stop() too (a stopped memory backend still answers; a stopped Redis
+    // backend answers its last figures without a round trip), not as 0.
+    if (backend && (this.running || this.startedOnce)) {
       try {
         stats = await backend.stats();
       } catch (error) {
-        this.backendFailure('stats', error);
+        // A stopped backend may refuse; that is no failure of an operation the application made.
+        if (this.running) this.backendFailure('stats', error);
       }
     }
     this.counters.prefetchDropped = this.queue.dropped;
@@ -429,9 +454,15 @@ export class CacheManager {
 
   private produce<T>(key: string, factory: () => T | Promise<T>, ttlMs: number): Promise<T> {
     const pending = this.inFlight.get(key);
-    if (pending) return pending as Promise<T>;
+    // A run that began before a set/delete of the key computes older data than this caller asked
+    // for after that write: it is not joined, a new run starts (and is shared from then on).
+    if (pending && this.writes.isCurrent(pending.ticket)) return pending.run as Promise<T>;
+    const ticket = this.writes.begin(key);
+    const flight = { run: undefined as unknown as Promise<T>, ticket };
+    // A factory that throws synchronously settles `run` (its finally included) before the
+    // inFlight.set below; registering it then would hand that rejection to every later call.
+    let settled = false;
     const run = (async () => {
-      const ticket = this.writes.begin(key);
       try {
         const value = await factory();
         if (!this.writes.isCurrent(ticket)) {
@@ -446,11 +477,13 @@ export class CacheManager {
         }
         return value;
       } finally {
+        settled = true;
         this.writes.release(ticket);
-        this.inFlight.delete(key);
+        if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
       }
     })();
-    this.inFlight.set(key, run);
+    flight.run = run;
+    if (!settled) this.inFlight.set(key, flight);
     return run;
   }
 
@@ -460,10 +493,9 @@ export class CacheManager {
       this.counters.rejectedSets++;
       return false;
     }
-    let bytes: Uint8Array;
+    let encoded: EncodedEntry;
     try {
-      const encoded = this.codec.encode(value, key);
-      bytes = encoded.bytes;
+      encoded = this.codec.encode(value, key);
       if (encoded.bytes.length > this.config.maxEntrySize) {
         this.counters.oversizedEntries++;
         this.logger.warn(
@@ -479,15 +511,21 @@ export class CacheManager {
       }
       throw error;
     }
+    const bytes = encoded.bytes;
     let stored = false;
     try {
       const options = metadata === undefined ? { ttlMs, prefetched } : { ttlMs, metadata, prefetched };
       stored = await backend.set(key, bytes, options);
+      if (!stored) {
+        this.logger.warn(`cache manager: backend "${backend.name}" refused "${key}" (${bytes.length} encoded bytes); raise its capacity (backendConfig.maxBytes) or store smaller values`);
+      }
     } catch (error) {
       this.backendFailure('set', error);
     }
-    if (stored) this.counters.sets++;
-    else this.counters.rejectedSets++;
+    if (stored) {
+      this.counters.sets++;
+      if (encoded.compressed) this.counters.storedCompressed(encoded.serializedSize, bytes.length - 1);
+    } else this.counters.rejectedSets++;
     return stored;
   }
 

@@ -25,7 +25,11 @@ function stableJson(value: unknown, path: string): unknown {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
   if (typeof value === 'bigint') return `${value}n`;
-  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Date) return isoDate(value, path);
+  if (value instanceof Map || value instanceof Set || value instanceof RegExp) {
+    // Object.keys sees no data in these: every Map would be written as {} and share one key.
+    throw new InvalidArgumentError(path, `a ${value.constructor.name} cannot be part of a cache key; convert it to an object or an array`);
+  }
   if (Array.isArray(value)) return value.map((v, i) => (v === undefined ? null : stableJson(v, `${path}[${i}]`)));
   if (typeof value === 'object') {
     const out: Record<string, unknown> = {};
@@ -38,11 +42,16 @@ function stableJson(value: unknown, path: string): unknown {
   throw new InvalidArgumentError(path, `a ${typeof value} cannot be part of a cache key; pass data (strings, numbers, objects)`);
 }
 
+function isoDate(date: Date, path: string): string {
+  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError(path, 'is an invalid Date; pass a valid Date or leave the param out');
+  return date.toISOString();
+}
+
 function encodeValue(value: unknown, name: string): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   if (value === null) return 'null';
-  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Date) return isoDate(value, `params.${name}`);
   return JSON.stringify(stableJson(value, `params.${name}`));
 }
 

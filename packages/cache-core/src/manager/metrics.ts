@@ -88,6 +88,16 @@ export class ManagerCounters {
   prefetchFailures = 0;
   prefetchesStored = 0;
   staleResultsDropped = 0;
+  /** Values stored compressed, and their serialized / compressed bytes (refused values excluded). */
+  compressionCount = 0;
+  compressedInputBytes = 0;
+  compressedOutputBytes = 0;
+
+  storedCompressed(serializedBytes: number, compressedBytes: number): void {
+    this.compressionCount++;
+    this.compressedInputBytes += serializedBytes;
+    this.compressedOutputBytes += compressedBytes;
+  }
 }
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
@@ -113,8 +123,10 @@ export function buildMetrics(counters: ManagerCounters, codec: CodecStats, backe
     deserializationTimeMs: codec.deserializationTimeMs,
     compressionTimeMs: codec.compressionTimeMs,
     decompressionTimeMs: codec.decompressionTimeMs,
-    compressionRatio: ratio(codec.compressedOutputBytes, codec.compressedInputBytes),
-    compressionCount: codec.compressionCount,
+    // From the manager, not the codec: the codec also counts values it compressed that were then
+    // refused (oversized, or by the backend).
+    compressionRatio: ratio(counters.compressedOutputBytes, counters.compressedInputBytes),
+    compressionCount: counters.compressionCount,
     prefetchRequests: counters.prefetchRequests,
     prefetchHits: counters.prefetchHits,
     prefetchHitRate: ratio(counters.prefetchHits, counters.prefetchRequests),

@@ -48,7 +48,11 @@ export function toAccessPredictions(
   const out = new Map<string, number>();
   keys.forEach((key, j) => {
     const request = resolve(key);
-    if (request) out.set(generateCacheKey(request[0], request[1]), probabilities[j]!);
+    if (!request) return;
+    // Ids that resolve to one cache key (params in another order) are one entry: it is needed if
+    // either is, so it keeps the larger probability (as the prefetch queue keeps the larger priority).
+    const cacheKey = generateCacheKey(request[0], request[1]);
+    out.set(cacheKey, Math.max(out.get(cacheKey) ?? 0, probabilities[j]!));
   });
   return out;
 }

@@ -292,7 +292,13 @@ export class MarkovPredictor implements SequencePredictor {
     this.lastSession = session;
   }
 
-  /** Counts `key` as a "soon" successor of each distinct key among the last `lookahead` (not itself). */
+  /**
+   * Counts `key` as a "soon" successor of each distinct key among the last `lookahead` (not itself).
+   * Every request counts: a key requested twice within the window after one occurrence of
+   * `earlier` counts twice, so count/(occurrences + prior) is the expected number of requests per
+   * occurrence (capped at 1 by the reader), not a probability. Counting each occurrence once (a
+   * probability) was measured and loses the web07 prefetch gains; see the README.
+   */
   private observeLookahead(history: Uint32Array, base: number, length: number, key: number, now: number): void {
     const table = this.table;
     const window = Math.min(length, this.lookahead);
@@ -379,7 +385,11 @@ export class MarkovPredictor implements SequencePredictor {
       if (horizon > 1 && key < this.popularity.length && this.popularityTotal > 0) {
         share = Math.min(1, (this.popularity[key]! * this.decayOver(now - this.popularityStamp[key]!)) / this.popularityTotal);
       }
-      out[j] = horizon === 1 ? next : 1 - (1 - next) * Math.pow(1 - share, horizon - 1);
+      // share 0: the later steps add nothing. Horizon Infinity: any share > 0 makes the key certain.
+      // (Math.pow(1, Infinity) is NaN, and 1 - share rounds to 1 for a share below 2^-53.)
+      if (horizon === 1 || share === 0) out[j] = next;
+      else if (horizon === Infinity) out[j] = 1;
+      else out[j] = 1 - (1 - next) * Math.pow(1 - share, horizon - 1);
     }
     this.clearCandidates(n);
   }
@@ -448,7 +458,7 @@ export class MarkovPredictor implements SequencePredictor {
         scores[j] = score;
       }
       outKeys[j] = this.candKey[j]!;
-      outProbabilities[j] = scores[j]! / weight;
+      outProbabilities[j] = weight > 0 ? scores[j]! / weight : 0;
     }
     this.clearCandidates(n);
     return want;
@@ -621,19 +631,19 @@ export class MarkovPredictor implements SequencePredictor {
     if (s < 0 || w <= 0) return false;
     const table = this.table;
     const stored = table.total[s]!;
-    if (!(stored > 0)) return false;
+    // Counts that decayed below the smallest double are forgotten: such a state carries no
+    // evidence, and voting with it would give 0/0 probabilities (NaN) when no other state votes.
+    const live = table.decayedTotal(s, now);
+    if (!(stored > 0 && live > 0)) return false;
     let weight = w;
-    if (confidence) {
-      const total = table.decayedTotal(s, now);
-      weight *= total / (total + 1);
-    }
+    if (confidence) weight *= live / (live + 1);
     this.candWeight += weight;
     const per = table.successorsPerState;
     const start = s * per;
     const end = start + table.filled[s]!;
     // Escape (PPM-C): d distinct successors leave d/(total+d) of the mass to unseen ones.
     // Counts and total share one decay stamp, so stored values give the current ratio.
-    const denominator = this.options.escape ? stored + (end - start) * (stored / table.decayedTotal(s, now)) : stored;
+    const denominator = this.options.escape ? stored + (end - start) * (stored / live) : stored;
     for (let j = start; j < end; j++) {
       const key = table.succKey[j]!;
       this.addScore(key, (weight * table.succCount[j]!) / denominator);
@@ -669,7 +679,10 @@ export class MarkovPredictor implements SequencePredictor {
     if (s < 0) return 0;
     const context = table.find(this.hashA[1]!, this.hashB[1]!);
     const occurrences = context < 0 ? 0 : table.decayedTotal(context, now);
-    const factor = table.decayedTotal(s, now) / table.total[s]!;
+    const live = table.decayedTotal(s, now);
+    // Counts decayed to nothing (or an empty state) are no evidence: no prediction, not 0/0.
+    if (!(live > 0 && occurrences + this.options.lookaheadPrior > 0)) return 0;
+    const factor = live / table.total[s]!;
     const start = s * table.successorsPerState;
     const end = start + table.filled[s]!;
     for (let j = start; j < end; j++) {

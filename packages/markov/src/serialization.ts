@@ -3,7 +3,8 @@
  * (options, scalars, array manifest), then each typed array's bytes at an 8-byte-aligned offset.
  * Loading validates everything and throws MarkovModelError (with the offset and what was wrong)
  * instead of crashing on foreign or truncated bytes. The header's `sha256` covers the arrays'
- * bytes: a flipped bit in the counts would otherwise load as a model that predicts nonsense.
+ * bytes and the rest of the header: a flipped bit in the counts, an option or the clock would
+ * otherwise load as a model that predicts nonsense.
  */
 import { createHash } from 'node:crypto';
 import { CachelabError } from '@cachelab/cache-core';
@@ -64,8 +65,17 @@ interface Header {
   popularityTotal: number;
   liveStates: number;
   arrays: Array<{ name: keyof Arrays; type: ArrayTypeName; length: number; offset: number }>;
-  /** SHA-256 (hex) of the arrays' bytes in manifest order; absent in files from before it existed. */
+  /**
+   * SHA-256 (hex) of the arrays' bytes in manifest order followed by `coveredHeader` (older files:
+   * of the arrays only); absent in files from before it existed.
+   */
   sha256?: string;
+}
+
+/** The header fields the checksum covers, as canonical text (everything but the checksum itself). */
+function coveredHeader(header: Header): string {
+  const { options, clock, lastSession, popularityTotal, liveStates, arrays } = header;
+  return JSON.stringify({ options, clock, lastSession, popularityTotal, liveStates, arrays });
 }
 
 const bytesOf = (array: ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }): Uint8Array =>
@@ -83,8 +93,6 @@ export function encodeModel(state: PredictorState): Uint8Array {
     manifest.push({ name, type: ARRAY_FIELDS[name], length: array.length, offset });
     offset = align8(offset + array.byteLength);
   }
-  const hash = createHash('sha256');
-  for (const entry of manifest) hash.update(bytesOf(state.arrays[entry.name]));
   const header: Header = {
     // Infinity is not JSON: a half-life of Infinity is written as null.
     options: { ...state.options, halfLife: Number.isFinite(state.options.halfLife) ? state.options.halfLife : (null as unknown as number) },
@@ -93,8 +101,10 @@ export function encodeModel(state: PredictorState): Uint8Array {
     popularityTotal: state.popularityTotal,
     liveStates: state.liveStates,
     arrays: manifest,
-    sha256: hash.digest('hex'),
   };
+  const hash = createHash('sha256');
+  for (const entry of manifest) hash.update(bytesOf(state.arrays[entry.name]));
+  header.sha256 = hash.update(coveredHeader(header)).digest('hex');
   const magic = new TextEncoder().encode(MAGIC);
   const json = new TextEncoder().encode(JSON.stringify(header));
   const dataStart = align8(magic.length + 4 + json.length);
@@ -148,7 +158,10 @@ export function decodeModel(bytes: Uint8Array): PredictorState {
   if (header.sha256 !== undefined) {
     const hash = createHash('sha256');
     for (const entry of header.arrays) hash.update(bytesOf(arrays[entry.name] as Uint8Array));
-    if (hash.digest('hex') !== header.sha256) {
+    // The checksum covers the header's options and scalars too (a changed option or clock loads
+    // as a different model); files from before that covered the arrays only, and still load.
+    const arraysOnly = hash.copy().digest('hex');
+    if (hash.update(coveredHeader(header)).digest('hex') !== header.sha256 && arraysOnly !== header.sha256) {
       throw new MarkovModelError(dataStart, 'the model data does not match its SHA-256 checksum (the file is damaged or was edited)');
     }
   }

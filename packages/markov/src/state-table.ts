@@ -184,10 +184,18 @@ export class StateTable {
     this.total[s]! *= factor;
     const start = s * this.successorsPerState;
     const end = start + this.filled[s]!;
+    // Successors whose count decayed below the smallest double (0) are forgotten, the rest keep
+    // their order: a count of 0 would break "counts > 0, summing to the total" and count in PPM-C's d.
+    let kept = start;
     for (let j = start; j < end; j++) {
-      this.succCount[j]! *= factor;
-      this.succError[j]! *= factor;
+      const count = this.succCount[j]! * factor;
+      if (count === 0) continue;
+      this.succKey[kept] = this.succKey[j]!;
+      this.succCount[kept] = count;
+      this.succError[kept] = this.succError[j]! * factor;
+      kept++;
     }
+    this.filled[s] = kept - start;
     this.stamp[s] = now;
   }
 

@@ -54,6 +54,33 @@ type MarkovFlags = Pick<MarkovOptions, Exclude<(typeof MARKOV_FLAGS)[number], 's
 
 type PredictorKind = 'markov' | 'naive';
 
+/** Flags of the prefetch replay: they need --prefetch. */
+const REPLAY_FLAGS = ['policy', 'size', 'unit', 'threshold', 'degree'] as const;
+
+/** A flag's name as typed (`lookaheadPrior` → `--lookahead-prior`, `escape` → `--no-escape`). */
+function flagName(field: string): string {
+  return field === 'escape' ? '--no-escape' : `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/**
+ * Markov flags that the resolved options ignore, and why: typing one is a mistake (it would
+ * silently change nothing), so the command refuses it.
+ */
+function ignoredBy(o: MarkovOptions): Array<[fields: readonly (keyof MarkovOptions)[], why: string]> {
+  const ignored: Array<[readonly (keyof MarkovOptions)[], string]> = [];
+  if (o.lookahead > 1) {
+    ignored.push([['order', 'mode', 'escape', 'sessionStats', 'orderWeight', 'sessionWeight', 'positions'], `has no effect with --lookahead ${o.lookahead}: lookahead predictions come from the current key alone`]);
+  } else {
+    ignored.push([['lookaheadPrior'], 'has no effect without --lookahead > 1']);
+  }
+  if (o.recentWindow === 0) ignored.push([['recentScale', 'recentBoost'], 'has no effect without --recent-window']);
+  if (o.referrerWeight === 0) ignored.push([['referrerWindow', 'referrerSuccessors', 'referrerStates'], 'has no effect without --referrer-weight > 0']);
+  if (o.mode === 'fallback') ignored.push([['orderWeight', 'sessionWeight'], 'has no effect in --mode fallback (no blending)']);
+  // (--session-weight without --session-stats is let through: it is recorded in the options, and
+  // packages/cli/test/markov.test.ts passes it that way to check the pass-through.)
+  return ignored;
+}
+
 /** Named option sets for --preset. */
 const PRESETS: Record<string, Readonly<Partial<MarkovOptions>>> = { 'access-log': ACCESS_LOG_PRESET };
 
@@ -218,8 +245,8 @@ Accuracies come with 95 % intervals from a cluster bootstrap: whole clients are 
 of ${STREAM_BLOCK} requests where the trace has none), because one client's predictions go together.`,
     )
     .action(async (flags: EvalFlags) => {
-      // Which Markov flags were typed (not defaults): only those override a preset.
-      const explicit = new Set<string>(MARKOV_FLAGS.filter((field) => command.getOptionValueSource(field) === 'cli'));
+      // Which Markov and replay flags were typed (not defaults): only Markov ones override a preset.
+      const explicit = new Set<string>([...MARKOV_FLAGS, ...REPLAY_FLAGS].filter((field) => command.getOptionValueSource(field) === 'cli'));
       const result = await runMarkovEval(flags, explicit);
       process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : describe(result));
     });
@@ -234,6 +261,20 @@ export async function runMarkovEval(flags: EvalFlags, explicit?: ReadonlySet<str
   const preset = flags.preset === undefined ? undefined : PRESETS[flags.preset];
   if (flags.preset !== undefined && preset === undefined) throw new CliUsageError(`unknown --preset "${flags.preset}"; known: ${Object.keys(PRESETS).join(', ')}`);
   if (preset !== undefined && flags.predictor === 'naive') throw new CliUsageError('--preset sets Markov options; it does not apply to --predictor naive');
+  // Flags the user gave: `explicit` when known, else those that differ from their defaults.
+  const defaults: Record<string, unknown> = { ...DEFAULT_OPTIONS, policy: 'lru', threshold: DEFAULT_PREFETCH.threshold, degree: DEFAULT_PREFETCH.maxPrefetches };
+  const given = (field: string): boolean => {
+    const value = (flags as unknown as Record<string, unknown>)[field];
+    return explicit !== undefined ? explicit.has(field) && value !== undefined : value !== undefined && value !== defaults[field];
+  };
+  if (!flags.prefetch) {
+    const replay = REPLAY_FLAGS.find(given);
+    if (replay !== undefined) throw new CliUsageError(`${flagName(replay)} sets up the prefetch replay; add --prefetch --size <size> (or leave ${flagName(replay)} out)`);
+  }
+  if (flags.predictor === 'naive') {
+    const markov = MARKOV_FLAGS.find(given);
+    if (markov !== undefined) throw new CliUsageError(`${flagName(markov)} sets a Markov option; it does not apply to --predictor naive`);
+  }
   const options: Partial<MarkovOptions> = { ...preset };
   for (const field of MARKOV_FLAGS) {
     if (flags[field] !== undefined && (preset === undefined || explicit === undefined || explicit.has(field))) (options as Record<string, unknown>)[field] = flags[field];
@@ -241,6 +282,13 @@ export async function runMarkovEval(flags: EvalFlags, explicit?: ReadonlySet<str
   const predictorOf = (kind: PredictorKind, with_: Partial<MarkovOptions>): SequencePredictor => (kind === 'naive' ? new NaiveFirstOrderPredictor() : new MarkovPredictor(with_));
   const makePredictor = (): SequencePredictor => predictorOf(flags.predictor, options);
   const probe = makePredictor(); // validates options before reading the trace
+  if (probe instanceof MarkovPredictor) {
+    // A typed flag that the model ignores (and that changes something) would silently do nothing.
+    for (const [fields, why] of ignoredBy(probe.options)) {
+      const field = fields.find((f) => given(f) && probe.options[f] !== DEFAULT_OPTIONS[f]);
+      if (field !== undefined) throw new CliUsageError(`${flagName(field)} ${why}`);
+    }
+  }
   if (flags.prefetch) createPolicy(flags.policy, { capacity: 1, keySpace: 1 });
   const trace = await loadTrace(flags.trace, traceReadOptions(flags));
   const started = performance.now();

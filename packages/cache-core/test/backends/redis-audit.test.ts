@@ -5,40 +5,20 @@
  * framing of the HMAC input.
  */
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RedisBackend, type RedisConfig } from '../../src/backends/redis.js';
+import { describe, expect, it } from 'vitest';
+import { RedisBackend } from '../../src/backends/redis.js';
 import { encodeEntry } from '../../src/backends/redis-entry.js';
 import { EntrySigner } from '../../src/backends/redis-signing.js';
 import { CacheManager } from '../../src/manager/index.js';
 import { RedisServer } from '../helpers/redis-server.js';
-import { RecordingLogger, redisSubject, sleep, uniquePrefix } from './redis-subject.js';
+import { RecordingLogger, sleep, uniquePrefix, useRedisServer } from './redis-subject.js';
 
-let server: RedisServer;
-let raw: Redis;
-beforeAll(async () => {
-  server = await RedisServer.start();
-  raw = new Redis({ host: server.host, port: server.port });
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await server?.dispose();
-});
-
-const disposers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(disposers.splice(0).map((dispose) => dispose()));
-});
-
-async function started(config: RedisConfig = {}) {
-  const subject = redisSubject({ host: server.host, port: server.port, ...config });
-  disposers.push(subject.dispose);
-  expect(await subject.backend.start()).toBe(true);
-  return subject.backend;
-}
+const redis = useRedisServer();
+const started = redis.started;
 
 /** Connections the server holds now (the raw client included). */
 async function connections(): Promise<number> {
-  return ((await raw.client('LIST')) as string).trim().split('\n').length;
+  return ((await redis.raw.client('LIST')) as string).trim().split('\n').length;
 }
 
 /** Resolves to 'hung' when `work` has not settled within `ms`. */
@@ -54,7 +34,7 @@ const shardKeys = (prefix: string) => {
 describe('start() and stop()', () => {
   it('concurrent start() calls open one connection, and stop() closes it', async () => {
     const before = await connections();
-    const backend = new RedisBackend({ host: server.host, port: server.port, keyPrefix: uniquePrefix('start') }, { logger: new RecordingLogger() });
+    const backend = new RedisBackend({ host: redis.server.host, port: redis.server.port, keyPrefix: uniquePrefix('start') }, { logger: new RecordingLogger() });
     expect(await Promise.all([backend.start(), backend.start(), backend.start()])).toEqual([true, true, true]);
     expect(await connections()).toBe(before + 1);
     await backend.stop();
@@ -64,7 +44,7 @@ describe('start() and stop()', () => {
 
   it('stop() called while start() is connecting leaves no connection behind', async () => {
     const before = await connections();
-    const backend = new RedisBackend({ host: server.host, port: server.port, keyPrefix: uniquePrefix('start') }, { logger: new RecordingLogger() });
+    const backend = new RedisBackend({ host: redis.server.host, port: redis.server.port, keyPrefix: uniquePrefix('start') }, { logger: new RecordingLogger() });
     const starting = backend.start();
     await backend.stop();
     expect(await starting).toBe(true);
@@ -76,7 +56,7 @@ describe('start() and stop()', () => {
   it('stop() lets the gets and sets already issued finish instead of failing them', async () => {
     const prefix = uniquePrefix('stop');
     const logger = new RecordingLogger();
-    const backend = new RedisBackend({ host: server.host, port: server.port, keyPrefix: prefix }, { logger });
+    const backend = new RedisBackend({ host: redis.server.host, port: redis.server.port, keyPrefix: prefix }, { logger });
     expect(await backend.start()).toBe(true);
     await backend.set('k', Uint8Array.of(7));
     const sets = Array.from({ length: 20 }, (_, i) => backend.set(`s${i}`, Uint8Array.of(i)));
@@ -86,8 +66,8 @@ describe('start() and stop()', () => {
     expect((await Promise.all(gets)).map((entry) => entry?.value[0])).toEqual(gets.map(() => 7));
     expect((await backend.stats()).backendErrors).toBe(0);
     expect(logger.warnings).toEqual([]);
-    expect(await raw.exists(shardKeys(prefix).entry('s19'))).toBe(1);
-    const again = new RedisBackend({ host: server.host, port: server.port, keyPrefix: prefix }, { logger });
+    expect(await redis.raw.exists(shardKeys(prefix).entry('s19'))).toBe(1);
+    const again = new RedisBackend({ host: redis.server.host, port: redis.server.port, keyPrefix: prefix }, { logger });
     expect(await again.start()).toBe(true);
     await again.clear();
     await again.stop();
@@ -97,7 +77,7 @@ describe('start() and stop()', () => {
     const before = await connections();
     const manager = new CacheManager({
       backendType: 'redis',
-      backendConfig: { host: server.host, port: server.port, keyPrefix: uniquePrefix('manager') },
+      backendConfig: { host: redis.server.host, port: redis.server.port, keyPrefix: uniquePrefix('manager') },
       logger: { debug() {}, info() {}, warn() {}, error() {} },
     });
     expect(await Promise.all([manager.start(), manager.start()])).toEqual([true, true]);
@@ -119,7 +99,7 @@ describe('TTL', () => {
     ]);
     expect(results).toEqual([true, true, true]);
     expect((await backend.get('forever'))?.value[0]).toBe(2);
-    expect(await raw.pttl(shardKeys(prefix).entry('forever'))).toBeGreaterThan(1e15);
+    expect(await redis.raw.pttl(shardKeys(prefix).entry('forever'))).toBeGreaterThan(1e15);
     expect(await backend.stats()).toMatchObject({ entries: 3, sizeBytes: 3, backendErrors: 0 });
   });
 
@@ -127,7 +107,7 @@ describe('TTL', () => {
     const prefix = uniquePrefix('ttl-manager');
     const manager = new CacheManager({
       backendType: 'redis',
-      backendConfig: { host: server.host, port: server.port, keyPrefix: prefix },
+      backendConfig: { host: redis.server.host, port: redis.server.port, keyPrefix: prefix },
       serializationFormat: 'json',
       logger: { debug() {}, info() {}, warn() {}, error() {} },
     });
@@ -148,15 +128,15 @@ describe('clear()', () => {
     const prefix = uniquePrefix('outer');
     const outer = await started({ keyPrefix: prefix });
     const inner = await started({ keyPrefix: `${prefix}inner:` });
-    await raw.set(`${prefix}sessions:1`, 'not the cache');
+    await redis.raw.set(`${prefix}sessions:1`, 'not the cache');
     await outer.set('k', Uint8Array.of(1));
     await inner.set('k', Uint8Array.of(2));
     await outer.clear();
     expect(await outer.get('k')).toBeUndefined();
     expect((await inner.get('k'))?.value[0]).toBe(2);
     expect(await inner.stats()).toMatchObject({ entries: 1, sizeBytes: 1 });
-    expect(await raw.get(`${prefix}sessions:1`)).toBe('not the cache');
-    await raw.del(`${prefix}sessions:1`);
+    expect(await redis.raw.get(`${prefix}sessions:1`)).toBe('not the cache');
+    await redis.raw.del(`${prefix}sessions:1`);
   });
 
   it('racing another client that keeps setting, leaves an index that agrees with itself', async () => {
@@ -174,13 +154,13 @@ describe('clear()', () => {
       await clearer.clear();
       writing = false;
       await writes;
-      const sizes = await raw.hgetall(keys.sz);
+      const sizes = await redis.raw.hgetall(keys.sz);
       const indexed = Object.keys(sizes).sort();
-      expect((await raw.zrange(keys.lru, 0, -1)).sort()).toEqual(indexed);
-      expect((await raw.zrange(keys.exp, 0, -1)).every((key) => key in sizes)).toBe(true);
-      expect((await raw.smembers(keys.pf)).every((key) => key in sizes)).toBe(true);
+      expect((await redis.raw.zrange(keys.lru, 0, -1)).sort()).toEqual(indexed);
+      expect((await redis.raw.zrange(keys.exp, 0, -1)).every((key) => key in sizes)).toBe(true);
+      expect((await redis.raw.smembers(keys.pf)).every((key) => key in sizes)).toBe(true);
       const bytes = Object.values(sizes).reduce((total, size) => total + Number(size), 0);
-      expect(Number((await raw.hget(keys.st, 'bytes')) ?? 0)).toBe(bytes);
+      expect(Number((await redis.raw.hget(keys.st, 'bytes')) ?? 0)).toBe(bytes);
       await clearer.clear();
     }
   });
@@ -193,11 +173,11 @@ describe('an index left half deleted (an older clear() racing a set, or a DEL by
     const keys = shardKeys(prefix);
     await backend.set('keep', Uint8Array.of(1, 1));
     await backend.set('k', Uint8Array.of(2), { ttlMs: 20 });
-    await raw.hdel(keys.sz, 'k');
+    await redis.raw.hdel(keys.sz, 'k');
     await sleep(50);
     expect(await within(2000, backend.stats())).toMatchObject({ entries: 1, backendErrors: 0 });
     expect(await within(2000, backend.keys())).toEqual(['keep']);
-    expect(await raw.zcard(keys.exp)).toBe(0);
+    expect(await redis.raw.zcard(keys.exp)).toBe(0);
     expect(await within(2000, backend.evictLru(5))).toBe(1);
   });
 
@@ -207,16 +187,16 @@ describe('an index left half deleted (an older clear() racing a set, or a DEL by
     const keys = shardKeys(prefix);
     await backend.set('ghost', Uint8Array.of(1));
     await backend.set('real', Uint8Array.of(2));
-    await raw.hdel(keys.sz, 'ghost');
+    await redis.raw.hdel(keys.sz, 'ghost');
     expect(await backend.evictLru(2)).toBe(1);
-    expect(await raw.zcard(keys.lru)).toBe(0);
-    expect(await raw.exists(keys.entry('ghost'))).toBe(0);
+    expect(await redis.raw.zcard(keys.lru)).toBe(0);
+    expect(await redis.raw.exists(keys.entry('ghost'))).toBe(0);
   });
 
   it('a byte counter over maxBytes with only the new entry indexed is recounted, not a failed set', async () => {
     const prefix = uniquePrefix('orphan-bytes');
     const backend = await started({ keyPrefix: prefix, maxBytes: 10 });
-    await raw.hset(shardKeys(prefix).st, 'bytes', 1000);
+    await redis.raw.hset(shardKeys(prefix).st, 'bytes', 1000);
     expect(await backend.set('a', Uint8Array.of(1, 2, 3, 4, 5))).toBe(true);
     expect(Array.from((await backend.get('a'))?.value ?? [])).toEqual([1, 2, 3, 4, 5]);
     expect(await backend.stats()).toMatchObject({ entries: 1, sizeBytes: 5, evictions: 0, backendErrors: 0 });
@@ -276,12 +256,12 @@ describe('signing', () => {
     const prefix = uniquePrefix('framing');
     const backend = await started({ keyPrefix: prefix, signingSecret: secret });
     await backend.set('a', Uint8Array.of(0, 9), { metadata: {} });
-    const stored = (await raw.getBuffer(shardKeys(prefix).entry('a')))!;
+    const stored = (await redis.raw.getBuffer(shardKeys(prefix).entry('a')))!;
     // Same tag, reframed: no metadata, and the value one byte shorter.
     const tag = stored.subarray(2 + 4 + 2, 2 + 4 + 2 + 32);
-    await raw.set(shardKeys(prefix).entry('a\0{}'), Buffer.concat([Buffer.from([0xca, 2]), tag, Buffer.of(9)]));
-    await raw.hset(shardKeys(prefix).sz, 'a\0{}', 1);
-    await raw.zadd(shardKeys(prefix).lru, 1, 'a\0{}');
+    await redis.raw.set(shardKeys(prefix).entry('a\0{}'), Buffer.concat([Buffer.from([0xca, 2]), tag, Buffer.of(9)]));
+    await redis.raw.hset(shardKeys(prefix).sz, 'a\0{}', 1);
+    await redis.raw.zadd(shardKeys(prefix).lru, 1, 'a\0{}');
     expect(await backend.get('a\0{}')).toBeUndefined();
     expect((await backend.stats()).rejectedEntries).toBe(1);
     // A genuine entry under such a key still round-trips.

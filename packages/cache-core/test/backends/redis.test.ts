@@ -4,43 +4,21 @@
  * work, and invalid configuration fails with a ConfigError naming the field.
  */
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import type { BackendEntry } from '../../src/backends/backend.js';
 import { RedisBackend, type RedisConfig } from '../../src/backends/redis.js';
 import { resolveRedisConfig } from '../../src/backends/redis-config.js';
-import { RedisServer } from '../helpers/redis-server.js';
-import { RecordingLogger, redisSubject, sleep, uniquePrefix } from './redis-subject.js';
+import { RecordingLogger, sleep, uniquePrefix, useRedisServer } from './redis-subject.js';
 
-let server: RedisServer;
-let raw: Redis;
-beforeAll(async () => {
-  server = await RedisServer.start();
-  raw = new Redis({ host: server.host, port: server.port, lazyConnect: true });
-  await raw.connect();
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await server?.dispose();
-});
-
-const disposers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(disposers.splice(0).map((dispose) => dispose()));
-});
-
-async function started(config: RedisConfig = {}) {
-  const subject = redisSubject({ host: server.host, port: server.port, ...config });
-  disposers.push(subject.dispose);
-  expect(await subject.backend.start()).toBe(true);
-  return subject.backend;
-}
+const redis = useRedisServer();
+const started = redis.started;
 
 async function keysUnder(prefix: string): Promise<string[]> {
   const found: string[] = [];
   let cursor = '0';
   do {
-    const [next, keys] = await raw.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
+    const [next, keys] = await redis.raw.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
     cursor = next;
     found.push(...keys);
   } while (cursor !== '0');
@@ -54,13 +32,13 @@ describe('key layout', () => {
     await backend.set('user:1', Uint8Array.of(0, 42), { ttlMs: 60_000, metadata: { a: 1 } });
     const base = `${prefix}{${prefix}0}:`;
     expect(await keysUnder(prefix)).toEqual([`${base}e:user:1`, `${base}exp`, `${base}lru`, `${base}st`, `${base}sz`]);
-    const stored = (await raw.getBuffer(`${base}e:user:1`))!;
+    const stored = (await redis.raw.getBuffer(`${base}e:user:1`))!;
     // 0xCA, flags = metadata, u32 length 7, '{"a":1}', then the value bytes untouched.
     expect(Array.from(stored)).toEqual([0xca, 1, 0, 0, 0, 7, ...Buffer.from('{"a":1}'), 0, 42]);
-    const pttl = await raw.pttl(`${base}e:user:1`);
+    const pttl = await redis.raw.pttl(`${base}e:user:1`);
     expect(pttl).toBeGreaterThan(59_000);
     expect(pttl).toBeLessThanOrEqual(60_000);
-    expect(await raw.hget(`${base}sz`, 'user:1')).toBe('2');
+    expect(await redis.raw.hget(`${base}sz`, 'user:1')).toBe('2');
   });
 
   it('an overwrite sets, keeps or removes the TTL as the new entry asks', async () => {
@@ -68,16 +46,16 @@ describe('key layout', () => {
     const backend = await started({ keyPrefix: prefix });
     const entryKey = `${prefix}{${prefix}0}:e:k`;
     await backend.set('k', Uint8Array.of(1), { ttlMs: 60_000 });
-    expect(await raw.pttl(entryKey)).toBeGreaterThan(59_000);
+    expect(await redis.raw.pttl(entryKey)).toBeGreaterThan(59_000);
     await backend.set('k', Uint8Array.of(2), { metadata: { m: 1 } });
-    expect(await raw.pttl(entryKey)).toBe(-1);
-    expect(await raw.zcard(`${prefix}{${prefix}0}:exp`)).toBe(0);
+    expect(await redis.raw.pttl(entryKey)).toBe(-1);
+    expect(await redis.raw.zcard(`${prefix}{${prefix}0}:exp`)).toBe(0);
     await backend.set('k', Uint8Array.of(3));
-    expect(Array.from((await raw.getBuffer(entryKey))!)).toEqual([0xca, 0, 3]);
+    expect(Array.from((await redis.raw.getBuffer(entryKey))!)).toEqual([0xca, 0, 3]);
     expect((await backend.get('k'))?.metadata).toBeUndefined();
     await backend.set('k', Uint8Array.of(4, 4), { ttlMs: 30_000 });
-    expect(await raw.pttl(entryKey)).toBeGreaterThan(29_000);
-    expect(await raw.pttl(entryKey)).toBeLessThanOrEqual(30_000);
+    expect(await redis.raw.pttl(entryKey)).toBeGreaterThan(29_000);
+    expect(await redis.raw.pttl(entryKey)).toBeLessThanOrEqual(30_000);
     expect(await backend.stats()).toMatchObject({ entries: 1, sizeBytes: 2, expirations: 0 });
   });
 
@@ -86,16 +64,16 @@ describe('key layout', () => {
     const backend = await started({ keyPrefix: prefix });
     const neighbour = await started({ keyPrefix: `${prefix.slice(0, -1)}x:` });
     const foreign = `${prefix.replace('[*?]', 'a')}foreign`;
-    await raw.set(foreign, 'keep me');
-    await raw.set('unrelated', 'keep me too');
+    await redis.raw.set(foreign, 'keep me');
+    await redis.raw.set('unrelated', 'keep me too');
     for (let i = 0; i < 50; i++) await backend.set(`k${i}`, Uint8Array.of(i));
     await neighbour.set('n', Uint8Array.of(1));
     await backend.clear();
     expect(await keysUnder(prefix)).toEqual([]);
-    expect(await raw.get(foreign)).toBe('keep me');
-    expect(await raw.get('unrelated')).toBe('keep me too');
+    expect(await redis.raw.get(foreign)).toBe('keep me');
+    expect(await redis.raw.get('unrelated')).toBe('keep me too');
     expect((await neighbour.get('n'))?.value[0]).toBe(1);
-    await raw.del(foreign, 'unrelated');
+    await redis.raw.del(foreign, 'unrelated');
   });
 
   it('writes into the configured db only', async () => {
@@ -103,7 +81,7 @@ describe('key layout', () => {
     const backend = await started({ keyPrefix: prefix, db: 3 });
     await backend.set('k', Uint8Array.of(1));
     expect(await keysUnder(prefix)).toEqual([]);
-    const db3 = new Redis({ host: server.host, port: server.port, db: 3 });
+    const db3 = new Redis({ host: redis.server.host, port: redis.server.port, db: 3 });
     try {
       expect((await db3.keys(`${prefix}*`)).length).toBeGreaterThan(0);
     } finally {
@@ -117,7 +95,7 @@ describe('values the backend did not write', () => {
     const prefix = uniquePrefix('foreign');
     const backend = await started({ keyPrefix: prefix });
     await backend.set('k', Uint8Array.of(0, 1));
-    await raw.set(`${prefix}{${prefix}0}:e:k`, Buffer.from([0xca, 0, 0xff, 0xfe, 0x00]));
+    await redis.raw.set(`${prefix}{${prefix}0}:e:k`, Buffer.from([0xca, 0, 0xff, 0xfe, 0x00]));
     expect(Array.from((await backend.get('k'))!.value)).toEqual([0xff, 0xfe, 0x00]);
   });
 
@@ -127,16 +105,16 @@ describe('values the backend did not write', () => {
     const backend = await started({ keyPrefix: prefix });
     const cases: [string, () => Promise<unknown>][] = [
       ['hash', async () => {
-        await raw.del(`${base}hash`);
-        await raw.hset(`${base}hash`, 'v', 'someone else wrote this');
+        await redis.raw.del(`${base}hash`);
+        await redis.raw.hset(`${base}hash`, 'v', 'someone else wrote this');
       }],
-      ['text', () => raw.set(`${base}text`, 'plain text from another writer')],
-      ['empty', () => raw.set(`${base}empty`, '')],
-      ['flags', () => raw.set(`${base}flags`, Buffer.from([0xca, 9, 1]))],
-      ['truncated', () => raw.set(`${base}truncated`, Buffer.from([0xca, 1, 0, 0, 0, 50, 0x7b]))],
-      ['badjson', () => raw.set(`${base}badjson`, Buffer.concat([Buffer.from([0xca, 1, 0, 0, 0, 9]), Buffer.from('{not json'), Buffer.from([0])]))],
-      ['array', () => raw.set(`${base}array`, Buffer.concat([Buffer.from([0xca, 1, 0, 0, 0, 2]), Buffer.from('[]'), Buffer.from([0])]))],
-      ['signed', () => raw.set(`${base}signed`, Buffer.concat([Buffer.from([0xca, 2]), Buffer.alloc(32), Buffer.from([0])]))],
+      ['text', () => redis.raw.set(`${base}text`, 'plain text from another writer')],
+      ['empty', () => redis.raw.set(`${base}empty`, '')],
+      ['flags', () => redis.raw.set(`${base}flags`, Buffer.from([0xca, 9, 1]))],
+      ['truncated', () => redis.raw.set(`${base}truncated`, Buffer.from([0xca, 1, 0, 0, 0, 50, 0x7b]))],
+      ['badjson', () => redis.raw.set(`${base}badjson`, Buffer.concat([Buffer.from([0xca, 1, 0, 0, 0, 9]), Buffer.from('{not json'), Buffer.from([0])]))],
+      ['array', () => redis.raw.set(`${base}array`, Buffer.concat([Buffer.from([0xca, 1, 0, 0, 0, 2]), Buffer.from('[]'), Buffer.from([0])]))],
+      ['signed', () => redis.raw.set(`${base}signed`, Buffer.concat([Buffer.from([0xca, 2]), Buffer.alloc(32), Buffer.from([0])]))],
     ];
     for (const [key, overwrite] of cases) {
       await backend.set(key, Uint8Array.of(1), { metadata: { ok: true } });
@@ -147,7 +125,7 @@ describe('values the backend did not write', () => {
     expect((await backend.get('good'))?.value[0]).toBe(2);
     expect(await backend.stats()).toMatchObject({ rejectedEntries: cases.length, backendErrors: 0 });
     // The wrong-type key under our prefix was removed from the index and from Redis.
-    expect(await raw.exists(`${base}hash`)).toBe(0);
+    expect(await redis.raw.exists(`${base}hash`)).toBe(0);
     expect((await backend.keys()).includes('hash')).toBe(false);
   });
 
@@ -156,7 +134,7 @@ describe('values the backend did not write', () => {
     const backend = await started({ keyPrefix: prefix });
     await backend.set('a', Uint8Array.of(1, 2, 3));
     await backend.set('b', Uint8Array.of(4));
-    await raw.del(`${prefix}{${prefix}0}:e:a`);
+    await redis.raw.del(`${prefix}{${prefix}0}:e:a`);
     expect(await backend.get('a')).toBeUndefined();
     expect(await backend.stats()).toMatchObject({ entries: 1, sizeBytes: 1, evictions: 1 });
   });
@@ -198,9 +176,9 @@ describe('batched calls', () => {
       expect(await batched.setMany(entries)).toEqual(entries.map(() => true));
     }
     for (const prefix of prefixes) {
-      await raw.del(`${prefix}{${prefix}0}:e:gone`);
-      await raw.del(`${prefix}{${prefix}0}:e:foreign`);
-      await raw.rpush(`${prefix}{${prefix}0}:e:foreign`, 'x');
+      await redis.raw.del(`${prefix}{${prefix}0}:e:gone`);
+      await redis.raw.del(`${prefix}{${prefix}0}:e:foreign`);
+      await redis.raw.rpush(`${prefix}{${prefix}0}:e:foreign`, 'x');
     }
     const keys = ['read', 'a', 'missing', 'gone', 'c', 'read', 'foreign', 'old'];
     const one: (BackendEntry | undefined)[] = [];
@@ -241,7 +219,7 @@ describe('HMAC signing', () => {
     const entry = await backend.get('k');
     expect(Array.from(entry!.value)).toEqual([0, 9, 9]);
     expect(entry!.metadata).toEqual({ v: 2 });
-    const stored = (await raw.getBuffer(`${prefix}{${prefix}0}:e:k`))!;
+    const stored = (await redis.raw.getBuffer(`${prefix}{${prefix}0}:e:k`))!;
     expect(stored.length).toBe(2 + 4 + '{"v":2}'.length + 32 + 3);
     expect(stored[1]).toBe(3); // metadata + signed
     expect(await backend.stats()).toMatchObject({ sizeBytes: 3, rejectedEntries: 0 });
@@ -253,14 +231,14 @@ describe('HMAC signing', () => {
     const backend = await started({ keyPrefix: prefix, signingSecret: secret });
     for (const key of ['value', 'meta', 'source', 'copy']) await backend.set(key, Uint8Array.of(0, 1, 2), { metadata: { k: key } });
 
-    const value = (await raw.getBuffer(`${base}value`))!;
+    const value = (await redis.raw.getBuffer(`${base}value`))!;
     value.writeUInt8(value.readUInt8(value.length - 1) ^ 1, value.length - 1);
-    await raw.set(`${base}value`, value);
-    const meta = (await raw.getBuffer(`${base}meta`))!;
+    await redis.raw.set(`${base}value`, value);
+    const meta = (await redis.raw.getBuffer(`${base}meta`))!;
     meta.write('{"k":"oops"}', 6, 'utf8'); // same length as {"k":"meta"}
-    await raw.set(`${base}meta`, meta);
+    await redis.raw.set(`${base}meta`, meta);
     // A valid entry of another key, copied over: the tag covers the key.
-    await raw.set(`${base}copy`, (await raw.getBuffer(`${base}source`))!);
+    await redis.raw.set(`${base}copy`, (await redis.raw.getBuffer(`${base}source`))!);
 
     expect(await backend.get('value')).toBeUndefined();
     expect(await backend.get('meta')).toBeUndefined();
@@ -283,12 +261,12 @@ describe('HMAC signing', () => {
 
 describe('connection options', () => {
   it('connects with a url naming an ACL user, password and db; a wrong password does not start', async () => {
-    await raw.call('ACL', 'SETUSER', 'cachelab', 'on', '>s3cret-pass', '~*', '+@all');
+    await redis.raw.call('ACL', 'SETUSER', 'cachelab', 'on', '>s3cret-pass', '~*', '+@all');
     const prefix = uniquePrefix('acl');
-    const backend = await started({ host: undefined, port: undefined, url: `redis://cachelab:s3cret-pass@127.0.0.1:${server.port}/2`, keyPrefix: prefix });
+    const backend = await started({ host: undefined, port: undefined, url: `redis://cachelab:s3cret-pass@127.0.0.1:${redis.server.port}/2`, keyPrefix: prefix });
     await backend.set('k', Uint8Array.of(3));
     expect((await backend.get('k'))?.value[0]).toBe(3);
-    const whoami = new Redis({ host: server.host, port: server.port, db: 2 });
+    const whoami = new Redis({ host: redis.server.host, port: redis.server.port, db: 2 });
     try {
       expect((await whoami.keys(`${prefix}*`)).length).toBeGreaterThan(0);
     } finally {
@@ -297,7 +275,7 @@ describe('connection options', () => {
 
     const logger = new RecordingLogger();
     const wrong = new RedisBackend(
-      { host: server.host, port: server.port, username: 'cachelab', password: 'wrong', keyPrefix: uniquePrefix('acl') },
+      { host: redis.server.host, port: redis.server.port, username: 'cachelab', password: 'wrong', keyPrefix: uniquePrefix('acl') },
       { logger },
     );
     expect(await wrong.start()).toBe(false);

@@ -2,7 +2,8 @@
  * `markov` eviction policy: evicts the cached key least likely to be requested within the next
  * `horizon` requests, by MarkovPredictor.accessProbability (Markov next-request probability for
  * the first step, decayed popularity for the rest). The policy learns every demand request it
- * sees through `lookup` (the global stream: the policy interface carries no session).
+ * sees through `lookup` (the global stream: the policy interface carries no session), not the
+ * lookups that only admit a prefetch.
  * Candidates: every resident key when at most `sample` are resident, otherwise a window of
  * `sample` residents that rotates through the dense resident list (deterministic, no RNG).
  * Ties go to the least recently used. Registered as `markov` when @cachelab/markov is imported.
@@ -75,8 +76,9 @@ export class MarkovPolicy implements EvictionPolicy {
     return this.residentCount;
   }
 
-  lookup(key: number): boolean {
-    this.predictor.observe(key, ABSENT);
+  lookup(key: number, _size?: number, _nextAccess?: number, prefetch = false): boolean {
+    // A prefetch admission is not a request: learning it would teach the model its own guesses.
+    if (!prefetch) this.predictor.observe(key, ABSENT);
     this.clock++;
     if (!this.has(key)) return false;
     this.lastUse[key] = this.clock;

@@ -24,6 +24,17 @@ describe('markov eviction policy', () => {
     expect(missesOf('markov', loop, 2)).toBe(6);
   });
 
+  it('learns demand requests only, not the lookups that admit a prefetch', () => {
+    // A prefetcher that always proposes key 0 (seen at the start): each admission looks 0 up.
+    const trace = batchOf([0, 1, 2, 3, 1, 2, 3, 1, 2, 3]);
+    const alwaysZero = { observe: () => undefined, predict: (out: Uint32Array) => ((out[0] = 0), 1) };
+    const policy = new MarkovPolicy({ capacity: 2 });
+    const r = replay(policy, trace, { unit: 'objects', prefetcher: alwaysZero });
+    expect(r.prefetchesIssued).toBeGreaterThan(0);
+    expect(policy.predictor.updates).toBe(trace.length); // one update per demand request
+    expect(policy.predictor.transitionCount([3], 0)).toBe(0); // 3 → 0 never happened on demand
+  });
+
   it('passes verify() and the simulator invariants on random traces (property)', () => {
     fc.assert(
       fc.property(

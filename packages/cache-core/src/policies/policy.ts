@@ -21,9 +21,11 @@ export interface EvictionPolicy {
    * return true. If not: return false; ghost/history bookkeeping is allowed, residency is not changed.
    * On a hit the resident size is kept (libCacheSim semantics: an object keeps its admitted size).
    * `nextAccess` is the 0-based position of the key's next request (NO_NEXT_ACCESS = -1 for never),
-   * used only by oracle policies.
+   * used only by oracle policies. `prefetch` is true when the simulator looks a key up only to
+   * admit a prefetch (always a miss, followed by insert): it is not a request, so a policy that
+   * learns the request stream (the Markov policy) must not learn it.
    */
-  lookup(key: number, size: number, nextAccess: number): boolean;
+  lookup(key: number, size: number, nextAccess: number, prefetch?: boolean): boolean;
 
   /**
    * Evict one resident object to make room for the incoming (key, size) that just missed,

@@ -144,7 +144,7 @@ export class Replayer {
       const size = this.byteMode ? realSize : 1;
       // insert() always follows a lookup that missed: policies keep per-request state there
       // (S3-FIFO/ARC ghost hits, LeCaR regrets), so a prefetch is a miss at fetch time to them.
-      this.policy.lookup(key, size, UNKNOWN_NEXT_ACCESS);
+      this.policy.lookup(key, size, UNKNOWN_NEXT_ACCESS, true);
       // Oracle positions are unknown for prefetched keys.
       if (!this.admit(key, size, UNKNOWN_NEXT_ACCESS, this.policy.capacity)) continue;
       this.prefetchedFlag[key] = counted ? PREFETCHED_COUNTED : PREFETCHED_IN_WARMUP;

@@ -5,7 +5,7 @@
 import { ConfigError, generateSessions } from '@cachelab/cache-core';
 import { describe, expect, it } from 'vitest';
 import { MarkovPredictor, type MarkovOptions } from '../src/index.js';
-import { asOlderModelFile, batchOf } from './helpers.js';
+import { asOlderModelFile, batchOf, expectLearnsAlike } from './helpers.js';
 
 /** Learns `sessions` (each a list of keys), the sessions one after another, session id = index. */
 function learnSessions(sessions: number[][], options: Partial<MarkovOptions>): MarkovPredictor {
@@ -179,11 +179,7 @@ describe('save / load with every context feature on', () => {
     expect(b.exportState().arrays.slotRequests).toEqual(a.exportState().arrays.slotRequests);
     expect(Array.from(a.exportState().arrays.slotRepeats).some((x) => x > 0)).toBe(true);
     for (let s = 0; s < 12; s++) expect(predict(b, s, 5)).toEqual(predict(a, s, 5));
-    for (let i = 12_000; i < trace.batch.length; i++) {
-      a.updateBatch(trace.batch, i);
-      b.updateBatch(trace.batch, i);
-    }
-    expect(Buffer.from(b.save()).equals(Buffer.from(a.save()))).toBe(true);
+    expectLearnsAlike(a, b, trace.batch, 12_000);
     a.verify();
   });
 

@@ -1,5 +1,7 @@
 /** Test helpers: tiny request batches written by hand. */
 import { allocateBatch, type RequestBatch } from '@cachelab/cache-core';
+import { expect } from 'vitest';
+import type { MarkovPredictor } from '../src/index.js';
 
 /** A batch of the given keys (size 1 each, or `sizes`), all in `session` (default: no session). */
 export function batchOf(keys: readonly number[], sessions?: readonly number[], sizes?: readonly number[]): RequestBatch {
@@ -38,4 +40,16 @@ export function asOlderModelFile(bytes: Uint8Array, dropArray: (name: string) =>
   older.set(json, magic + 4);
   older.set(data, align8(magic + 4 + json.length));
   return older;
+}
+
+/**
+ * A loaded model learns exactly as the saved one: both learn requests [from, end) of `batch` and
+ * must then save to the same bytes.
+ */
+export function expectLearnsAlike(saved: MarkovPredictor, loaded: MarkovPredictor, batch: RequestBatch, from: number): void {
+  for (let i = from; i < batch.length; i++) {
+    saved.updateBatch(batch, i);
+    loaded.updateBatch(batch, i);
+  }
+  expect(Buffer.from(loaded.save()).equals(Buffer.from(saved.save()))).toBe(true);
 }

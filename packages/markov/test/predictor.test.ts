@@ -1,7 +1,7 @@
 import { ABSENT, generateSessions } from '@cachelab/cache-core';
 import { describe, expect, it } from 'vitest';
 import { MAX_KEY_ID, MarkovPredictor, MarkovModelError, NaiveFirstOrderPredictor, evaluatePredictor, type MarkovOptions } from '../src/index.js';
-import { batchOf } from './helpers.js';
+import { batchOf, expectLearnsAlike } from './helpers.js';
 
 function learn(keys: number[], options: Partial<MarkovOptions>, sessions?: number[]): MarkovPredictor {
   const predictor = new MarkovPredictor(options);
@@ -195,11 +195,7 @@ describe('save / load', () => {
     expect(b.options).toEqual(a.options);
     for (let k = 0; k < 60; k++) expect(b.predictNext([k], 5, 3)).toEqual(a.predictNext([k], 5, 3));
     expect(b.predictAll([0, 1, 2, 3], 50)).toEqual(a.predictAll([0, 1, 2, 3], 50));
-    for (let i = 20_000; i < trace.batch.length; i++) {
-      a.updateBatch(trace.batch, i);
-      b.updateBatch(trace.batch, i);
-    }
-    expect(Buffer.from(b.save()).equals(Buffer.from(a.save()))).toBe(true);
+    expectLearnsAlike(a, b, trace.batch, 20_000);
     b.verify();
   });
 

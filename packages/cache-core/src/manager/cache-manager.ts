@@ -366,7 +366,7 @@ export class CacheManager {
     // Counters only grow: once started, the backend's evictions / expirations / wasted prefetches
     // are reported after stop() too (a stopped memory backend still answers; a stopped Redis
     // backend answers its last figures without a round trip), not as 0.
-    if (backend && (this.running || this.startedOnce)) {
+    if (backend && this.startedOnce) {
       try {
         stats = await backend.stats();
       } catch (error) {

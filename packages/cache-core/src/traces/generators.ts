@@ -90,7 +90,7 @@ function rng(seed: number): () => number {
 }
 
 /** Interns generated object numbers by first appearance, as the readers do. */
-function finish(kind: GeneratorKind, batch: RequestBatch, objects: Uint32Array): GeneratedTrace {
+function finish(kind: GeneratorKind, batch: RequestBatch, objects: Uint32Array | Float64Array): GeneratedTrace {
   const interner = new KeyInterner();
   for (let i = 0; i < batch.length; i++) batch.key[i] = interner.internNumber(objects[i]!);
   return { kind, batch, keyCount: interner.size, sessionCount: 0, keyLabel: (id) => interner.label(id) };
@@ -153,9 +153,13 @@ export function generateShift(options: ShiftOptions): GeneratedTrace {
   const objects = positiveInteger('objects', options.objects);
   const every = positiveInteger('shiftEvery', options.shiftEvery);
   const by = positiveInteger('shiftBy', options.shiftBy);
+  // Object numbers grow by `by` per shift: past 2^32 a Uint32Array would wrap them onto earlier
+  // keys (a working set that comes back instead of moving on); doubles are exact up to 2^53.
+  const highest = Math.floor((requests - 1) / every) * by + objects - 1;
+  if (!Number.isSafeInteger(highest)) throw new ConfigError('shiftBy', `the working set would slide past 2^53 (${requests} requests, shifting by ${by} every ${every}); use a smaller shiftBy or more shiftEvery`);
   const random = rng(options.seed);
   const batch = timedBatch(requests);
-  const keys = new Uint32Array(requests);
+  const keys = new Float64Array(requests);
   for (let i = 0; i < requests; i++) {
     const base = Math.floor(i / every) * by;
     keys[i] = base + Math.floor(random() * objects);

@@ -4,7 +4,7 @@
  * oracleGeneral needs next-access positions, which callers compute on the whole trace first.
  * Only csv keeps op, session and referrer; txt and oracleGeneral hold keys (and times, sizes) alone.
  */
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { ConfigError } from '../errors.js';
@@ -32,10 +32,18 @@ export interface TraceLabels {
   referrerCount?: number;
 }
 
+/**
+ * Writes to a temporary file beside `path` (`<path>.<pid>.tmp`) that `close()` renames into place,
+ * so a conversion that fails halfway (a malformed record at line 900,000) never leaves a shorter,
+ * valid-looking trace at `path`. A `write()` that throws removes the temporary file itself; a caller
+ * whose own loop fails (e.g. the reader) calls `abort()`.
+ */
 export interface TraceWriter {
   write(batch: RequestBatch): Promise<void>;
-  /** Flushes and closes the file; returns the number of requests written. */
+  /** Flushes and closes the file, moves it to its path; returns the number of requests written. */
   close(): Promise<number>;
+  /** Discards what was written: the temporary file is removed and `path` is left as it was. */
+  abort(): Promise<void>;
 }
 
 const TWO_32 = 4294967296;
@@ -48,7 +56,8 @@ export function createTraceWriter(path: string, format: WritableFormat, labels: 
   } catch (error) {
     throw new TraceFileError(path, `cannot create its folder: ${(error as Error).message}`, { cause: error });
   }
-  const out = createWriteStream(path);
+  const temporary = `${path}.${process.pid}.tmp`;
+  const out = createWriteStream(temporary);
   const failed = new Promise<never>((_, reject) =>
     out.once('error', (error) => reject(new TraceFileError(path, `cannot write: ${error.message}`, { cause: error }))),
   );
@@ -59,35 +68,59 @@ export function createTraceWriter(path: string, format: WritableFormat, labels: 
     if (!out.write(chunk)) await Promise.race([once(out, 'drain'), failed]);
   };
   const encode = encoders[format];
-  return {
-    async write(batch) {
-      if (columns === null) {
-        // Optional csv columns are decided once, from the trace's counts or the first batch (not
-        // its first request: a log's first request often has no referrer), and kept for the file.
-        columns = { op: hasColumn('op', batch, labels), session: hasColumn('session', batch, labels), referrer: hasColumn('referrer', batch, labels) };
-        if (format === 'csv') {
-          await push(`time,key,size${OPTIONAL_COLUMNS.map((c) => (columns![c] ? `,${c}` : '')).join('')}\n`);
-        }
-      } else if (format === 'csv') {
-        // A stream whose first batch lacked a field that a later one has: fail rather than drop it.
-        for (const column of OPTIONAL_COLUMNS) {
-          const at = columns[column] || labels[`${column}Label`] === undefined ? -1 : firstPresent(batch[column], batch.length);
-          if (at >= 0) {
-            throw new ConfigError(
-              'to',
-              `${path}: request ${written + at + 1} has a ${column}, but none of the ${written} requests before it had one, so the csv header has no ${column} column; write the csv from the whole trace (loadTrace, then writeTrace)`,
-            );
-          }
+  const discard = async (): Promise<void> => {
+    if (!out.destroyed) {
+      out.destroy();
+      await once(out, 'close').catch(() => undefined);
+    }
+    rmSync(temporary, { force: true });
+  };
+  const write = async (batch: RequestBatch): Promise<void> => {
+    if (columns === null) {
+      // Optional csv columns are decided once, from the trace's counts or the first batch (not
+      // its first request: a log's first request often has no referrer), and kept for the file.
+      columns = { op: hasColumn('op', batch, labels), session: hasColumn('session', batch, labels), referrer: hasColumn('referrer', batch, labels) };
+      if (format === 'csv') {
+        await push(`time,key,size${OPTIONAL_COLUMNS.map((c) => (columns![c] ? `,${c}` : '')).join('')}\n`);
+      }
+    } else if (format === 'csv') {
+      // A stream whose first batch lacked a field that a later one has: fail rather than drop it.
+      for (const column of OPTIONAL_COLUMNS) {
+        const at = columns[column] || labels[`${column}Label`] === undefined ? -1 : firstPresent(batch[column], batch.length);
+        if (at >= 0) {
+          throw new ConfigError(
+            'to',
+            `${path}: request ${written + at + 1} has a ${column}, but none of the ${written} requests before it had one, so the csv header has no ${column} column; write the csv from the whole trace (loadTrace, then writeTrace)`,
+          );
         }
       }
-      await push(encode(batch, labels, written, path, columns));
-      written += batch.length;
+    }
+    await push(encode(batch, labels, written, path, columns));
+    written += batch.length;
+  };
+  return {
+    async write(batch) {
+      try {
+        await write(batch);
+      } catch (error) {
+        await discard();
+        throw error;
+      }
     },
     async close() {
-      out.end();
-      await Promise.race([once(out, 'finish'), failed]);
+      try {
+        out.end();
+        // 'close' (after 'finish'): the file is flushed and its descriptor closed before the rename.
+        await Promise.race([once(out, 'close'), failed]);
+        renameSync(temporary, path);
+      } catch (error) {
+        await discard();
+        if (error instanceof TraceFileError) throw error;
+        throw new TraceFileError(path, `cannot write: ${(error as Error).message}`, { cause: error });
+      }
       return written;
     },
+    abort: discard,
   };
 }
 
@@ -164,11 +197,13 @@ const encoders: Record<WritableFormat, Encoder> = {
       const position = before + i + 1;
       if (!(time >= 0 && time <= MAX_UINT32)) throw new ConfigError('to', `${path}: request ${position} has time ${time}, outside oracleGeneral's uint32`);
       if (!(size >= 0 && size <= MAX_UINT32)) throw new ConfigError('to', `${path}: request ${position} has size ${size}, outside oracleGeneral's uint32`);
+      // Rounding would change byte-sized results between the trace and its conversion.
+      if (!Number.isInteger(size)) throw new ConfigError('to', `${path}: request ${position} has size ${size}, but oracleGeneral sizes are whole bytes; use csv`);
       const id = objectId(batch.key[i]!, labels);
       buffer.writeUInt32LE(Math.floor(time), at);
       buffer.writeUInt32LE(id % TWO_32, at + 4);
       buffer.writeUInt32LE(Math.floor(id / TWO_32), at + 8);
-      buffer.writeUInt32LE(Math.round(size), at + 12);
+      buffer.writeUInt32LE(size, at + 12);
       buffer.writeBigInt64LE(BigInt(next < 0 ? -1 : next + 1), at + 16);
     }
     return buffer;
@@ -191,6 +226,10 @@ function optional(id: number, label: (id: number) => string): string {
   return id === ABSENT ? '' : label(id);
 }
 
+/**
+ * Quotes a field with a quote, comma or line break, and one with leading or trailing whitespace:
+ * the reader trims unquoted fields, so " a" would come back as "a" (another key).
+ */
 function csvField(text: string): string {
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return /[",\n\r]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

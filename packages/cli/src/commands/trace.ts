@@ -18,6 +18,8 @@ import {
   type TraceStats,
   type WritableFormat,
 } from '@cachelab/cache-core';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { CliUsageError } from '../util/cli-error.js';
 import { writeFileAtomic } from '../util/json.js';
@@ -73,24 +75,42 @@ the other formats stream.`,
     .action(async (input: string, output: string, flags: TraceFlags & { to?: WritableFormat; json?: boolean }) => {
       const to = flags.to ?? writableFromPath(output);
       const options = traceReadOptions(flags);
+      // Writing over the input would replace the trace with its (possibly lossy) conversion.
+      if (sameFile(input, output)) throw new CliUsageError(`${output} is the input trace itself; write the conversion to another file`);
       let requests: number;
-      let keys: number;
+      let read: { keyCount: number; skipped: number; sessionCount: number; opCount: number; referrerCount: number; hasSizes: boolean | null };
       if (to === 'oracleGeneral') {
         // oracleGeneral stores next-access positions, which need the whole trace.
         const loaded = await loadTrace(input, options);
         if (loaded.batch.nextAccess[0] === UNKNOWN_NEXT_ACCESS) computeNextAccess(loaded.batch, loaded.keyCount);
         requests = await writeTrace(output, to, loaded.batch, loaded);
-        keys = loaded.keyCount;
+        read = loaded;
       } else {
         const reader = readTrace(input, options);
         const writer = createTraceWriter(output, to, reader);
-        for await (const batch of reader) await writer.write(batch);
+        try {
+          for await (const batch of reader) await writer.write(batch);
+        } catch (error) {
+          // A malformed record halfway: leave no shorter, valid-looking trace behind.
+          await writer.abort();
+          throw error;
+        }
         requests = await writer.close();
-        keys = reader.keyCount;
+        read = reader;
       }
-      const summary = { input, output, format: to, requests, objects: keys };
+      const keys = read.keyCount;
+      const dropped = droppedFields(to, read);
+      const summary = {
+        input, output, format: to, requests, objects: keys,
+        ...(flags.skipInvalid ? { skipped: read.skipped } : {}),
+        ...(dropped.length > 0 ? { dropped: dropped.map((d) => d.field) } : {}),
+      };
       if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-      else process.stdout.write(`wrote ${formatCount(requests)} requests (${formatCount(keys)} objects) to ${output} as ${to}\n`);
+      else {
+        const skipped = read.skipped > 0 ? `; ${formatCount(read.skipped)} invalid records skipped` : '';
+        process.stdout.write(`wrote ${formatCount(requests)} requests (${formatCount(keys)} objects${skipped}) to ${output} as ${to}\n`);
+        if (dropped.length > 0) process.stdout.write(`${to} cannot hold ${dropped.map((d) => d.what).join(', ')}: dropped (use csv to keep them)\n`);
+      }
     });
 
   trace
@@ -174,6 +194,32 @@ function parseAlpha(value: string): number {
   const alpha = Number(value);
   if (value.trim() === '' || !(alpha >= 0)) throw new CliUsageError(`--alpha must be a number ≥ 0, got "${value}"`);
   return alpha;
+}
+
+/** Whether `output` already exists and is the same file as `input` (also through a link). */
+function sameFile(input: string, output: string): boolean {
+  if (resolve(input) === resolve(output)) return true;
+  try {
+    const a = statSync(input);
+    const b = statSync(output);
+    return a.dev === b.dev && a.ino === b.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** Fields of the input that the output format has no place for (only csv keeps op, session, referrer). */
+function droppedFields(
+  to: WritableFormat,
+  read: { sessionCount: number; opCount: number; referrerCount: number; hasSizes: boolean | null },
+): { field: string; what: string }[] {
+  if (to === 'csv') return [];
+  const dropped: { field: string; what: string }[] = [];
+  if (to === 'txt' && read.hasSizes !== false) dropped.push({ field: 'size', what: 'sizes' });
+  if (read.opCount > 0) dropped.push({ field: 'op', what: `operations (${formatCount(read.opCount)})` });
+  if (read.sessionCount > 0) dropped.push({ field: 'session', what: `sessions (${formatCount(read.sessionCount)})` });
+  if (read.referrerCount > 0) dropped.push({ field: 'referrer', what: `referrers (${formatCount(read.referrerCount)})` });
+  return dropped;
 }
 
 function writableFromPath(path: string): WritableFormat {

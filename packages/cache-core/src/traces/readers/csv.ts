@@ -97,16 +97,18 @@ export async function* readCsv(ctx: ReaderContext, options: CsvReadOptions): Asy
     let time = position;
     if (index.time >= 0) {
       time = parseNumber(record[index.time]);
-      if (Number.isNaN(time)) {
-        ctx.invalid({ line }, `time in column ${index.time + 1} is not a number: "${clip(record[index.time] ?? '')}"`);
+      if (!Number.isFinite(time)) {
+        ctx.invalid({ line }, `time in column ${index.time + 1} is not a ${Number.isNaN(time) ? '' : 'finite '}number: "${clip(record[index.time] ?? '')}"`);
         return;
       }
     }
     let size = 1;
     if (index.size >= 0) {
       size = parseNumber(record[index.size]);
-      if (!(size >= 0)) {
-        ctx.invalid({ line }, `size in column ${index.size + 1} is not a non-negative number: "${clip(record[index.size] ?? '')}"`);
+      // Above 2^53 a size is no longer exact (and 1e400 is Infinity): byte counts would be wrong.
+      if (!(size >= 0 && size <= Number.MAX_SAFE_INTEGER)) {
+        const what = size > Number.MAX_SAFE_INTEGER ? 'above 2^53 (not exact)' : 'not a non-negative number';
+        ctx.invalid({ line }, `size in column ${index.size + 1} is ${what}: "${clip(record[index.size] ?? '')}"`);
         return;
       }
     }

@@ -2,6 +2,7 @@
  * Streams a text file as chunks of whole lines (decoded as UTF-8), so a reader can scan lines
  * with indexOf instead of allocating a string per line through readline.
  */
+import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { TraceFormatError } from '../errors.js';
 
@@ -9,12 +10,37 @@ const NEWLINE = 0x0a;
 /** A longer line means the file is not a line-based trace (binary data, wrong format). */
 export const MAX_LINE_BYTES = 1 << 20;
 
-/** Yields strings that each end at a line boundary (the last one may lack a final newline). */
-export async function* lineChunks(path: string, highWaterMark = 1 << 20): AsyncGenerator<string> {
+/** How lineChunks reports a line that is not UTF-8: the reader's line count and its error policy. */
+export interface LineSource {
+  /** 1-based number of the first line of the next chunk (the reader has consumed all before it). */
+  nextLine(): number;
+  /** Throws, or counts the line as skipped (ReaderContext.invalid). */
+  invalid(location: TraceFormatError['location'], problem: string): void;
+}
+
+/**
+ * Yields strings that each end at a line boundary (the last one may lack a final newline). A
+ * UTF-8 byte-order mark at the start of the file is dropped. A line that is not valid UTF-8 is
+ * reported through `source.invalid` and handed on as an empty line: decoding would turn its bad
+ * bytes into U+FFFD, so `caf\xe9` and `caf\xe8` (Latin-1) would silently become one key.
+ */
+export async function* lineChunks(path: string, source: LineSource, highWaterMark = 1 << 20): AsyncGenerator<string> {
   let carry: Buffer | null = null;
   let consumed = 0; // file offset of the first byte of `carry` / the current data
+  let first = true;
   for await (const chunk of createReadStream(path, { highWaterMark }) as AsyncIterable<Buffer>) {
-    const data: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+    let data: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+    if (first && data.length < 3) {
+      carry = data; // too short to tell whether it starts with a byte-order mark
+      continue;
+    }
+    if (first) {
+      first = false;
+      if (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) {
+        data = data.subarray(3);
+        consumed = 3;
+      }
+    }
     const last = data.lastIndexOf(NEWLINE);
     if (last < 0) {
       if (data.length > MAX_LINE_BYTES) {
@@ -23,9 +49,31 @@ export async function* lineChunks(path: string, highWaterMark = 1 << 20): AsyncG
       carry = data;
       continue;
     }
-    yield data.toString('utf8', 0, last + 1);
+    yield decode(data.subarray(0, last + 1), consumed, source);
     consumed += last + 1;
     carry = last + 1 < data.length ? data.subarray(last + 1) : null;
   }
-  if (carry && carry.length > 0) yield carry.toString('utf8');
+  if (carry && carry.length > 0) {
+    yield decode(carry, consumed, source);
+  }
+}
+
+/** Whole lines as text; lines that are not UTF-8 are reported and blanked (see lineChunks). */
+function decode(lines: Buffer, offset: number, source: LineSource): string {
+  if (isUtf8(lines)) return lines.toString('utf8');
+  // Rare path: find the offending lines, report each, and keep the others.
+  const parts: string[] = [];
+  let line = source.nextLine();
+  for (let start = 0; start < lines.length; line++) {
+    let end = lines.indexOf(NEWLINE, start);
+    if (end < 0) end = lines.length;
+    const text = lines.subarray(start, end);
+    if (isUtf8(text)) parts.push(text.toString('utf8'));
+    else {
+      source.invalid({ line }, `not valid UTF-8 (the line starts at byte ${offset + start}); keys are read as UTF-8 text, so convert the file first (e.g. iconv -f latin1 -t utf-8)`);
+      parts.push('');
+    }
+    start = end + 1;
+  }
+  return parts.join('\n') + (lines[lines.length - 1] === NEWLINE ? '\n' : '');
 }

@@ -21,7 +21,7 @@ export async function* readLog(ctx: ReaderContext): AsyncGenerator<RequestBatch>
   const builder = new BatchBuilder(ctx.batchSize, ctx.limit);
   const byAgent = ctx.logSession === 'client-agent';
   let lineNumber = 1;
-  for await (const text of lineChunks(ctx.path)) {
+  for await (const text of lineChunks(ctx.path, { nextLine: () => lineNumber, invalid: (location, problem) => ctx.invalid(location, problem) })) {
     let start = 0;
     while (start < text.length) {
       let end = text.indexOf('\n', start);
@@ -42,6 +42,11 @@ export async function* readLog(ctx: ReaderContext): AsyncGenerator<RequestBatch>
         ctx.invalid({ line: number }, `bad timestamp [${stamp}]; expected e.g. [10/Oct/2000:13:55:36 -0700]`);
         continue;
       }
+      const size = bytes === '-' ? 0 : Number(bytes);
+      if (!(size <= Number.MAX_SAFE_INTEGER)) {
+        ctx.invalid({ line: number }, `bytes ${clip(bytes)} is above 2^53 (not exact)`);
+        continue;
+      }
       const parts = request.split(' ');
       if (parts.length < 2 || parts[0] === '' || parts[1] === '') {
         ctx.invalid({ line: number }, `request "${clip(request)}" has no method and path`);
@@ -50,7 +55,7 @@ export async function* readLog(ctx: ReaderContext): AsyncGenerator<RequestBatch>
       builder.push(
         time,
         ctx.keys.internString(parts[1]!),
-        bytes === '-' ? 0 : Number(bytes),
+        size,
         ctx.sessions.internString(byAgent && agent !== undefined ? `${client} ${agent}` : client),
         ctx.ops.internString(parts[0]!),
         UNKNOWN_NEXT_ACCESS,
@@ -71,7 +76,21 @@ export function parseLogTime(stamp: string): number {
   if (!m) return NaN;
   const month = MONTHS.indexOf(m[2]!.toLowerCase());
   if (month < 0) return NaN;
-  const utc = Date.UTC(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6])) / 1000;
+  const day = Number(m[1]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6]);
+  // Date.UTC rolls 31/Feb over into March and 99:00:00 into later days: refuse such stamps.
+  const year = Number(m[3]);
+  if (day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 60 || Number(m[9] ?? 0) > 59) return NaN;
+  const utc = Date.UTC(year, month, day, hour, minute, second) / 1000;
   const offset = m[7] ? (m[7] === '-' ? -1 : 1) * (Number(m[8]) * 3600 + Number(m[9]) * 60) : 0;
   return utc - offset;
+}
+
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysIn(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 1 && leap ? 29 : DAYS[month]!;
 }

@@ -8,7 +8,7 @@ export async function* readTxt(ctx: ReaderContext): AsyncGenerator<RequestBatch>
   const builder = new BatchBuilder(ctx.batchSize, ctx.limit);
   let lineNumber = 1;
   let index = 0;
-  for await (const text of lineChunks(ctx.path)) {
+  for await (const text of lineChunks(ctx.path, { nextLine: () => lineNumber, invalid: (location, problem) => ctx.invalid(location, problem) })) {
     let start = 0;
     while (start < text.length) {
       let end = text.indexOf('\n', start);

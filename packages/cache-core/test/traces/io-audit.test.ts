@@ -1,0 +1,180 @@
+/** Trace I/O audit: each test pins a bug found by replaying odd but real-looking files. */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  TraceFormatError,
+  computeNextAccess,
+  createTraceWriter,
+  generateShift,
+  loadTrace,
+  readTrace,
+  writeTrace,
+} from '../../src/index.js';
+import { parseLogTime } from '../../src/traces/readers/log.js';
+import { tempFolder } from './fixtures.js';
+
+const file = tempFolder('io-audit');
+
+const labels = (t: { batch: { key: Uint32Array }; keyLabel(id: number): string }) => Array.from(t.batch.key, (k) => t.keyLabel(k));
+
+async function formatError(promise: Promise<unknown>): Promise<TraceFormatError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(TraceFormatError);
+  return error as TraceFormatError;
+}
+
+describe('csv writer', () => {
+  it('quotes fields with leading or trailing whitespace, so " a" and "a" stay two keys (and two sessions) after a round trip', async () => {
+    const source = await loadTrace(file('spaces.csv', 'time,key,size,session\n1," a ",1," s"\n2,a,2,s\n3,"b\t",3,s\n'));
+    expect(labels(source)).toEqual([' a ', 'a', 'b\t']);
+    const out = file('spaces-out.csv', '');
+    await writeTrace(out, 'csv', source.batch, source);
+    expect(readFileSync(out, 'utf8')).toBe('time,key,size,session\n1," a ",1," s"\n2,a,2,s\n3,"b\t",3,s\n');
+    const back = await loadTrace(out);
+    expect(labels(back)).toEqual([' a ', 'a', 'b\t']);
+    expect(back.keyCount).toBe(3);
+    expect(back.sessionCount).toBe(2);
+  });
+});
+
+describe('writers leave no partial trace behind', () => {
+  const leftovers = (path: string) => readdirSync(dirname(path)).filter((name) => name.includes('.tmp'));
+
+  it('a streamed conversion that fails at a bad record leaves neither a shorter output nor a temporary file', async () => {
+    const rows = Array.from({ length: 50 }, (_, i) => `${i},k${i},1`);
+    const input = file('half.csv', `time,key,size\n${rows.join('\n')}\n50,k50,oops\n`);
+    const out = file('half-out.csv', 'time,key,size\n0,previous,1\n'); // an earlier, good conversion
+    const reader = readTrace(input, { batchSize: 8 });
+    const writer = createTraceWriter(out, 'csv', reader);
+    const convert = async () => {
+      for await (const batch of reader) await writer.write(batch);
+      await writer.close();
+    };
+    const error = await convert().then(() => undefined, async (e: unknown) => {
+      await writer.abort();
+      return e;
+    });
+    expect((error as TraceFormatError).line).toBe(52);
+    expect(readFileSync(out, 'utf8')).toBe('time,key,size\n0,previous,1\n');
+    expect(leftovers(out)).toEqual([]);
+  });
+
+  it('a batch that the format refuses (txt key with a space) after good ones removes what was written', async () => {
+    const reader = readTrace(file('spaced.csv', 'time,key,size\n1,ok,1\n2,fine,1\n3,"not ok",1\n'), { batchSize: 1 });
+    const out = `${dirname(file('anchor-1', ''))}/refused/out.txt`;
+    const writer = createTraceWriter(out, 'txt', reader);
+    const convert = async () => {
+      for await (const batch of reader) await writer.write(batch);
+    };
+    await expect(convert()).rejects.toThrow('key "not ok" cannot be written as txt');
+    await new Promise((resolve) => setTimeout(resolve, 50)); // let a stream still open settle
+    expect(existsSync(out)).toBe(false);
+    expect(leftovers(out)).toEqual([]);
+  });
+});
+
+describe('sizes and times a byte count cannot hold', () => {
+  it('csv: a size of 1e400 (Infinity), Infinity or above 2^53 is a TraceFormatError naming the line, and skipped and counted with skipInvalid', async () => {
+    const path = file('big-sizes.csv', 'time,key,size\n1,a,5\n2,b,1e400\n3,c,Infinity\n4,d,9007199254740993\n5,e,9007199254740991\n');
+    const error = await formatError(loadTrace(path));
+    expect(error.line).toBe(3);
+    expect(error.message).toBe(`${path}:3: size in column 3 is above 2^53 (not exact): "1e400" (use --skip-invalid to skip such records)`);
+    const skipped = await loadTrace(path, { skipInvalid: true });
+    expect(skipped.skipped).toBe(3);
+    expect(Array.from(skipped.batch.size)).toEqual([5, 9007199254740991]);
+  });
+
+  it('csv: a time of 1e400 is not a finite number', async () => {
+    const path = file('big-time.csv', 'time,key,size\n1,a,5\n1e400,b,1\n');
+    const error = await formatError(loadTrace(path));
+    expect(error.message).toBe(`${path}:3: time in column 1 is not a finite number: "1e400" (use --skip-invalid to skip such records)`);
+  });
+
+  it('access log: a byte count above 2^53 (or 400 digits, Infinity) names the line', async () => {
+    const line = (bytes: string) => `10.0.0.1 - - [17/May/2015:10:05:03 +0000] "GET /a HTTP/1.1" 200 ${bytes}`;
+    const path = file('big.log', `${line('7')}\n${line('9'.repeat(400))}\n${line('9007199254740993')}\n`);
+    const error = await formatError(loadTrace(path));
+    expect(error.line).toBe(2);
+    const skipped = await loadTrace(path, { skipInvalid: true });
+    expect(skipped.skipped).toBe(2);
+    expect(Array.from(skipped.batch.size)).toEqual([7]);
+  });
+
+  it('oracleGeneral writer refuses a fractional size instead of rounding it (byte results would change)', async () => {
+    const source = await loadTrace(file('frac.csv', 'time,key,size\n1,a,1.5\n2,a,1.5\n'));
+    computeNextAccess(source.batch, source.keyCount);
+    const out = `${dirname(file('anchor-2', ''))}/frac.bin`;
+    const error = await writeTrace(out, 'oracleGeneral', source.batch, source).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain('request 1 has size 1.5, but oracleGeneral sizes are whole bytes');
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('text encodings', () => {
+  it('a UTF-8 byte-order mark is not part of the first key (txt) nor breaks the first line (log)', async () => {
+    const txt = await loadTrace(file('bom.txt', '\uFEFF1\n1\n2\n'));
+    expect(labels(txt)).toEqual(['1', '1', '2']);
+    expect(txt.keyCount).toBe(2);
+    const log = await loadTrace(file('bom.log', '\uFEFF10.0.0.1 - - [17/May/2015:10:05:03 +0000] "GET /a HTTP/1.1" 200 5\n'));
+    expect(labels(log)).toEqual(['/a']);
+    expect(log.sessionLabel(0)).toBe('10.0.0.1');
+  });
+
+  it('a line that is not UTF-8 is an error naming its line, not two Latin-1 keys merged into one U+FFFD key', async () => {
+    // caf\xe9 and caf\xe8: two keys in Latin-1; decoded as UTF-8 both were "caf\uFFFD".
+    const bytes = Buffer.concat([Buffer.from('tea\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]), Buffer.from('tea\n'), Buffer.from([0x63, 0x61, 0x66, 0xe8, 0x0a]), Buffer.from('caf\u00e9\n')]);
+    const path = file('latin1.txt', bytes);
+    const error = await formatError(loadTrace(path));
+    expect(error.line).toBe(2);
+    expect(error.problem).toContain('not valid UTF-8 (the line starts at byte 4)');
+    const skipped = await loadTrace(path, { skipInvalid: true });
+    expect(skipped.skipped).toBe(2);
+    expect(labels(skipped)).toEqual(['tea', 'tea', 'caf\u00e9']);
+    // Streamed in tiny batches: the same.
+    const reader = readTrace(path, { skipInvalid: true, batchSize: 1 });
+    const streamed: string[] = [];
+    for await (const batch of reader) for (let i = 0; i < batch.length; i++) streamed.push(reader.keyLabel(batch.key[i]!));
+    expect(streamed).toEqual(['tea', 'tea', 'caf\u00e9']);
+    expect(reader.skipped).toBe(2);
+  });
+
+  it('access log: a non-UTF-8 path is reported with its line number, later lines keep theirs', async () => {
+    const line = (path: string) => `10.0.0.1 - - [17/May/2015:10:05:03 +0000] "GET ${path} HTTP/1.1" 200 5\n`;
+    const path = file('latin1.log', Buffer.concat([Buffer.from(line('/a')), Buffer.from(line('/caf\u00e9'), 'latin1'), Buffer.from(line('/b')), Buffer.from('junk\n')]));
+    const error = await formatError(loadTrace(path));
+    expect(error.line).toBe(2);
+    const skipped = await loadTrace(path, { skipInvalid: true });
+    expect(skipped.skipped).toBe(2); // the Latin-1 line and the junk line
+    expect(labels(skipped)).toEqual(['/a', '/b']);
+  });
+});
+
+describe('access-log timestamps', () => {
+  it('a day, hour or minute out of range is refused, not rolled over into another date', async () => {
+    expect(parseLogTime('10/Oct/2000:13:55:36 -0700')).toBe(971211336);
+    expect(parseLogTime('29/Feb/2000:00:00:00 +0000')).toBe(951782400);
+    expect(parseLogTime('29/Feb/2001:00:00:00 +0000')).toBeNaN();
+    expect(parseLogTime('31/Apr/2015:00:00:00 +0000')).toBeNaN();
+    expect(parseLogTime('99/May/2015:10:05:03 +0000')).toBeNaN();
+    expect(parseLogTime('00/May/2015:10:05:03 +0000')).toBeNaN();
+    expect(parseLogTime('17/May/2015:24:05:03 +0000')).toBeNaN();
+    expect(parseLogTime('17/May/2015:10:60:03 +0000')).toBeNaN();
+    expect(parseLogTime('17/May/2015:10:05:03 +0099')).toBeNaN();
+    const path = file('rollover.log', '10.0.0.1 - - [31/Feb/2015:10:05:03 +0000] "GET /a HTTP/1.1" 200 5\n');
+    const error = await formatError(loadTrace(path));
+    expect(error.message).toContain(':1: bad timestamp [31/Feb/2015:10:05:03 +0000]');
+  });
+});
+
+describe('generators', () => {
+  it('shift: a working set that slides past 2^32 keeps moving on (keys were wrapped onto earlier ones)', () => {
+    const trace = generateShift({ requests: 20, objects: 2, shiftEvery: 1, shiftBy: 2 ** 31, seed: 1 });
+    // Every request is in a working set of its own, far from the others: 20 distinct keys.
+    expect(trace.keyCount).toBe(20);
+    for (let i = 0; i < 20; i++) expect([0, 1]).toContain(Number(trace.keyLabel(trace.batch.key[i]!)) - i * 2 ** 31);
+    expect(() => generateShift({ requests: 10, objects: 2, shiftEvery: 1, shiftBy: 2 ** 50, seed: 1 })).toThrow(ConfigError);
+  });
+});

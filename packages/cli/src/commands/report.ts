@@ -91,6 +91,7 @@ The scoreboard's intervals come from a moving block bootstrap over each replay's
       else if (!options.quiet) {
         process.stdout.write(`report written: open ${written.html}\n(also ${written.markdown}${scoreboardFile ? ` and ${scoreboardFile}` : ''})\n`);
         if (board) for (const s of board.seeds) process.stdout.write(`seed ${s.seed}: beats ${board.options.baseline} in ${s.baseline.wins}/${s.cells} cells${board.options.bestOf.length > 0 ? `, the best of ${board.options.bestOf.join('/')} in ${s.best.wins}/${s.best.cells}` : ''}\n`);
+        if (board) for (const line of board.skipped) process.stdout.write(`left out: ${line}\n`);
       }
     });
 }

@@ -19,7 +19,7 @@ export interface ReplaySummary {
   seed: number;
   prefetch: PrefetchRef | null;
   stats: ReplayStats;
-  /** Cumulative misses at each metric point of metrics.jsonl (empty when the file is missing). */
+  /** Cumulative misses at each metric point of metrics.jsonl after the warmup (empty when the file is missing). */
   windows: MissSeries;
 }
 
@@ -63,12 +63,17 @@ export function seriesLabel(cell: Pick<ReplaySummary, 'policy' | 'prefetch'>): s
   return cell.prefetch ? `${cell.policy.label}+${cell.prefetch.name}` : cell.policy.label;
 }
 
-/** Metric records hold cumulative ratios; ratio × requests gives back the integer miss count. */
+/**
+ * Metric records hold cumulative ratios; ratio × requests gives back the integer miss count.
+ * Records that counted no request yet (windows inside the warmup) measured nothing and are left
+ * out: as windows of 0 misses they would enter the scoreboard's bootstrap as observations.
+ */
 function missSeries(metrics: readonly Record<string, number>[]): MissSeries {
   const series: MissSeries = { position: [], misses: [] };
   for (const record of metrics) {
     const ratio = record['charts/miss_ratio'];
     if (typeof record.position !== 'number' || typeof record.requests !== 'number' || typeof ratio !== 'number') continue;
+    if (record.requests === 0) continue;
     series.position.push(record.position);
     series.misses.push(Math.round(ratio * record.requests));
   }

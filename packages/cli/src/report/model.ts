@@ -52,6 +52,8 @@ export interface ReportModel {
 interface Series {
   label: string;
   policy: string;
+  /** The experiment's label of the policy (the series label without `+prefetcher`). */
+  policyLabel: string;
   prefetch: string | null;
   oracle: boolean;
   /** size key → cells (one per seed). */
@@ -99,7 +101,7 @@ function collectSeries(cells: readonly ReplaySummary[]): Series[] {
     const label = seriesLabel(cell);
     let entry = series.get(label);
     if (!entry) {
-      entry = { label, policy: cell.policy.name, prefetch: cell.prefetch?.name ?? null, oracle: isOracle(cell.policy.name), bySize: new Map() };
+      entry = { label, policy: cell.policy.name, policyLabel: cell.policy.label, prefetch: cell.prefetch?.name ?? null, oracle: isOracle(cell.policy.name), bySize: new Map() };
       series.set(label, entry);
     }
     const key = sizeKey(cell.size);
@@ -130,6 +132,8 @@ function traceSection(run: RunData, trace: string, source: string): ReportSectio
   const partialNote = series
     .flatMap((s) => sizes.filter((key) => partial(s, key)).map((key) => `${s.label} at ${key} (${s.bySize.get(key)!.length} of ${seedCount} seeds)`))
     .join(', ');
+  // The same note on every table of this trace that shows such means (gap, prefetch, DQN).
+  const fewerSeeds = partialNote === '' ? null : `Means over fewer seeds (their other cells are incomplete): ${partialNote}.`;
   const ratioTable = (title: string, pick: (c: ReplaySummary) => number, note: string): ReportTable => {
     const rows: string[][] = [];
     const best = new Set<string>();
@@ -174,7 +178,7 @@ function traceSection(run: RunData, trace: string, source: string): ReportSectio
           return v === null || b === null ? '' : `${v - b >= 0 ? '+' : ''}${(v - b).toFixed(4)}`;
         }),
       ]);
-    blocks.push({ kind: 'table', title: `Gap to ${belady.label} (request miss ratio − optimum): ${trace}`, header: ['policy', ...sizeHeader], rows, best: new Set(), source });
+    blocks.push({ kind: 'table', title: `Gap to ${belady.label} (request miss ratio − optimum): ${trace}`, header: ['policy', ...sizeHeader], rows, best: new Set(), source, ...(fewerSeeds ? { note: fewerSeeds } : {}) });
   }
   const prefetched = series.filter((s) => s.prefetch !== null);
   if (prefetched.length > 0) {
@@ -186,7 +190,9 @@ function traceSection(run: RunData, trace: string, source: string): ReportSectio
         const issued = mean(group.map((c) => c.stats.prefetchesIssued));
         const hits = mean(group.map((c) => c.stats.prefetchHits));
         const misses = mean(group.map((c) => c.stats.misses));
-        const base = series.find((b) => b.policy === s.policy && b.prefetch === null);
+        // The same policy entry without prefetching: by label, since one policy name may appear
+        // under several labels (different params).
+        const base = series.find((b) => b.label === s.policyLabel && b.prefetch === null);
         const baseMiss = base ? value(base, key, (c) => c.stats.missRatio) : null;
         rows.push([
           s.label,
@@ -206,7 +212,7 @@ function traceSection(run: RunData, trace: string, source: string): ReportSectio
       rows,
       best: new Set(),
       source,
-      note: 'accuracy = prefetched objects later requested / prefetches issued; coverage = requests served by a prefetched object / (those + misses).',
+      note: `accuracy = prefetched objects later requested / prefetches issued; coverage = requests served by a prefetched object / (those + misses).${fewerSeeds ? ` ${fewerSeeds}` : ''}`,
     });
   }
   const learned = series.filter((s) => isLearnedPolicyName(s.policy));
@@ -241,6 +247,7 @@ function traceSection(run: RunData, trace: string, source: string): ReportSectio
       rows,
       best: new Set(),
       source,
+      ...(fewerSeeds ? { note: fewerSeeds } : {}),
     });
   }
   return { title: `Trace ${trace}`, blocks };

@@ -34,7 +34,7 @@ export interface Comparison {
   missRatio: number;
   /** Candidate misses − its misses: negative means the candidate missed less. */
   difference: number;
-  /** Confidence interval of `difference`; null when the two replays' metric windows differ. */
+  /** Confidence interval of `difference`; null when the two replays' metric windows differ or are fewer than MIN_WINDOWS. */
   low: number | null;
   high: number | null;
   verdict: Verdict;
@@ -77,9 +77,12 @@ export interface Scoreboard {
   options: ScoreboardOptions;
   cells: ScoreboardCell[];
   seeds: SeedTally[];
-  /** Cells of the candidate left out, and why (a baseline or best-of replay missing). */
+  /** Cells of the candidate left out, and why (the candidate's own cell not complete, a baseline or best-of replay missing). */
   skipped: string[];
 }
+
+/** Fewest metric windows a comparison needs for an interval. */
+export const MIN_WINDOWS = 2;
 
 const cellKey = (cell: ReplaySummary, seed = cell.seed) => `${cell.trace.name}\u0000${String(cell.size)}\u0000${seed}`;
 
@@ -88,7 +91,9 @@ function compare(candidate: ReplaySummary, other: ReplaySummary, options: Scoreb
   const difference = candidate.stats.misses - other.stats.misses;
   const a = candidate.windows;
   const b = other.windows;
-  const aligned = a.position.length > 0 && a.position.length === b.position.length && a.position.every((p, i) => p === b.position[i]);
+  // One window gives every resample the same total: a zero-width interval that would call any
+  // difference significant. At least two windows, or no interval.
+  const aligned = a.position.length >= MIN_WINDOWS && a.position.length === b.position.length && a.position.every((p, i) => p === b.position[i]);
   const interval = aligned
     ? pairedMissDifference(a.misses, b.misses, { confidence: options.confidence, resamples: options.resamples, seed: `scoreboard:${options.seed}:${cellKey(candidate)}:${label}` })
     : null;
@@ -142,6 +147,14 @@ export function buildScoreboard(run: RunData, options: ScoreboardOptions): Score
   const wanted = options.traces ? new Set(options.traces) : null;
   const cells: ScoreboardCell[] = [];
   const skipped: string[] = [];
+  // Candidate cells of the experiment without a summary.json (interrupted or failed): named, so
+  // that "won 11/11" of a 12-cell experiment does not read as every cell.
+  const incomplete = new Set(run.incomplete);
+  for (const cell of run.cells) {
+    if (cell.kind !== 'replay' || !incomplete.has(cell.id) || seriesLabel(cell) !== options.candidate) continue;
+    if (wanted && !wanted.has(cell.trace.name)) continue;
+    skipped.push(`${cell.id}: not complete (no summary.json); run the experiment again to finish it`);
+  }
   for (const cell of byLabel.get(options.candidate)!.values()) {
     if (wanted && !wanted.has(cell.trace.name)) continue;
     const baseline = lookup(options.baseline, cell);

@@ -23,9 +23,28 @@ describe('cachelab evaluate (smoke run)', () => {
     fs.writeFileSync(sized, ['time,key,size', ...Array.from({ length: 400 }, (_, i) => `${i},k${(i * 7) % 50},${100 + ((i * 7) % 50)}`)].join('\n'));
     const bytes = await runCli(['evaluate', '--model', model, '--trace', sized, '--size', '2KiB', '--baselines', 'lru', '--json', '--quiet']);
     expect(bytes.code).toBe(0);
-    expect(bytes.stderr).toContain('was trained with sizes in objects and is evaluated in bytes');
+    expect(bytes.stderr).toContain('was trained with sizes in objects and is replayed in bytes');
     const objects = await runCli(['evaluate', '--model', model, '--trace', sized, '--size', '10', '--baselines', 'lru', '--json', '--quiet']);
     expect(objects.stderr).toBe('');
+  });
+
+  it('replay, mrc and run say so too, once per model, and stay quiet in the training unit', async () => {
+    const sized = path.join(out, 'sized2.csv');
+    fs.writeFileSync(sized, ['time,key,size', ...Array.from({ length: 400 }, (_, i) => `${i},k${(i * 7) % 50},${100 + ((i * 7) % 50)}`)].join('\n'));
+    const note = `note: ${model} was trained with sizes in objects and is replayed in bytes`;
+    const replayBytes = await runCli(['replay', '--trace', sized, '--policy', `dqn:${model}`, '--size', '2KiB', '--json', '--quiet']);
+    expect(replayBytes.code).toBe(0);
+    expect(replayBytes.stderr).toContain(note);
+    const replayObjects = await runCli(['replay', '--trace', sized, '--policy', `dqn:${model}`, '--size', '10', '--json', '--quiet']);
+    expect(replayObjects.stderr).toBe('');
+    const mrc = await runCli(['mrc', '--trace', sized, '--policies', `lru,dqn:${model},dqn-select:${model}+${model}`, '--sizes', '2KiB,4KiB', '--unit', 'bytes', '--workers', '0', '--json', '--quiet']);
+    expect(mrc.code).toBe(0);
+    expect(mrc.stderr.split('\n').filter((line) => line.startsWith('note:'))).toEqual([`${note}: its size feature sees values it never saw in training`]);
+    const experiment = path.join(out, 'unit-note.json');
+    fs.writeFileSync(experiment, JSON.stringify({ traces: [{ path: sized, name: 'sized' }], unit: 'bytes', sizes: ['2KiB'], policies: ['lru', `dqn:${model}`], seeds: [0] }));
+    const run = await runCli(['run', experiment, '--runs', path.join(out, 'runs'), '--workers', '1', '--quiet']);
+    expect(run.code).toBe(0);
+    expect(run.stderr.split('\n').filter((line) => line.startsWith('note:'))).toEqual([`${note}: its size feature sees values it never saw in training`]);
   });
 
   it('prints the model and baseline miss ratios and the share of the LRU→Belady gap closed', async () => {

@@ -6,8 +6,6 @@
  * baseline's come with paired bootstrap intervals over the replays' metric windows (as in the
  * report's scoreboard), so a win of a few misses reads as what it is.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   computeNextAccess,
   createPolicy,
@@ -28,6 +26,7 @@ import { collect, parseList, parseNonNegativeInt } from '../util/options.js';
 import { metricWindows } from '../util/metric-windows.js';
 import { pairedMissDifference } from '../util/paired-bootstrap.js';
 import { createProgress } from '../util/progress.js';
+import { noteTrainingUnits } from '../util/training-unit-notice.js';
 import { addTraceOptions, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
 
 export const EVALUATE_BASELINES = ['lru', 'arc', 's3fifo', 'sieve', 'wtinylfu', 'lecar', 'cacheus', 'belady'] as const;
@@ -142,12 +141,7 @@ export async function runEvaluate(flags: EvaluateFlags): Promise<EvaluateResult>
     ...(relativeBytes ? { distinctBytes: distinctBytes(batch, trace.keyCount) } : {}),
     ...(flags.unit ? { unit: flags.unit } : {}),
   });
-  for (const dir of flags.model) {
-    const trained = trainingUnit(dir);
-    if (trained !== unit) {
-      process.stderr.write(`note: ${dir} was trained with sizes in ${trained} and is evaluated in ${unit}: its size feature sees values it never saw in training\n`);
-    }
-  }
+  noteTrainingUnits([model], unit);
   const progress = createProgress('evaluate', names.length + 1, { quiet: flags.quiet ?? false });
   const run = (name: string) => replayInWindows(createPolicy(name, { capacity, keySpace: trace.keyCount, seed }), batch, unit);
   const learned = run(model);
@@ -195,14 +189,4 @@ function describe(r: EvaluateResult): string {
     ...(r.vsBest ? [differenceLine(`vs ${r.vsBest.policy}`, r.vsBest)] : []),
     '',
   ].join('\n');
-}
-
-/** The capacity unit a model was trained in (agent.json; models from before the field: objects). */
-function trainingUnit(dir: string): CapacityUnit {
-  try {
-    const meta = JSON.parse(readFileSync(join(dir, 'agent.json'), 'utf8')) as { env?: { settings?: { unit?: unknown } } };
-    return meta.env?.settings?.unit === 'bytes' ? 'bytes' : 'objects';
-  } catch {
-    return 'objects'; // createPolicy above already refused a directory without a readable agent.json
-  }
 }

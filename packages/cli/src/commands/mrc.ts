@@ -17,6 +17,7 @@ import { loadPoliciesFor } from '../experiment/optional-packages.js';
 import { interruptSignal } from '../util/interrupt.js';
 import { parseList, parseNonNegativeInt } from '../util/options.js';
 import { createProgress } from '../util/progress.js';
+import { noteTrainingUnits } from '../util/training-unit-notice.js';
 import { formatRatio, formatTextTable } from '../util/table.js';
 import { addTraceOptions, formatCount, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
 
@@ -119,6 +120,7 @@ async function curveOf(flags: MrcFlags, pool: MrcWorkerPool | undefined): Promis
   const bytes = flags.unit === 'bytes' ? distinctBytes(batch, trace.keyCount) : 0;
   const capacities = parseCapacities(flags.sizes, { distinctObjects: trace.keyCount, distinctBytes: bytes, hasSizes: trace.hasSizes, ...(flags.unit ? { unit: flags.unit } : {}) });
   const unit = capacities[0]!.unit;
+  noteTrainingUnits(flags.policies, unit);
   const values = [...new Set(capacities.map((c) => c.capacity))];
   const progress = createProgress('mrc', flags.policies.length * values.length * batch.length, { quiet: flags.quiet ?? false });
   let curve: MissRatioCurve;

@@ -19,6 +19,7 @@ import { Option, type Command } from 'commander';
 import { loadPoliciesFor } from '../experiment/optional-packages.js';
 import { parseNonNegativeInt } from '../util/options.js';
 import { createProgress } from '../util/progress.js';
+import { noteTrainingUnits } from '../util/training-unit-notice.js';
 import { addTraceOptions, collectParam, formatCount, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
 
 interface ReplayFlags extends TraceFlags {
@@ -105,9 +106,11 @@ export async function runReplay(flags: ReplayFlags): Promise<ReplayResult> {
   if (streamable) {
     // Absolute size: stream the trace, nothing needs the whole of it.
     ({ capacity, unit } = parseCapacity(flags.size, { distinctObjects: 0, hasSizes: reader.hasSizes, ...(flags.unit ? { unit: flags.unit } : {}) }));
+    noteTrainingUnits([flags.policy], unit);
     const replayer = new Replayer(createPolicy(flags.policy, { capacity, seed, ...params }), { unit, warmup });
     // Only oracleGeneral says its length up front (24 bytes a record); other streams show no bar.
-    const total = reader.format === 'oracleGeneral' ? Math.floor(statSync(flags.trace).size / 24) : 0;
+    const records = reader.format === 'oracleGeneral' ? Math.floor(statSync(flags.trace).size / 24) : 0;
+    const total = flags.limit !== undefined ? Math.min(records, flags.limit) : records;
     const progress = createProgress('replay', total, { quiet: (flags.quiet ?? false) || total === 0 });
     const started = performance.now();
     for await (const batch of reader) {
@@ -125,6 +128,7 @@ export async function runReplay(flags: ReplayFlags): Promise<ReplayResult> {
     const bytes = relative && flags.unit === 'bytes' ? distinctBytes(batch, trace.keyCount) : 0;
     ({ capacity, unit } = parseCapacity(flags.size, { distinctObjects: trace.keyCount, distinctBytes: bytes, hasSizes: trace.hasSizes, ...(flags.unit ? { unit: flags.unit } : {}) }));
     if (needsOracle && batch.length > 0 && batch.nextAccess[0] === UNKNOWN_NEXT_ACCESS) computeNextAccess(batch, trace.keyCount);
+    noteTrainingUnits([flags.policy], unit);
     const policy = createPolicy(flags.policy, { capacity, keySpace: trace.keyCount, seed, ...params });
     const replayer = new Replayer(policy, { unit, warmup });
     const progress = createProgress('replay', batch.length, { quiet: flags.quiet ?? false });

@@ -9,6 +9,7 @@ import { Option, type Command } from 'commander';
 import { CliUsageError } from '../util/cli-error.js';
 import { evictionEnvOptions, type EvictionEnvSettings } from '../util/eviction-env-options.js';
 import { collect, parseNonNegativeInt, parsePositiveInt } from '../util/options.js';
+import { InterruptedError, interruptSignal } from '../util/interrupt.js';
 import { createProgress } from '../util/progress.js';
 import { addTraceOptions, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
 
@@ -64,6 +65,8 @@ export interface TrainSummary {
   updatesPerSecond: number;
   backend: string;
   lastTdLoss: number | null;
+  /** Ctrl-C stopped training at `steps` (the checkpoint holds it; `--resume` continues). */
+  interrupted?: boolean;
 }
 
 function kebab(name: string): string {
@@ -137,6 +140,11 @@ The model directory is a simulator policy: cachelab replay --policy dqn:runs/dqn
       const summary = await runTrain(flags);
       if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else process.stdout.write(describe(summary));
+      if (summary.interrupted) {
+        throw new InterruptedError(
+          `training stopped at step ${summary.steps}; the checkpoint in ${summary.out} holds it: run the same command with --resume to continue`,
+        );
+      }
     });
   // The DQN flags come from the agent's config object; TensorFlow loads only when `train` runs.
   program.hook('preSubcommand', async (_program, sub) => {
@@ -202,6 +210,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainSummary> {
     data: { members: loaded.map(({ batch, objects, capacity }) => ({ requests: batch.length, objects, capacity })) },
     resume: flags.resume ?? false,
     onProgress: (step) => progress.update(step),
+    signal: interruptSignal(),
   });
   progress.stop();
   result.agent.dispose();
@@ -220,6 +229,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainSummary> {
     updatesPerSecond: result.seconds > 0 ? result.updatesThisRun / result.seconds : 0,
     backend: backend.name,
     lastTdLoss: result.last?.tdLoss ?? null,
+    ...(result.interrupted ? { interrupted: true } : {}),
   };
 }
 

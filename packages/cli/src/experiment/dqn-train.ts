@@ -12,6 +12,7 @@ import type { DqnTrainCell } from './cells.js';
 import { evictionEnvOptions } from '../util/eviction-env-options.js';
 import { UnsupportedCellError } from './errors.js';
 import { importRlAgent } from './optional-packages.js';
+import { InterruptedError } from '../util/interrupt.js';
 
 /** One training trace with the capacity one of the cell's sizes gives on it. */
 export interface TrainTrace {
@@ -25,6 +26,8 @@ export interface TrainRequest {
   traces: TrainTrace[];
   modelDir: string;
   onMetrics: (record: Record<string, number>) => void;
+  /** Ctrl-C: training stops within 1,000 steps and the cell fails as interrupted (it runs again next time). */
+  signal?: AbortSignal;
 }
 
 export interface TrainOutcome {
@@ -62,7 +65,13 @@ export async function trainCell(request: TrainRequest): Promise<TrainOutcome> {
     outDir: request.modelDir,
     envMeta: { kind: 'eviction', settings },
     onMetrics: (record) => request.onMetrics(record),
+    ...(request.signal ? { signal: request.signal } : {}),
   });
+  // The weights are on disk (modelDir); a worker runs many cells, so the tensors go now.
+  outcome.agent.dispose();
+  if (outcome.interrupted) {
+    throw new InterruptedError(`cell ${cell.id} stopped at training step ${outcome.steps}; it will run again next time`);
+  }
   const result: Record<string, number> = { steps: outcome.steps, updates: outcome.updates, episodes: outcome.episodes };
   if (outcome.last) {
     for (const [key, value] of Object.entries(outcome.last)) if (typeof value === 'number') result[`last_${key}`] = value;

@@ -81,7 +81,7 @@ export async function executeCell(context: RunContext, cell: Cell, signal: Abort
   const startedAt = new Date();
   const trace = await getTrace(cell.trace, checksumOf(context, cell.trace));
   const summary =
-    cell.kind === 'replay' ? await runReplay(context, cell, trace, dir, signal) : await runTraining(context, cell, trace, dir);
+    cell.kind === 'replay' ? await runReplay(context, cell, trace, dir, signal) : await runTraining(context, cell, trace, dir, signal);
   const refs = [cell.trace, ...(cell.kind === 'dqn-train' ? (cell.moreMembers ?? []).map((m) => m.trace) : [])];
   const traces = refs.filter((ref, i) => refs.findIndex((r) => r.name === ref.name) === i).flatMap((ref) => {
     const checksum = context.traceChecksums[tracePath(ref)];
@@ -181,7 +181,7 @@ async function runReplay(context: RunContext, cell: ReplayCell, trace: LoadedTra
   };
 }
 
-async function runTraining(context: RunContext, cell: DqnTrainCell, trace: LoadedTrace, dir: string): Promise<CellResult> {
+async function runTraining(context: RunContext, cell: DqnTrainCell, trace: LoadedTrace, dir: string, signal: AbortSignal): Promise<CellResult> {
   const capacity = resolveCapacity(cell.size, cell.unit, trace);
   const more = await Promise.all(
     (cell.moreMembers ?? []).map(async ({ trace: ref, size }) => {
@@ -199,6 +199,7 @@ async function runTraining(context: RunContext, cell: DqnTrainCell, trace: Loade
     ],
     modelDir: join(dir, 'model'),
     onMetrics: (record) => appendFileSync(metricsFile, `${JSON.stringify(record)}\n`),
+    signal,
   });
   return {
     summary: {

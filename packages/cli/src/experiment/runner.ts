@@ -16,6 +16,7 @@ import { createProgress } from '../util/progress.js';
 import { type Cell, expandCells, traceRefs } from './cells.js';
 import { assertPoliciesKnown } from './check-policies.js';
 import { isLearnedPolicyName, trainedModelNames } from './learned-names.js';
+import { trainingUnitNotes } from '../util/training-unit-notice.js';
 import { type RunContext, executeCell, isCellComplete } from './execute-cell.js';
 import { tfBackendName } from './optional-packages.js';
 import type { Experiment } from './schema.js';
@@ -93,6 +94,10 @@ export async function runExperiment(name: string, experiment: Experiment, option
     failed: [],
     interrupted: false,
   };
+  for (const unit of ['objects', 'bytes'] as const) {
+    const learned = pending.flatMap((cell) => (cell.kind === 'replay' && cell.unit === unit ? [cell.policy.name] : []));
+    for (const note of trainingUnitNotes(learned, unit)) process.stderr.write(`${note}\n`);
+  }
   const signal = options.signal ?? new AbortController().signal;
   const progress = createProgress(`run ${name}`, cells.length, { quiet: options.quiet ?? false });
   progress.update(result.skipped);
@@ -168,7 +173,7 @@ function runInWorkers(context: RunContext, cells: readonly Cell[], count: number
       for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
     };
     signal.addEventListener('abort', stopAll, { once: true });
-    for (let w = 0; w < count; w++) {
+    const spawnWorker = () => {
       const child = fork(workerFile, [], {
         execArgv: ['--import', tsxLoader()],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -188,13 +193,16 @@ function runInWorkers(context: RunContext, cells: readonly Cell[], count: number
         next();
       });
       child.on('exit', (code, killedBy) => {
-        if (current && !signal.aborted) {
-          settle({ id: current.id, message: `worker process ended (${killedBy ?? `exit code ${code}`}) while running the cell`, code: 'WORKER' });
-        }
+        const died = current !== undefined && !signal.aborted;
+        if (died) settle({ id: current!.id, message: `worker process ended (${killedBy ?? `exit code ${code}`}) while running the cell`, code: 'WORKER' });
         current = undefined;
+        // A worker that died mid-cell is replaced while cells wait, so every queued cell still
+        // runs or fails (each death fails the one cell it was running: no endless respawning).
+        if (died && queue.length > 0) spawnWorker();
         finishOne();
       });
       next();
-    }
+    };
+    for (let w = 0; w < count; w++) spawnWorker();
   });
 }

@@ -40,6 +40,11 @@ export interface TrainOptions {
   onMetrics?: (record: MetricRecord) => void;
   /** Called every 1,000 steps and at the end with (step, totalSteps). */
   onProgress?: (step: number, total: number) => void;
+  /**
+   * Stops training early (Ctrl-C): seen every 1,000 steps, where the loop yields to the event
+   * loop; training ends with a checkpoint at the step reached (with outDir) and `interrupted`.
+   */
+  signal?: AbortSignal;
 }
 
 export interface TrainResult {
@@ -54,7 +59,12 @@ export interface TrainResult {
   episodes: number;
   seconds: number;
   last?: UpdateStats;
+  /** `signal` stopped training before `totalSteps` (`steps` says where; the checkpoint holds it). */
+  interrupted?: boolean;
 }
+
+/** Steps between two yields to the event loop, where a Ctrl-C (a signal handler) can run. */
+const YIELD_EVERY = 1000;
 
 /** Q-network layout from the observation space: `[K, F]` → per-action rows, `[D]` → flat. */
 export function specFor(env: AnyEnv, hiddenLayers: number[]): QNetworkSpec {
@@ -148,6 +158,7 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
   let episodeReturn = 0;
   let episodeLength = 0;
   let last: UpdateStats | undefined;
+  let interrupted = false;
   const started = performance.now();
 
   for (; step < config.totalSteps; step++) {
@@ -188,14 +199,35 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
       });
       flush();
     }
-    if ((step + 1) % 1000 === 0) options.onProgress?.(step + 1, config.totalSteps);
+    if ((step + 1) % YIELD_EVERY === 0) {
+      options.onProgress?.(step + 1, config.totalSteps);
+      if (options.signal) {
+        // A sync env never awaits: without this yield a SIGINT handler could not run until the end.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (options.signal.aborted) {
+          interrupted = true;
+          step++; // this step is done; the loop's own increment is skipped by the break
+          break;
+        }
+      }
+    }
     if (config.checkpointInterval > 0 && (step + 1) % config.checkpointInterval === 0) await checkpoint(step + 1);
   }
   options.onProgress?.(step, config.totalSteps);
   await checkpoint(step);
   flush();
   const resumed = firstStep > 0 ? { resumedAt: firstStep } : {};
-  return { agent, ...resumed, steps: step, updates, updatesThisRun: updates - firstUpdates, episodes: episode, seconds: (performance.now() - started) / 1000, ...(last ? { last } : {}) };
+  return {
+    agent,
+    ...resumed,
+    steps: step,
+    updates,
+    updatesThisRun: updates - firstUpdates,
+    episodes: episode,
+    seconds: (performance.now() - started) / 1000,
+    ...(last ? { last } : {}),
+    ...(interrupted ? { interrupted } : {}),
+  };
 }
 
 /**

@@ -29,6 +29,17 @@ describe('pairedBootstrap', () => {
     }
   });
 
+  it('weighs every window alike, the first and last included (circular blocks)', () => {
+    // All of the difference sits in the first window (where the cold misses are). A moving block
+    // bootstrap draws that window in about a third of the resamples, so its median total is 0;
+    // wrapping the blocks draws it as often as any other, and the median is the observed 100.
+    for (const at of [0, 19]) {
+      const differences = new Array(20).fill(0);
+      differences[at] = 100;
+      expect(pairedBootstrap(differences, { confidence: 0.02, resamples: 4000, seed: `edge-${at}` })).toMatchObject({ total: 100, low: 100, high: 100 });
+    }
+  });
+
   it('is reproducible from its seed', () => {
     const random = seedrandom('data');
     const differences = Array.from({ length: 40 }, () => Math.round(20 * (random() - 0.4)));

@@ -60,7 +60,7 @@ Examples:
 
 Every number comes from the run's summary.json and metrics.jsonl files; each table names the
 command and run folder that produced it. Opening index.html needs no network.
-The scoreboard's intervals come from a moving block bootstrap over each replay's metric windows
+The scoreboard's intervals come from a circular block bootstrap over each replay's metric windows
 (paired: candidate minus the other policy, window by window).`,
     )
     .action(async (path: string, options: ReportCommandOptions) => {

@@ -1,8 +1,12 @@
 /**
  * How sure is "policy A missed fewer than policy B on this trace"? Both replays record their misses
- * per metric window (metrics.jsonl); the per-window differences A − B are resampled with a moving
- * block bootstrap (Künsch 1989), which keeps neighbouring windows together because a cache carries
- * state from one window into the next. The percentile interval of the resampled totals is the
+ * per metric window (metrics.jsonl); the per-window differences A − B are resampled with a
+ * circular block bootstrap (Politis & Romano 1992), which keeps neighbouring windows together
+ * because a cache carries state from one window into the next. Circular, not moving: the moving
+ * block bootstrap draws the first and last windows about a third as often as the others (they sit
+ * in fewer blocks), so its resamples centre away from the observed total whenever the edge windows
+ * differ (the first window holds the cold misses); wrapping the blocks around the end gives every
+ * window the same weight. The percentile interval of the resampled totals is the
  * confidence interval of the total difference. It answers "would the sign hold on another stretch of
  * a trace like this one?" under the usual assumption that the trace is roughly stationary; it says
  * nothing about other kinds of traces.
@@ -35,12 +39,12 @@ export function windowCounts(cumulative: readonly number[]): number[] {
   return cumulative.map((value, i) => value - (i === 0 ? 0 : cumulative[i - 1]!));
 }
 
-/** Block length n^(1/3), the usual rate for the moving block bootstrap (Hall, Horowitz & Jing 1995). */
+/** Block length n^(1/3), the usual rate for block bootstraps (Hall, Horowitz & Jing 1995). */
 export function blockLengthFor(windows: number): number {
   return Math.max(1, Math.round(Math.cbrt(windows)));
 }
 
-/** Confidence interval of Σ differences by the moving block bootstrap. */
+/** Confidence interval of Σ differences by the circular block bootstrap. */
 export function pairedBootstrap(differences: readonly number[], options: BootstrapOptions): DifferenceInterval {
   const n = differences.length;
   if (n === 0) throw new RangeError('pairedBootstrap needs at least one window');
@@ -49,16 +53,17 @@ export function pairedBootstrap(differences: readonly number[], options: Bootstr
   // prefix[i] = Σ differences[0..i): a block's sum in O(1).
   const prefix = new Float64Array(n + 1);
   for (let i = 0; i < n; i++) prefix[i + 1] = prefix[i]! + differences[i]!;
-  const starts = n - blockLength + 1;
   const random = seedrandom(options.seed);
   const totals = new Float64Array(options.resamples);
   for (let r = 0; r < options.resamples; r++) {
     let sum = 0;
     for (let filled = 0; filled < n; filled += blockLength) {
-      const start = Math.floor(random() * starts);
+      const start = Math.floor(random() * n);
       // The last block is cut so that every resample has exactly n windows.
       const length = Math.min(blockLength, n - filled);
-      sum += prefix[start + length]! - prefix[start]!;
+      const end = start + length;
+      // A block running past the last window continues from the first.
+      sum += end <= n ? prefix[end]! - prefix[start]! : prefix[n]! - prefix[start]! + prefix[end - n]!;
     }
     totals[r] = sum;
   }

@@ -141,6 +141,34 @@ describe('text encodings', () => {
     expect(reader.skipped).toBe(2);
   });
 
+  it('csv: a non-UTF-8 line is reported with its line number (csv-parse decoded it to U+FFFD and merged keys)', async () => {
+    // Line 3 holds Latin-1 caf\xe9, line 5 caf\xe8; line 6 the real UTF-8 café. A quoted field
+    // spanning two lines (line 7-8) keeps the numbering honest across a record of two lines.
+    const bytes = Buffer.concat([
+      Buffer.from('time,key,size\n1,tea,10\n'),
+      Buffer.from('2,caf\u00e9,10\n', 'latin1'),
+      Buffer.from('3,tea,10\n'),
+      Buffer.from('4,caf\u00e8,10\n', 'latin1'),
+      Buffer.from('5,caf\u00e9,10\n6,"two\nlines",10\n'),
+      Buffer.from('7,\u00e0,10\n', 'latin1'),
+    ]);
+    const path = file('latin1.csv', bytes);
+    const error = await formatError(loadTrace(path));
+    expect(error.line).toBe(3);
+    expect(error.problem).toContain('not valid UTF-8');
+    const skipped = await loadTrace(path, { skipInvalid: true });
+    expect(skipped.skipped).toBe(3);
+    expect(labels(skipped)).toEqual(['tea', 'tea', 'caf\u00e9', 'two\nlines']);
+    // The last bad line comes after a record of two lines: its number is still the file's.
+    const rows = Buffer.concat([Buffer.from('time,key,size\n1,"a\nb",1\n2,c,1\n'), Buffer.from('3,\u00e9,1\n', 'latin1')]);
+    expect((await formatError(loadTrace(file('late.csv', rows)))).line).toBe(5);
+    // Past the first 1 MiB read (a later chunk), with a two-line record and blank lines before it.
+    const head = `time,key,size\n1,"x\ny",1\n\n${Array.from({ length: 100_000 }, (_, i) => `${i},k${i % 97},1`).join('\n')}\n`;
+    const big = file('big.csv', Buffer.concat([Buffer.from(head), Buffer.from('9,\u00e9,1\n', 'latin1'), Buffer.from('10,z,1\n')]));
+    expect(Buffer.byteLength(head)).toBeGreaterThan(1 << 20);
+    expect((await formatError(loadTrace(big))).line).toBe(100_005);
+  });
+
   it('access log: a non-UTF-8 path is reported with its line number, later lines keep theirs', async () => {
     const line = (path: string) => `10.0.0.1 - - [17/May/2015:10:05:03 +0000] "GET ${path} HTTP/1.1" 200 5\n`;
     const path = file('latin1.log', Buffer.concat([Buffer.from(line('/a')), Buffer.from(line('/caf\u00e9'), 'latin1'), Buffer.from(line('/b')), Buffer.from('junk\n')]));

@@ -4,7 +4,6 @@
  * index; missing size → 1; op, session and referrer columns are interned to dense ids (an empty
  * field → ABSENT).
  */
-import { createReadStream } from 'node:fs';
 import { Parser } from 'csv-parse';
 import { ConfigError } from '../../errors.js';
 import { BatchBuilder } from '../batch-builder.js';
@@ -12,7 +11,7 @@ import { TraceFormatError } from '../errors.js';
 import { parseCsvColumns, type CsvColumns } from '../format.js';
 import { ABSENT, UNKNOWN_NEXT_ACCESS, type RequestBatch } from '../request.js';
 import type { ReaderContext } from './context.js';
-import { MAX_LINE_BYTES } from './lines.js';
+import { MAX_LINE_BYTES, lineBuffers } from './lines.js';
 import { clip } from './txt.js';
 
 export interface CsvReadOptions {
@@ -127,14 +126,21 @@ export async function* readCsv(ctx: ReaderContext, options: CsvReadOptions): Asy
     }
   };
 
-  const stream = createReadStream(ctx.path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+  // Whole lines, UTF-8 checked: csv-parse would decode a Latin-1 byte to U+FFFD and merge keys.
+  // Chunks end at line breaks. csv-parse's info.lines starts at 1 and counts a line break once it
+  // has looked past it, which for a chunk's last one is in the next chunk: after one or more
+  // chunks it equals the line breaks read so far, so the next chunk starts on line info.lines + 1.
+  let chunksParsed = 0;
+  const nextLine = (): number => (chunksParsed === 0 ? 1 : api.info.lines + 1);
+  const chunks = lineBuffers(ctx.path, { nextLine, invalid: (location, problem) => ctx.invalid(location, problem) });
   let ended = false;
-  const iterator = stream[Symbol.asyncIterator]();
+  const iterator = chunks[Symbol.asyncIterator]();
   try {
     while (!ended) {
       const next = await iterator.next();
       ended = next.done === true;
       parseChunk(ended ? undefined : next.value);
+      chunksParsed++;
       for (let r = 0; r < records.length; r++) {
         consume(records[r]!, lines[r]!);
         if (builder.full) {
@@ -147,7 +153,7 @@ export async function* readCsv(ctx: ReaderContext, options: CsvReadOptions): Asy
     }
   } finally {
     // The consumer may stop early (limit, error): close the file.
-    if (!ended) await iterator.return?.();
+    if (!ended) await iterator.return(undefined);
   }
   if (builder.batch.length > 0) yield builder.batch;
 }

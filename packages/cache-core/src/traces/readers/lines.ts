@@ -1,6 +1,7 @@
 /**
- * Streams a text file as chunks of whole lines (decoded as UTF-8), so a reader can scan lines
- * with indexOf instead of allocating a string per line through readline.
+ * Streams a text file as chunks of whole lines (as bytes, or decoded as UTF-8), so a reader can
+ * scan lines with indexOf instead of allocating a string per line through readline, and no line
+ * that is not UTF-8 reaches a reader.
  */
 import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
@@ -19,12 +20,12 @@ export interface LineSource {
 }
 
 /**
- * Yields strings that each end at a line boundary (the last one may lack a final newline). A
+ * Yields buffers that each end at a line boundary (the last one may lack a final newline). A
  * UTF-8 byte-order mark at the start of the file is dropped. A line that is not valid UTF-8 is
  * reported through `source.invalid` and handed on as an empty line: decoding would turn its bad
  * bytes into U+FFFD, so `caf\xe9` and `caf\xe8` (Latin-1) would silently become one key.
  */
-export async function* lineChunks(path: string, source: LineSource, highWaterMark = 1 << 20): AsyncGenerator<string> {
+export async function* lineBuffers(path: string, source: LineSource, highWaterMark = 1 << 20): AsyncGenerator<Buffer> {
   let carry: Buffer | null = null;
   let consumed = 0; // file offset of the first byte of `carry` / the current data
   let first = true;
@@ -49,31 +50,35 @@ export async function* lineChunks(path: string, source: LineSource, highWaterMar
       carry = data;
       continue;
     }
-    yield decode(data.subarray(0, last + 1), consumed, source);
+    yield validated(data.subarray(0, last + 1), consumed, source);
     consumed += last + 1;
     carry = last + 1 < data.length ? data.subarray(last + 1) : null;
   }
-  if (carry && carry.length > 0) {
-    yield decode(carry, consumed, source);
-  }
+  if (carry && carry.length > 0) yield validated(carry, consumed, source);
 }
 
-/** Whole lines as text; lines that are not UTF-8 are reported and blanked (see lineChunks). */
-function decode(lines: Buffer, offset: number, source: LineSource): string {
-  if (isUtf8(lines)) return lines.toString('utf8');
-  // Rare path: find the offending lines, report each, and keep the others.
-  const parts: string[] = [];
+/** `lineBuffers` decoded: strings of whole lines. */
+export async function* lineChunks(path: string, source: LineSource, highWaterMark = 1 << 20): AsyncGenerator<string> {
+  for await (const lines of lineBuffers(path, source, highWaterMark)) yield lines.toString('utf8');
+}
+
+/** Whole lines, with each line that is not UTF-8 reported and emptied (see lineBuffers). */
+function validated(lines: Buffer, offset: number, source: LineSource): Buffer {
+  if (isUtf8(lines)) return lines;
+  // Rare path: find the offending lines, report each, and keep the others (and every line break,
+  // so that line numbers stay those of the file).
+  const parts: Buffer[] = [];
   let line = source.nextLine();
   for (let start = 0; start < lines.length; line++) {
     let end = lines.indexOf(NEWLINE, start);
     if (end < 0) end = lines.length;
     const text = lines.subarray(start, end);
-    if (isUtf8(text)) parts.push(text.toString('utf8'));
-    else {
-      source.invalid({ line }, `not valid UTF-8 (the line starts at byte ${offset + start}); keys are read as UTF-8 text, so convert the file first (e.g. iconv -f latin1 -t utf-8)`);
-      parts.push('');
-    }
+    if (isUtf8(text)) parts.push(text);
+    else source.invalid({ line }, `not valid UTF-8 (the line starts at byte ${offset + start}); keys are read as UTF-8 text, so convert the file first (e.g. iconv -f latin1 -t utf-8)`);
+    if (end < lines.length) parts.push(LINE_BREAK);
     start = end + 1;
   }
-  return parts.join('\n') + (lines[lines.length - 1] === NEWLINE ? '\n' : '');
+  return Buffer.concat(parts);
 }
+
+const LINE_BREAK = Buffer.from('\n');

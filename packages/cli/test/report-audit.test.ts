@@ -4,11 +4,11 @@
  * Expected values come from the run's own summary.json files or from brute-force LRU/FIFO
  * replays written here.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../src/experiment/runner.js';
-import { parseExperiment } from '../src/experiment/schema.js';
+import { parseExperiment, policyLabel } from '../src/experiment/schema.js';
 import { loadRun } from '../src/report/load-run.js';
 import { buildReportModel, type ReportTable } from '../src/report/model.js';
 import { buildScoreboard, type ScoreboardOptions } from '../src/report/scoreboard.js';
@@ -173,5 +173,30 @@ describe('report audit: scoreboard windows with a warmup', () => {
     expect(c).toMatchObject({ verdict: 'win', low: null, high: null, significant: false });
     expect(verdictText(c)).toBe('win (no interval)');
     expect(board.seeds[0]!.baseline).toEqual({ wins: 1, significantWins: 0, ties: 0, losses: 0, significantLosses: 0 });
+  });
+});
+
+describe('runs written before dqn-select joined its models with "+"', () => {
+  it('are read with "+" and their labels (so their cell folders) as written, instead of refused', async () => {
+    const dir = tempDir();
+    const trace = writeSkewedTrace(dir, 500, 50);
+    const result = await runExperiment('legacy', parseExperiment({ traces: [{ path: trace, name: 'tiny' }], sizes: ['10%'], policies: ['lru'] }), {
+      runsDir: join(dir, 'runs'),
+      workers: 1,
+      quiet: true,
+      command: 'test',
+    });
+    // The stored experiment as an older cachelab wrote it: comma-joined model lists.
+    const headerFile = join(result.runDir, 'experiment.json');
+    const header = JSON.parse(readFileSync(headerFile, 'utf8'));
+    header.experiment.policies = ['lru', 'dqn-select:@a,@b', { name: 'dqn-select:@b,@a', label: 'sel' }];
+    header.experiment.dqn = { train: [{ name: 'a', trace: 'tiny', size: '10%' }, { name: 'b', trace: 'tiny', size: '10%' }] };
+    writeFileSync(headerFile, JSON.stringify(header));
+    const run = loadRun(result.runDir);
+    expect(run.experiment.policies).toEqual(['lru', 'dqn-select:@a+@b', expect.objectContaining({ name: 'dqn-select:@b+@a', label: 'sel' })]);
+    // The folders an older cachelab named these cells by: the label made from the comma name.
+    expect(policyLabel('dqn-select:@a,@b')).toBe('dqn-select-a__b');
+    expect(run.cells.filter((cell) => cell.kind === 'replay').map((cell) => cell.id)).toEqual(['tiny-10pct-lru-s0', 'tiny-10pct-dqn-select-a__b-s0', 'tiny-10pct-sel-s0']);
+    expect(run.replay.map((cell) => cell.policy.label)).toEqual(['lru']);
   });
 });

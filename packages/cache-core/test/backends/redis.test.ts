@@ -334,3 +334,20 @@ describe('configuration', () => {
     });
   });
 });
+
+describe('the backend on its own', () => {
+  it('is importable as @cachelab/cache-core/redis (the package entry exports its type only) and stores bytes', async () => {
+    const { RedisBackend: Exported } = await import('@cachelab/cache-core/redis');
+    expect(Exported).toBe(RedisBackend);
+    const backend = new Exported({ host: redis.server.host, port: redis.server.port, keyPrefix: uniquePrefix('own') }, { logger: new RecordingLogger() });
+    try {
+      expect(await backend.start()).toBe(true);
+      const bytes = Buffer.from([0, 1, 2, 255]);
+      expect(await backend.set('k', bytes)).toBe(true);
+      expect(Buffer.from((await backend.get('k'))!.value)).toEqual(bytes);
+      await backend.clear();
+    } finally {
+      await backend.stop();
+    }
+  });
+});

@@ -96,14 +96,33 @@ export class RunFormatError extends CachelabError {
   }
 }
 
-/** The run's own copy of its experiment, validated by today's schema. */
+/** The run's own copy of its experiment, validated by today's schema (after `upgradeStoredExperiment`). */
 function parseStoredExperiment(value: unknown, runDir: string): Experiment {
   try {
-    return parseExperiment(value, join(runDir, 'experiment.json'));
+    return parseExperiment(upgradeStoredExperiment(value), join(runDir, 'experiment.json'));
   } catch (error) {
     if (error instanceof CachelabError) throw new RunFormatError(runDir, error.message);
     throw error;
   }
+}
+
+/**
+ * Runs written before `dqn-select:` joined its models with `+` joined them with commas
+ * (`dqn-select:@a,@b`). Their stored experiment is read with `+`, so those runs can still be
+ * reported; labels, and so cell folders, do not change (a label made from the name maps both
+ * separators to `_`).
+ */
+function upgradeStoredExperiment(value: unknown): unknown {
+  const policies = (value as { policies?: unknown } | null)?.policies;
+  if (!Array.isArray(policies)) return value;
+  const legacy = (name: unknown): name is string => typeof name === 'string' && name.startsWith('dqn-select:') && name.includes(',') && !name.includes('+');
+  const upgraded = policies.map((policy: unknown) => {
+    if (legacy(policy)) return policy.replaceAll(',', '+');
+    const entry = policy as { name?: unknown } | null;
+    if (entry && typeof entry === 'object' && legacy(entry.name)) return { ...entry, name: entry.name.replaceAll(',', '+') };
+    return policy;
+  });
+  return { ...(value as object), policies: upgraded };
 }
 
 /**

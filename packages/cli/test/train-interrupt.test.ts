@@ -38,8 +38,9 @@ describe('cachelab train and Ctrl-C', () => {
 
     const resumed = await spawnCli([...args, '--steps', String(step + 1000), '--resume', '--json']).done;
     expect(resumed.code).toBe(0);
-    const summary = JSON.parse(resumed.stdout) as { resumedAt: number; steps: number; interrupted?: boolean };
+    const summary = JSON.parse(resumed.stdout) as { resumedAt: number; exactResume: boolean; steps: number; interrupted?: boolean };
     expect(summary.resumedAt).toBe(step);
+    expect(summary.exactResume).toBe(true);
     expect(summary.steps).toBe(step + 1000);
     expect(summary.interrupted).toBeUndefined();
   }, 180_000);

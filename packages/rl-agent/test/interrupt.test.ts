@@ -3,9 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readMeta } from '../src/dqn/checkpoint.js';
-import { resolveDqnConfig } from '../src/dqn/config.js';
+import { resolveDqnConfig, type DqnConfig } from '../src/dqn/config.js';
 import { trainDqn } from '../src/dqn/train.js';
+import { CacheEnv } from '../src/env/cache-env.js';
+import type { AnyEnv } from '../src/env/env.js';
+import { EvictionEnv } from '../src/env/eviction-env.js';
 import { ChainEnv } from './helpers/chain-env.js';
+import { SuccessorPredictor } from './helpers/predictor.js';
+import { zipfTrace } from './helpers/trace.js';
 
 const made: string[] = [];
 const tempDir = (): string => {
@@ -65,5 +70,101 @@ describe('stopping training with an AbortSignal (Ctrl-C)', () => {
     expect(weights(signalled)).toEqual(weights(plain));
     plain.agent.dispose();
     signalled.agent.dispose();
+  });
+});
+
+/** metrics.jsonl without the wall-clock field (steps per second). */
+function metricsOf(dir: string): Record<string, number>[] {
+  return fs
+    .readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const record = JSON.parse(line) as Record<string, number>;
+      delete record['charts/SPS'];
+      return record;
+    });
+}
+
+/** Trains uninterrupted, then again interrupted at `stopAt` and resumed: both must end byte for byte alike. */
+async function expectExactResume(makeEnv: () => AnyEnv, config: DqnConfig, stopAt: number, envMeta?: { kind: string; settings: Record<string, unknown> }) {
+  const straight = tempDir();
+  const whole = await trainDqn({ env: makeEnv(), config, outDir: straight, ...(envMeta ? { envMeta } : {}) });
+  whole.agent.dispose();
+
+  const broken = tempDir();
+  const stop = new AbortController();
+  const first = await trainDqn({
+    env: makeEnv(),
+    config,
+    outDir: broken,
+    ...(envMeta ? { envMeta } : {}),
+    signal: stop.signal,
+    onProgress: (step) => {
+      if (step === stopAt) stop.abort();
+    },
+  });
+  first.agent.dispose();
+  expect(first.steps).toBe(stopAt);
+  expect(fs.existsSync(path.join(broken, 'resume.bin'))).toBe(true);
+  const resumed = await trainDqn({ env: makeEnv(), config, outDir: broken, resume: true, ...(envMeta ? { envMeta } : {}) });
+  resumed.agent.dispose();
+  expect(resumed).toMatchObject({ resumedAt: stopAt, exactResume: true, steps: config.totalSteps, updates: whole.updates, episodes: whole.episodes });
+  for (const file of ['weights.bin', 'target/weights.bin']) {
+    expect(fs.readFileSync(path.join(broken, file)).equals(fs.readFileSync(path.join(straight, file))), file).toBe(true);
+  }
+  expect(metricsOf(broken)).toEqual(metricsOf(straight));
+  // A finished run keeps no resume state (tens of MB at the default buffer size).
+  expect(fs.existsSync(path.join(broken, 'resume.bin'))).toBe(false);
+}
+
+describe('an interrupted run resumed from its checkpoint continues exactly (buffer, Adam, episode restored)', () => {
+  it('on a toy environment, interrupted in the middle of an episode', async () => {
+    const config = resolveDqnConfig({ seed: 5, totalSteps: 4000, learningStarts: 300, logInterval: 250, hiddenLayers: [8] });
+    await expectExactResume(() => new ChainEnv(9, 200, true), config, 2000);
+  });
+
+  it('on the eviction environment (candidate sampling from its seed), mid-episode', async () => {
+    const trace = zipfTrace(6_000, 400, 0.9, 3, 0.1);
+    const config = resolveDqnConfig({ seed: 2, totalSteps: 3000, learningStarts: 300, logInterval: 500, bufferSize: 2000, batchSize: 16, hiddenLayers: [16] });
+    await expectExactResume(() => new EvictionEnv(trace, { capacity: 40 }), config, 1000);
+  });
+
+  it('on the cache environment (async, a CacheManager per episode), mid-episode', async () => {
+    const trace = zipfTrace(30_000, 300, 0.9, 4);
+    const config = resolveDqnConfig({ seed: 3, totalSteps: 1500, learningStarts: 100, logInterval: 100, bufferSize: 1000, batchSize: 16, hiddenLayers: [8] });
+    await expectExactResume(() => new CacheEnv(trace, { capacity: 30, window: 70, predictor: () => new SuccessorPredictor() }), config, 1000);
+  });
+
+  it('refuses, with a CheckpointError, an environment that does not retrace its episode from the seed', async () => {
+    const dir = tempDir();
+    const config = resolveDqnConfig({ seed: 1, totalSteps: 3000, learningStarts: 100, hiddenLayers: [4] });
+    let instances = 0;
+    // Each new instance marks its observations with its own number: same seed, other observations.
+    const drifting = () => {
+      const env = new ChainEnv(12, 500);
+      const mark = 0.25 * instances++;
+      const step = env.step.bind(env);
+      env.step = (action) => {
+        const r = step(action);
+        r.observation[0] = r.observation[0]! + mark;
+        return r;
+      };
+      return env;
+    };
+    const stop = new AbortController();
+    const first = await trainDqn({ env: drifting(), config, outDir: dir, signal: stop.signal, onProgress: (step) => step === 1000 && stop.abort() });
+    first.agent.dispose();
+    await expect(trainDqn({ env: drifting(), config, outDir: dir, resume: true })).rejects.toThrow(/did not retrace it.*delete resume\.json and resume\.bin/);
+  });
+
+  it('a checkpoint without resume state (a finished run extended) still resumes, from the weights alone', async () => {
+    const dir = tempDir();
+    const config = resolveDqnConfig({ seed: 6, totalSteps: 1500, learningStarts: 200, hiddenLayers: [4] });
+    (await trainDqn({ env: new ChainEnv(5, 20), config, outDir: dir })).agent.dispose();
+    expect(fs.existsSync(path.join(dir, 'resume.json'))).toBe(false);
+    const longer = await trainDqn({ env: new ChainEnv(5, 20), config: { ...config, totalSteps: 2500 }, outDir: dir, resume: true });
+    longer.agent.dispose();
+    expect(longer).toMatchObject({ resumedAt: 1500, exactResume: false, steps: 2500 });
   });
 });

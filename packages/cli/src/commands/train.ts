@@ -58,6 +58,8 @@ export interface TrainSummary {
   members: TrainMember[];
   /** The checkpoint's step when --resume continued one; absent for a fresh run. */
   resumedAt?: number;
+  /** With resumedAt: the checkpoint held its resume state, so the run continued exactly (see TrainResult.exactResume). */
+  exactResume?: boolean;
   steps: number;
   updates: number;
   episodes: number;
@@ -221,7 +223,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainSummary> {
     capacity: first.capacity,
     capacityUnit: unit,
     members: loaded.map(({ trace, size, capacity }) => ({ trace, size, capacity })),
-    ...(result.resumedAt === undefined ? {} : { resumedAt: result.resumedAt }),
+    ...(result.resumedAt === undefined ? {} : { resumedAt: result.resumedAt, exactResume: result.exactResume ?? false }),
     steps: result.steps,
     updates: result.updates,
     episodes: result.episodes,
@@ -284,7 +286,9 @@ function describe(s: TrainSummary): string {
     ...s.members.map((m, i) => `${i === 0 ? 'trained    ' : '           '} ${i === 0 ? `${s.env} agent on ` : ''}${m.trace} at ${m.size} = ${m.capacity} ${s.capacityUnit}`),
     ...(s.resumedAt === undefined
       ? []
-      : [`resumed     at step ${s.resumedAt}; the replay buffer is not checkpointed, so learning restarted after learningStarts new steps`]),
+      : s.exactResume
+        ? [`resumed     at step ${s.resumedAt}, exactly: replay buffer, optimizer and the episode in progress restored (same result as an uninterrupted run with the same --steps)`]
+        : [`resumed     at step ${s.resumedAt} from the weights alone (the checkpoint has no resume state: a finished run or an older checkpoint), so learning restarted after learningStarts new steps`]),
     `steps       ${s.steps} (${s.episodes} episodes finished), ${s.updates} updates`,
     `time        ${s.seconds.toFixed(1)} s, ${s.updatesPerSecond.toFixed(0)} updates/s on ${s.backend}`,
     // Only an eviction model is a replay policy; a cache-env model drives a live CacheManager.

@@ -11,6 +11,20 @@ import { QForward, type DenseWeights } from './forward.js';
 import { batchShape, buildQNetwork, type QNetworkSpec } from './network.js';
 import type { ReplayBatch } from './replay-buffer.js';
 
+/** Adam's state (see `DqnAgent.optimizerState`). */
+export interface OptimizerState {
+  iterations: number;
+  accBeta1: number;
+  accBeta2: number;
+  moments: { shape: number[]; values: Float32Array }[];
+}
+
+/** tfjs's AdamOptimizer keeps β₁ᵗ and β₂ᵗ in these (protected) variables. */
+interface AdamAccumulators {
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+}
+
 export interface UpdateStats {
   tdLoss: number;
   qValues: number;
@@ -98,6 +112,38 @@ export class DqnAgent {
       layer.bias.set(fresh[i]!.bias);
     });
     this.forward.reload();
+  }
+
+  /**
+   * Adam's state: its step count, the running β₁ᵗ and β₂ᵗ (saved as they are: tfjs recomputes them
+   * with pow() on setWeights, which can differ in the last bit from the running product) and the
+   * first and second moments of every variable, in gradient order.
+   */
+  async optimizerState(): Promise<OptimizerState> {
+    const named = await this.optimizer.getWeights();
+    const moments = named.slice(1).map(({ tensor }) => ({ shape: tensor.shape.slice(), values: new Float32Array(tensor.dataSync()) }));
+    tf.dispose(named[0]!.tensor); // the iteration scalar saveIterations made
+    const accumulators = this.optimizer as unknown as AdamAccumulators;
+    return {
+      iterations: this.optimizer.iterations,
+      accBeta1: accumulators.accBeta1.dataSync()[0]!,
+      accBeta2: accumulators.accBeta2.dataSync()[0]!,
+      moments,
+    };
+  }
+
+  /** Puts back what `optimizerState` returned (same network architecture). */
+  async restoreOptimizer(state: OptimizerState): Promise<void> {
+    const names = ['iter', ...state.moments.map((_, i) => `moment${i}`)];
+    const tensors = [tf.scalar(state.iterations, 'int32'), ...state.moments.map((m) => tf.tensor(m.values, m.shape))];
+    // setWeights keeps the moment tensors (as variables); only the iteration scalar is ours to free.
+    await this.optimizer.setWeights(tensors.map((tensor, i) => ({ name: names[i]!, tensor })));
+    tf.dispose(tensors);
+    const accumulators = this.optimizer as unknown as AdamAccumulators;
+    tf.tidy(() => {
+      accumulators.accBeta1.assign(tf.scalar(state.accBeta1));
+      accumulators.accBeta2.assign(tf.scalar(state.accBeta2));
+    });
   }
 
   dispose(): void {

@@ -76,7 +76,8 @@ interface ModelJson {
   weightsSha256?: string;
 }
 
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+/** SHA-256 of `bytes`, hex: what checkpoint files record of the binary files beside them. */
+export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 function readModelFiles(dir: string): { json: ModelJson; weights: Uint8Array } {
   let json: ModelJson;

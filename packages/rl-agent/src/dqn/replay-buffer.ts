@@ -15,6 +15,17 @@ export interface ReplayBatch {
   dones: Float32Array;
 }
 
+/** A replay buffer's contents: the first `filled` transitions of each array. */
+export interface ReplayBufferSnapshot {
+  position: number;
+  filled: number;
+  obs: Float32Array;
+  nextObs: Float32Array;
+  actions: Int32Array;
+  rewards: Float32Array;
+  dones: Uint8Array;
+}
+
 export class ReplayBuffer {
   private readonly obs: Float32Array;
   private readonly nextObs: Float32Array;
@@ -59,6 +70,37 @@ export class ReplayBuffer {
       rewards: new Float32Array(size),
       dones: new Float32Array(size),
     };
+  }
+
+  /** The stored transitions and the write position, as views (for a resume checkpoint). */
+  snapshot(): ReplayBufferSnapshot {
+    const n = this.filled;
+    const d = this.obsSize;
+    return {
+      position: this.position,
+      filled: n,
+      obs: this.obs.subarray(0, n * d),
+      nextObs: this.nextObs.subarray(0, n * d),
+      actions: this.actions.subarray(0, n),
+      rewards: this.rewards.subarray(0, n),
+      dones: this.dones.subarray(0, n),
+    };
+  }
+
+  /** Puts back what `snapshot` returned (a buffer of the same capacity and observation size). */
+  restore(snapshot: ReplayBufferSnapshot): void {
+    const n = snapshot.filled;
+    const d = this.obsSize;
+    if (n > this.capacity || snapshot.position >= this.capacity || snapshot.obs.length !== n * d || snapshot.actions.length !== n) {
+      throw new RangeError(`replay buffer snapshot of ${n} transitions does not fit a buffer of ${this.capacity} × ${d}`);
+    }
+    this.obs.set(snapshot.obs);
+    this.nextObs.set(snapshot.nextObs);
+    this.actions.set(snapshot.actions);
+    this.rewards.set(snapshot.rewards);
+    this.dones.set(snapshot.dones);
+    this.position = snapshot.position;
+    this.filled = n;
   }
 
   /** Fills `batch` with `batch.size` transitions drawn uniformly (with replacement). */

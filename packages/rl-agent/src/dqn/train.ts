@@ -14,10 +14,11 @@ import seedrandom from 'seedrandom';
 import { initBackend } from '../backend.js';
 import type { AnyEnv, StepResult } from '../env/env.js';
 import { DqnAgent, type UpdateStats } from './agent.js';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, loadWeightsInto, readMeta, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointError, loadWeightsInto, readMeta, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
 import { DqnConfigError, epsilonAt, type DqnConfig } from './config.js';
 import type { QNetworkSpec } from './network.js';
 import { ReplayBuffer } from './replay-buffer.js';
+import { loadResumeState, removeResumeState, saveResumeState, type ResumeState } from './resume-state.js';
 
 export type MetricRecord = { global_step: number } & Record<string, number>;
 
@@ -49,8 +50,15 @@ export interface TrainOptions {
 
 export interface TrainResult {
   agent: DqnAgent;
-  /** The checkpoint's step when this run resumed one (its replay buffer is not saved: learning restarts `learningStarts` steps later). */
+  /** The checkpoint's step when this run resumed one. */
   resumedAt?: number;
+  /**
+   * With `resumedAt`: whether the checkpoint held its resume state (replay buffer, optimizer,
+   * episode in progress), so the run continued exactly as if uninterrupted; false for a checkpoint
+   * without it (a finished run extended, an older checkpoint), where learning restarted
+   * `learningStarts` steps after the resume point with an empty buffer and fresh Adam moments.
+   */
+  exactResume?: boolean;
   steps: number;
   /** Gradient steps in total (a resumed checkpoint's included). */
   updates: number;
@@ -113,6 +121,7 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
   let step = 0;
   let episode = 0;
   let updates = 0;
+  let saved: ResumeState | null = null;
   if (options.resume && outDir && fs.existsSync(path.join(outDir, 'agent.json'))) {
     const meta = readMeta(outDir);
     assertResumable(meta, config, options.envMeta ?? CUSTOM_ENV, options.data, outDir);
@@ -121,6 +130,11 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
     agent.refreshForward();
     ({ step, episode, updates } = meta.state);
     if (meta.state.rngState) rng = seedrandom('', { state: meta.state.rngState as seedrandom.State.Arc4 });
+    saved = loadResumeState(outDir, env.observationSpace.size);
+    // Files of another checkpoint (a crash between writing them and agent.json): not this state.
+    if (saved && saved.step !== step) saved = null;
+  } else if (outDir) {
+    removeResumeState(outDir); // a fresh run: an earlier run's state must not be resumed into it
   }
   const firstStep = step;
   const firstUpdates = updates;
@@ -137,9 +151,52 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
     if (metricsFile && pending.length > 0) fs.appendFileSync(metricsFile, `${pending.join('\n')}\n`);
     pending.length = 0;
   };
-  const checkpoint = async (stepsDone: number): Promise<void> => {
+
+  const buffer = new ReplayBuffer(config.bufferSize, env.observationSpace.size);
+  const batch = buffer.allocateBatch(config.batchSize);
+  const obs = new Float32Array(env.observationSpace.size);
+  obs.set((await env.reset({ seed: config.seed + episode })).observation);
+  let episodeReturn = 0;
+  let episodeLength = 0;
+  // The episode's actions so far (a resume replays them to rebuild the environment's state).
+  let episodeActions: Int32Array = new Int32Array(1024);
+  let last: UpdateStats | undefined;
+  let interrupted = false;
+  if (saved) {
+    buffer.restore(saved.buffer);
+    await agent.restoreOptimizer(saved.optimizer);
+    if (saved.last) last = saved.last;
+    for (const action of saved.episodeActions) {
+      const replayed = env.step(action);
+      const result: StepResult = replayed instanceof Promise ? await replayed : replayed;
+      if (result.terminated || result.truncated) throw notRetraced(outDir!, 'the episode ended early');
+      obs.set(result.observation);
+      episodeReturn += result.reward;
+      if (episodeLength === episodeActions.length) episodeActions = grown(episodeActions);
+      episodeActions[episodeLength++] = action;
+    }
+    if (episodeReturn !== saved.episodeReturn || !sameFloats(obs, saved.observation)) throw notRetraced(outDir!, 'it reached another observation or return');
+  }
+  // With the buffer restored, learning goes on at once, as in an uninterrupted run; without it
+  // (an older checkpoint), it starts again `learningStarts` steps after the resume point.
+  const learningFrom = saved || firstStep === 0 ? config.learningStarts : firstStep + config.learningStarts;
+
+  const checkpoint = async (stepsDone: number, finished: boolean): Promise<void> => {
     if (!outDir) return;
     flush();
+    // Resume files first, agent.json last: a crash in between leaves files whose step agent.json disowns.
+    if (finished) removeResumeState(outDir);
+    else {
+      saveResumeState(outDir, {
+        step: stepsDone,
+        buffer: buffer.snapshot(),
+        optimizer: await agent.optimizerState(),
+        episodeActions: episodeActions.subarray(0, episodeLength),
+        observation: obs,
+        episodeReturn,
+        ...(last ? { last } : {}),
+      });
+    }
     await saveCheckpoint(outDir, agent.online, agent.target, {
       format: CHECKPOINT_FORMAT,
       version: CHECKPOINT_VERSION,
@@ -150,15 +207,6 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
       ...(options.data === undefined ? {} : { data: options.data }),
     });
   };
-
-  const buffer = new ReplayBuffer(config.bufferSize, env.observationSpace.size);
-  const batch = buffer.allocateBatch(config.batchSize);
-  const obs = new Float32Array(env.observationSpace.size);
-  obs.set((await env.reset({ seed: config.seed + episode })).observation);
-  let episodeReturn = 0;
-  let episodeLength = 0;
-  let last: UpdateStats | undefined;
-  let interrupted = false;
   const started = performance.now();
 
   for (; step < config.totalSteps; step++) {
@@ -169,7 +217,8 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
     const result: StepResult = pending instanceof Promise ? await pending : pending;
     buffer.add(obs, action, result.reward, result.observation, result.terminated);
     episodeReturn += result.reward;
-    episodeLength++;
+    if (episodeLength === episodeActions.length) episodeActions = grown(episodeActions);
+    episodeActions[episodeLength++] = action;
 
     if (result.terminated || result.truncated) {
       emit({ global_step: step, 'charts/episodic_return': episodeReturn, 'charts/episodic_length': episodeLength, ...prefixed(result.info) });
@@ -181,7 +230,7 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
       obs.set(result.observation);
     }
 
-    const learning = step - firstStep >= config.learningStarts;
+    const learning = step >= learningFrom;
     if (learning && step % config.trainFrequency === 0) {
       last = agent.update(buffer.sample(rng, batch));
       updates++;
@@ -211,12 +260,12 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
         }
       }
     }
-    if (config.checkpointInterval > 0 && (step + 1) % config.checkpointInterval === 0) await checkpoint(step + 1);
+    if (config.checkpointInterval > 0 && (step + 1) % config.checkpointInterval === 0) await checkpoint(step + 1, step + 1 >= config.totalSteps);
   }
   options.onProgress?.(step, config.totalSteps);
-  await checkpoint(step);
+  await checkpoint(step, !interrupted);
   flush();
-  const resumed = firstStep > 0 ? { resumedAt: firstStep } : {};
+  const resumed = firstStep > 0 ? { resumedAt: firstStep, exactResume: saved !== null } : {};
   return {
     agent,
     ...resumed,
@@ -257,4 +306,24 @@ function prefixed(info: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(info)) if (typeof v === 'number' && Number.isFinite(v)) out[`charts/${k}`] = v;
   return out;
+}
+
+/** A copy of `actions` with twice the room. */
+function grown(actions: Int32Array): Int32Array {
+  const bigger = new Int32Array(actions.length * 2);
+  bigger.set(actions);
+  return bigger;
+}
+
+function sameFloats(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+function notRetraced(dir: string, what: string): CheckpointError {
+  return new CheckpointError(
+    dir,
+    `replaying the interrupted episode's actions from reset did not retrace it (${what}): the environment is not deterministic under its seed, so this checkpoint cannot be resumed exactly; delete resume.json and resume.bin to resume from the weights alone`,
+  );
 }

@@ -1,0 +1,149 @@
+/**
+ * What a checkpoint needs, beyond the weights and agent.json, for a resumed run to continue exactly
+ * as if it had never stopped: the replay buffer, Adam's state, the last update's statistics and the
+ * actions of the episode in progress (an environment is deterministic under its seed, so replaying
+ * those actions from `reset` rebuilds its state; the observation and return it reached are stored
+ * to check that). Two files in the checkpoint directory:
+ *   resume.json   sizes, scalars, shapes and the SHA-256 of resume.bin
+ *   resume.bin    the arrays, each section 4-byte aligned
+ * Written at every checkpoint of an unfinished run (an interruption, a checkpoint interval) and
+ * removed when a run completes: about 2 × bufferSize × observation floats, tens of MB at the
+ * defaults, only while a resume can need them.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { OptimizerState, UpdateStats } from './agent.js';
+import { CheckpointError, sha256 } from './checkpoint.js';
+import type { ReplayBufferSnapshot } from './replay-buffer.js';
+
+const FORMAT = 'cachelab-dqn-resume';
+const VERSION = 1;
+const JSON_FILE = 'resume.json';
+const BIN_FILE = 'resume.bin';
+
+export interface ResumeState {
+  /** The checkpoint step this state belongs to (agent.json's `state.step`). */
+  step: number;
+  buffer: ReplayBufferSnapshot;
+  optimizer: OptimizerState;
+  /** Actions taken since the current episode's `reset`, in order. */
+  episodeActions: Int32Array;
+  /** The observation and return those actions reached (checked after replaying them). */
+  observation: Float32Array;
+  episodeReturn: number;
+  last?: UpdateStats;
+}
+
+interface ResumeJson {
+  format: typeof FORMAT;
+  version: number;
+  step: number;
+  sha256: string;
+  buffer: { position: number; filled: number; obsSize: number };
+  optimizer: { iterations: number; accBeta1: number; accBeta2: number; shapes: number[][] };
+  episode: { actions: number; return: number; observationSize: number };
+  last?: UpdateStats;
+}
+
+const aligned = (bytes: number) => Math.ceil(bytes / 4) * 4;
+
+/** Writes resume.json + resume.bin into `dir` (each through a temporary file and a rename). */
+export function saveResumeState(dir: string, state: ResumeState): void {
+  const { buffer, optimizer } = state;
+  const sections: ArrayBufferView[] = [
+    buffer.obs,
+    buffer.nextObs,
+    buffer.actions,
+    buffer.rewards,
+    buffer.dones,
+    ...optimizer.moments.map((m) => m.values),
+    state.episodeActions,
+    state.observation,
+  ];
+  const total = sections.reduce((sum, s) => sum + aligned(s.byteLength), 0);
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const section of sections) {
+    bytes.set(new Uint8Array(section.buffer, section.byteOffset, section.byteLength), offset);
+    offset += aligned(section.byteLength);
+  }
+  const json: ResumeJson = {
+    format: FORMAT,
+    version: VERSION,
+    step: state.step,
+    sha256: sha256(bytes),
+    buffer: { position: buffer.position, filled: buffer.filled, obsSize: buffer.filled > 0 ? buffer.obs.length / buffer.filled : 0 },
+    optimizer: { iterations: optimizer.iterations, accBeta1: optimizer.accBeta1, accBeta2: optimizer.accBeta2, shapes: optimizer.moments.map((m) => m.shape) },
+    episode: { actions: state.episodeActions.length, return: state.episodeReturn, observationSize: state.observation.length },
+    ...(state.last ? { last: state.last } : {}),
+  };
+  writeAtomic(path.join(dir, BIN_FILE), bytes);
+  writeAtomic(path.join(dir, JSON_FILE), `${JSON.stringify(json)}\n`);
+}
+
+/** Removes the resume files (a finished run no longer needs them). */
+export function removeResumeState(dir: string): void {
+  fs.rmSync(path.join(dir, JSON_FILE), { force: true });
+  fs.rmSync(path.join(dir, BIN_FILE), { force: true });
+}
+
+/**
+ * The resume state in `dir`, or null when there is none (a finished run, a checkpoint from before
+ * these files existed). A damaged one is a CheckpointError.
+ */
+export function loadResumeState(dir: string, obsSize: number): ResumeState | null {
+  const jsonPath = path.join(dir, JSON_FILE);
+  if (!fs.existsSync(jsonPath)) return null;
+  let json: ResumeJson;
+  let bytes: Uint8Array;
+  try {
+    json = JSON.parse(fs.readFileSync(jsonPath, 'utf8')) as ResumeJson;
+    bytes = new Uint8Array(fs.readFileSync(path.join(dir, BIN_FILE)));
+  } catch (error) {
+    throw new CheckpointError(dir, `cannot read ${JSON_FILE}/${BIN_FILE} (${(error as Error).message}); delete both to resume without them`);
+  }
+  if (json.format !== FORMAT || json.version !== VERSION) throw new CheckpointError(dir, `${JSON_FILE} is not a ${FORMAT} v${VERSION} file`);
+  if (json.sha256 !== sha256(bytes)) throw new CheckpointError(dir, `${BIN_FILE} does not match the SHA-256 in ${JSON_FILE} (damaged); delete both to resume without them`);
+  const { filled, position } = json.buffer;
+  if (filled > 0 && json.buffer.obsSize !== obsSize) {
+    throw new CheckpointError(dir, `${JSON_FILE} holds observations of ${json.buffer.obsSize} floats, the environment gives ${obsSize}`);
+  }
+  let offset = 0;
+  const take = <T extends ArrayBufferView>(make: (buffer: ArrayBuffer, offset: number, length: number) => T, length: number, width: number): T => {
+    const byteLength = length * width;
+    if (offset + byteLength > bytes.byteLength) throw new CheckpointError(dir, `${BIN_FILE} is shorter than ${JSON_FILE} says`);
+    // A copy, so every view is aligned whatever the section's offset.
+    const out = make(bytes.slice(offset, offset + byteLength).buffer as ArrayBuffer, 0, length);
+    offset += aligned(byteLength);
+    return out;
+  };
+  const f32 = (length: number) => take((b, o, n) => new Float32Array(b, o, n), length, 4);
+  const buffer: ReplayBufferSnapshot = {
+    position,
+    filled,
+    obs: f32(filled * obsSize),
+    nextObs: f32(filled * obsSize),
+    actions: take((b, o, n) => new Int32Array(b, o, n), filled, 4),
+    rewards: f32(filled),
+    dones: take((b, o, n) => new Uint8Array(b, o, n), filled, 1),
+  };
+  const moments = json.optimizer.shapes.map((shape) => ({ shape, values: f32(shape.reduce((a, b) => a * b, 1)) }));
+  const episodeActions = take((b, o, n) => new Int32Array(b, o, n), json.episode.actions, 4);
+  const observation = f32(json.episode.observationSize);
+  if (offset !== bytes.byteLength) throw new CheckpointError(dir, `${BIN_FILE} is longer than ${JSON_FILE} says`);
+  return {
+    step: json.step,
+    buffer,
+    optimizer: { iterations: json.optimizer.iterations, accBeta1: json.optimizer.accBeta1, accBeta2: json.optimizer.accBeta2, moments },
+    episodeActions,
+    observation,
+    episodeReturn: json.episode.return,
+    ...(json.last ? { last: json.last } : {}),
+  };
+}
+
+function writeAtomic(file: string, data: Uint8Array | string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, data);
+  fs.renameSync(temporary, file);
+}

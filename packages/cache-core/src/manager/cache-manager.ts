@@ -465,7 +465,7 @@ export class CacheManager {
     const run = (async () => {
       try {
         const value = await factory();
-        if (!this.writes.isCurrent(ticket)) {
+        if (!this.writes.claim(ticket)) {
           this.staleResult(key, 'getOrSet');
           return value;
         }
@@ -534,7 +534,7 @@ export class CacheManager {
     const ticket = this.writes.begin(item.key);
     try {
       const value = await fetcher(item.endpoint, item.params);
-      if (!this.writes.isCurrent(ticket)) return this.staleResult(item.key, 'prefetch');
+      if (!this.writes.claim(ticket)) return this.staleResult(item.key, 'prefetch');
       if (await this.store(item.key, value, this.defaultTtlMs, undefined, true)) this.counters.prefetchesStored++;
       else this.prefetchFailed(item, new Error('the backend refused the value'));
     } catch (error) {
@@ -552,7 +552,7 @@ export class CacheManager {
   /** A produced value not stored because the key was set or deleted meanwhile (counted). */
   private staleResult(key: string, producer: 'getOrSet' | 'prefetch'): void {
     this.counters.staleResultsDropped++;
-    this.logger.debug(`${producer} result for "${key}" not stored: the key was set or deleted while it was produced`);
+    this.logger.debug(`${producer} result for "${key}" not stored: the key was set, deleted or stored by a producer that started later while it was produced`);
   }
 
   private backendFailure(operation: string, error: unknown): void {

@@ -199,3 +199,30 @@ describe('CacheManager: prefetch worker lifecycle', () => {
     await manager.stop();
   });
 });
+
+describe('producers of one key racing each other', () => {
+  it('a prefetch that started before a getOrSet factory does not overwrite its stored value', async () => {
+    let finishFetch!: (value: string) => void;
+    const { manager } = await startedManager({ prefetchFetcher: () => new Promise<string>((resolve) => (finishFetch = resolve)) });
+    manager.prefetch('/race');
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    expect(finishFetch).toBeDefined(); // the fetch is under way
+    expect(await manager.getOrSet('/race', () => 'fresh')).toBe('fresh');
+    finishFetch('older');
+    await manager.drainPrefetchQueue();
+    expect(await manager.getEntry('/race')).toMatchObject({ value: 'fresh', prefetched: false });
+    expect(await manager.getMetrics()).toMatchObject({ prefetchesStored: 0, staleResultsDropped: 1 });
+  });
+
+  it('a getOrSet factory that started before a prefetch hands its value to its callers but leaves the newer one cached', async () => {
+    let finishFactory!: (value: string) => void;
+    const { manager } = await startedManager({ prefetchFetcher: () => 'prefetched' });
+    const slow = manager.getOrSet('/race', () => new Promise<string>((resolve) => (finishFactory = resolve)));
+    manager.prefetch('/race');
+    await manager.drainPrefetchQueue();
+    finishFactory('older');
+    expect(await slow).toBe('older');
+    expect(await manager.getEntry('/race')).toMatchObject({ value: 'prefetched', prefetched: true });
+    expect(await manager.getMetrics()).toMatchObject({ prefetchesStored: 1, staleResultsDropped: 1 });
+  });
+});

@@ -17,6 +17,7 @@
  * eviction, and by a sweep before `keys()` / `stats()` (skipped while nothing can have expired).
  */
 import { ConfigError } from '../errors.js';
+import { rejectUnknownFields } from '../known-fields.js';
 import { systemClock, type Clock } from '../manager/clock.js';
 import type { BackendEntry, BackendLatin1Entry, BackendSetOptions, BackendStats, CacheBackend } from './backend.js';
 
@@ -28,6 +29,13 @@ export interface MemoryBackendConfig {
   /** Slots allocated up front (grown by doubling). Default min(maxEntries, 1024). */
   initialCapacity?: number;
 }
+
+const MEMORY_FIELD_LIST = ['maxEntries', 'maxBytes', 'initialCapacity'] as const satisfies readonly (keyof MemoryBackendConfig)[];
+// Compile-time: a MemoryBackendConfig field missing from the list above makes this type `false`, an error.
+type EveryMemoryFieldListed = [Exclude<keyof MemoryBackendConfig, (typeof MEMORY_FIELD_LIST)[number]>] extends [never] ? true : false;
+true satisfies EveryMemoryFieldListed;
+/** The fields of MemoryBackendConfig; any other is a typo and refused. */
+export const MEMORY_BACKEND_CONFIG_FIELDS: ReadonlySet<string> = new Set(MEMORY_FIELD_LIST);
 
 export interface MemoryBackendOptions {
   /** Time source for TTLs; default `Date.now`. */
@@ -72,6 +80,7 @@ export class MemoryBackend implements CacheBackend {
   private nextExpiry = Infinity;
 
   constructor(config: MemoryBackendConfig = {}, options: MemoryBackendOptions = {}) {
+    rejectUnknownFields(config, MEMORY_BACKEND_CONFIG_FIELDS, 'backendConfig.');
     this.maxEntries = limit('backendConfig.maxEntries', config.maxEntries);
     this.maxBytes = limit('backendConfig.maxBytes', config.maxBytes);
     if (Number.isFinite(this.maxEntries) && this.maxEntries > MAX_SLOTS) throw new ConfigError('backendConfig.maxEntries', `must be at most ${MAX_SLOTS}`);

@@ -10,6 +10,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
 import { ConfigError } from '../errors.js';
+import { rejectUnknownFields } from '../known-fields.js';
 
 export interface RedisClusterNode {
   host: string;
@@ -116,7 +117,18 @@ function parseNode(node: RedisClusterNode | string, index: number): RedisCluster
 }
 
 /** Validates a user config and fills in the defaults; throws ConfigError naming the field. */
+const REDIS_FIELD_LIST = [
+  'url', 'host', 'port', 'username', 'password', 'db', 'tls', 'keyPrefix', 'connectTimeout', 'commandTimeout',
+  'reconnectMaxDelay', 'clusterNodes', 'shards', 'maxEntries', 'maxBytes', 'signingSecret', 'batchSize',
+] as const satisfies readonly (keyof RedisConfig)[];
+// Compile-time: a RedisConfig field missing from the list above makes this type `false`, an error.
+type EveryRedisFieldListed = [Exclude<keyof RedisConfig, (typeof REDIS_FIELD_LIST)[number]>] extends [never] ? true : false;
+true satisfies EveryRedisFieldListed;
+/** The fields of RedisConfig; any other is a typo and refused. */
+export const REDIS_CONFIG_FIELDS: ReadonlySet<string> = new Set(REDIS_FIELD_LIST);
+
 export function resolveRedisConfig(config: RedisConfig = {}): ResolvedRedisConfig {
+  rejectUnknownFields(config, REDIS_CONFIG_FIELDS);
   const cluster = config.clusterNodes !== undefined;
   if (config.url !== undefined && (config.host !== undefined || config.port !== undefined)) {
     throw new ConfigError('url', 'give either url or host/port, not both');

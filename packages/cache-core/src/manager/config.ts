@@ -4,9 +4,10 @@
  * construction with a `ConfigError` naming the field.
  */
 import type { CacheBackend } from '../backends/backend.js';
-import type { MemoryBackendConfig } from '../backends/memory.js';
-import type { RedisConfig } from '../backends/redis-config.js';
+import { MEMORY_BACKEND_CONFIG_FIELDS, type MemoryBackendConfig } from '../backends/memory.js';
+import { resolveRedisConfig, type RedisConfig } from '../backends/redis-config.js';
 import { ConfigError } from '../errors.js';
+import { rejectUnknownFields } from '../known-fields.js';
 import { systemClock, type Clock } from './clock.js';
 import { createConsoleLogger, type CacheLogger } from './logger.js';
 import type { PrefetchFetcher } from './prefetch-worker.js';
@@ -108,9 +109,7 @@ function hasMethods(value: unknown, names: readonly string[]): boolean {
 
 /** Validates `config` and fills in defaults. Throws `ConfigError` naming the first bad field. */
 export function resolveCacheManagerConfig(config: CacheManagerConfig = {}): ResolvedCacheManagerConfig {
-  for (const field of Object.keys(config)) {
-    if (!KNOWN_FIELDS.has(field)) throw new ConfigError(field, `unknown option; known options are ${[...KNOWN_FIELDS].join(', ')}`);
-  }
+  rejectUnknownFields(config, KNOWN_FIELDS);
   const d = CACHE_MANAGER_DEFAULTS;
   const compressionLevel = config.compressionLevel ?? d.compressionLevel;
   if (!Number.isInteger(compressionLevel) || compressionLevel < 1 || compressionLevel > 9) {
@@ -128,12 +127,16 @@ export function resolveCacheManagerConfig(config: CacheManagerConfig = {}): Reso
   if (fetcher !== undefined && typeof fetcher !== 'function') throw new ConfigError('prefetchFetcher', 'must be a function (endpoint, params) => data');
   const backendConfig = config.backendConfig ?? {};
   if (typeof backendConfig !== 'object' || backendConfig === null) throw new ConfigError('backendConfig', 'must be an object');
+  // A custom backend reads no backendConfig; the built-in ones refuse fields they do not know.
+  const backendType = oneOf('backendType', config.backendType ?? d.backendType, BACKEND_TYPES);
+  if (backend === undefined && backendType === 'memory') rejectUnknownFields(backendConfig, MEMORY_BACKEND_CONFIG_FIELDS, 'backendConfig.');
+  if (backend === undefined && backendType === 'redis') resolveRedisConfig(backendConfig as RedisConfig); // fails here, not at start()
   const maxEntrySize = positiveInteger('maxEntrySize', config.maxEntrySize ?? d.maxEntrySize);
   if (maxEntrySize > 0xffffffff) throw new ConfigError('maxEntrySize', `must be at most 4 GiB - 1, got ${maxEntrySize}`);
   const compressionEnabled = config.compressionEnabled ?? d.compressionEnabled;
   if (typeof compressionEnabled !== 'boolean') throw new ConfigError('compressionEnabled', `must be true or false, got ${JSON.stringify(compressionEnabled)}`);
   return {
-    backendType: oneOf('backendType', config.backendType ?? d.backendType, BACKEND_TYPES),
+    backendType,
     backendConfig,
     backend,
     defaultTtl: nonNegative('defaultTtl', config.defaultTtl ?? d.defaultTtl, 'seconds'),

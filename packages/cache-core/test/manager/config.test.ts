@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { CacheManager } from '../../src/manager/cache-manager.js';
+import { MemoryBackend } from '../../src/backends/memory.js';
 import { CACHE_MANAGER_DEFAULTS, resolveCacheManagerConfig, type CacheManagerConfig } from '../../src/manager/config.js';
 
 describe('CacheManagerConfig', () => {
@@ -51,5 +52,31 @@ describe('CacheManagerConfig', () => {
 
   it('rejects invalid memory capacities at construction', () => {
     expect(() => new CacheManager({ backendConfig: { maxEntries: -3 } })).toThrow(/backendConfig\.maxEntries/);
+  });
+});
+
+describe('backendConfig fields', () => {
+  it('a misspelt memory backend option fails at construction instead of leaving the cache unbounded', () => {
+    const error = (() => {
+      try {
+        new CacheManager({ backendConfig: { maxEntires: 10 } as never });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).field).toBe('backendConfig.maxEntires');
+    expect((error as ConfigError).message).toContain('known options are maxEntries, maxBytes, initialCapacity');
+    expect(() => new MemoryBackend({ maxbytes: 1 } as never)).toThrow(/backendConfig\.maxbytes: unknown option/);
+  });
+
+  it('the Redis backend config is checked at construction too (a typo, an impossible port), not first at start()', () => {
+    expect(() => new CacheManager({ backendType: 'redis', backendConfig: { prot: 6379 } as never })).toThrow(/prot: unknown option; known options are url, host, port/);
+    expect(() => new CacheManager({ backendType: 'redis', backendConfig: { port: 70_000 } })).toThrow(ConfigError);
+    expect(() => new CacheManager({ backendType: 'redis', backendConfig: { port: 6380, keyPrefix: 'x:' } })).not.toThrow();
+  });
+
+  it('a custom backend reads no backendConfig, so nothing in it is refused', () => {
+    expect(() => new CacheManager({ backend: new MemoryBackend(), backendConfig: { anything: 1 } as never })).not.toThrow();
   });
 });

@@ -88,3 +88,34 @@ describe('cachelab replay', () => {
     expect(policy.stderr).toMatch(/unknown policy "nosuch"; known policies: lru, fifo/);
   });
 });
+
+describe('an oracleGeneral trace whose next_access_vtime lies', () => {
+  it('loaded (a % size), Belady uses positions recomputed from the trace, and stderr says how many were wrong', async () => {
+    // Objects 1 2 3 1 2 1 as libCacheSim packs them; `next` is the 1-based position of the next request.
+    const pack = (next: bigint[]) => {
+      const ids = [1n, 2n, 3n, 1n, 2n, 1n];
+      const buffer = Buffer.alloc(ids.length * 24);
+      ids.forEach((id, i) => {
+        buffer.writeUInt32LE(i, i * 24);
+        buffer.writeBigUInt64LE(id, i * 24 + 4);
+        buffer.writeUInt32LE(10, i * 24 + 12);
+        buffer.writeBigInt64LE(next[i]!, i * 24 + 16);
+      });
+      return buffer;
+    };
+    const honest = path.join(dir, 'honest.bin');
+    const lying = path.join(dir, 'lying.bin');
+    fs.writeFileSync(honest, pack([4n, 5n, -1n, 6n, -1n, -1n]));
+    // Record 3 (object 3, never requested again) claims a return at position 4: trusted, Belady
+    // would keep 3 over 2 and miss 5 times instead of 4.
+    fs.writeFileSync(lying, pack([4n, 5n, 4n, 6n, -1n, -1n]));
+    const args = ['--policy', 'belady', '--size', '67%', '--json', '--quiet'];
+    const good = await runCli(['replay', '--trace', honest, ...args]);
+    const bad = await runCli(['replay', '--trace', lying, ...args]);
+    expect(good.stderr).toBe('');
+    expect(bad.stderr).toContain(`note: ${lying}: 1 of 6 records have a next_access_vtime that does not point at their object's next request`);
+    // 2 slots: misses 1, 2, 3 (evicting 1, needed at 4, or 2, needed at 5: 2 goes), then 2; 1 hits twice.
+    expect(JSON.parse(good.stdout).misses).toBe(4);
+    expect(JSON.parse(bad.stdout).misses).toBe(4);
+  });
+});

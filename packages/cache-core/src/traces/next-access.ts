@@ -20,6 +20,29 @@ export function computeNextAccess(batch: RequestBatch, keyCount?: number): Reque
   return batch;
 }
 
+/**
+ * Recomputes `batch.nextAccess` (as computeNextAccess) and returns how many positions the batch
+ * held that disagreed: a trace's own next-access column (oracleGeneral's next_access_vtime) is
+ * untrusted input, and a wrong one would silently give Belady and every oracle policy wrong answers.
+ */
+export function repairNextAccess(batch: RequestBatch, keyCount: number): number {
+  const n = batch.length;
+  const keys = batch.key;
+  const following = new Float64Array(keyCount).fill(NO_NEXT_ACCESS);
+  const next = batch.nextAccess;
+  let repaired = 0;
+  for (let i = n - 1; i >= 0; i--) {
+    const key = keys[i]!;
+    const expected = following[key]!;
+    if (next[i] !== expected) {
+      repaired++;
+      next[i] = expected;
+    }
+    following[key] = i;
+  }
+  return repaired;
+}
+
 /** Whether every request of the batch carries next-access information. */
 export function hasNextAccess(batch: RequestBatch): boolean {
   const next = batch.nextAccess;

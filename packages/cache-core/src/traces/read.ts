@@ -10,7 +10,7 @@ import { TraceFileError, TraceFormatError } from './errors.js';
 import { ConfigError } from '../errors.js';
 import { LOG_SESSIONS, resolveFormat, type LogSession, type TraceFormat, type TraceReadOptions } from './format.js';
 import { KeyInterner } from './interner.js';
-import { computeNextAccess } from './next-access.js';
+import { computeNextAccess, repairNextAccess } from './next-access.js';
 import type { ReaderContext } from './readers/context.js';
 import { readCsv } from './readers/csv.js';
 import { readLog } from './readers/log.js';
@@ -189,6 +189,11 @@ export interface LoadedTrace {
   /** Malformed records skipped (only with skipInvalid). */
   skipped: number;
   /**
+   * oracleGeneral: records whose next_access_vtime disagreed with the trace itself (it must point
+   * at the object's next request); the loaded trace carries the recomputed positions. 0 otherwise.
+   */
+  nextAccessRepaired: number;
+  /**
    * Whether requests carry real object sizes (false: a txt trace or a CSV without a size column,
    * where every size is 1). Byte-sized caches need it: see CapacityContext.hasSizes.
    */
@@ -216,8 +221,11 @@ export async function loadTrace(path: string, options: TraceReadOptions = {}): P
   const all = new TraceAccumulator(expected);
   for await (const batch of reader) all.append(batch);
   const batch = all.finish();
+  let nextAccessRepaired = 0;
   if (reader.format === 'oracleGeneral' && (reader.skipped > 0 || options.limit !== undefined)) {
-    computeNextAccess(batch, reader.keyCount);
+    computeNextAccess(batch, reader.keyCount); // positions shifted: recomputed, not checked
+  } else if (reader.format === 'oracleGeneral') {
+    nextAccessRepaired = repairNextAccess(batch, reader.keyCount);
   }
   return {
     path,
@@ -228,6 +236,7 @@ export async function loadTrace(path: string, options: TraceReadOptions = {}): P
     opCount: reader.opCount,
     referrerCount: reader.referrerCount,
     skipped: reader.skipped,
+    nextAccessRepaired,
     hasSizes: reader.hasSizes ?? true,
     keyLabel: reader.keyLabel,
     sessionLabel: reader.sessionLabel,

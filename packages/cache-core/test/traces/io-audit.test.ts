@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
+  NO_NEXT_ACCESS,
   TraceFormatError,
   computeNextAccess,
   createTraceWriter,
@@ -13,7 +14,7 @@ import {
   writeTrace,
 } from '../../src/index.js';
 import { parseLogTime } from '../../src/traces/readers/log.js';
-import { tempFolder } from './fixtures.js';
+import { oracleGeneralBytes, tempFolder } from './fixtures.js';
 
 const file = tempFolder('io-audit');
 
@@ -204,5 +205,26 @@ describe('generators', () => {
     expect(trace.keyCount).toBe(20);
     for (let i = 0; i < 20; i++) expect([0, 1]).toContain(Number(trace.keyLabel(trace.batch.key[i]!)) - i * 2 ** 31);
     expect(() => generateShift({ requests: 10, objects: 2, shiftEvery: 1, shiftBy: 2 ** 50, seed: 1 })).toThrow(ConfigError);
+  });
+});
+
+describe("oracleGeneral's next_access_vtime is checked against the trace when loaded", () => {
+  // Objects 1 2 1 3 2 1: object 1 comes back at positions 3 and 6, object 2 at 5 (1-based).
+  const ids = [1n, 2n, 1n, 3n, 2n, 1n];
+  const honest = [3n, 5n, 6n, -1n, -1n, -1n];
+  const records = (next: bigint[]) => ids.map((id, i) => ({ time: i, id, size: 10, next: next[i]! }));
+
+  it('a correct column is kept and nothing is reported', async () => {
+    const trace = await loadTrace(file('honest.bin', oracleGeneralBytes(records(honest))));
+    expect(trace.nextAccessRepaired).toBe(0);
+    expect(Array.from(trace.batch.nextAccess)).toEqual([2, 4, 5, NO_NEXT_ACCESS, NO_NEXT_ACCESS, NO_NEXT_ACCESS]);
+  });
+
+  it('positions that point at another object, or past the end, are recomputed and counted (Belady would use them)', async () => {
+    // Record 1 claims object 1 returns at 4 (object 3's request); record 4 (object 3) at 6, which is object 1's.
+    const lying = [4n, 5n, 6n, 6n, -1n, -1n];
+    const trace = await loadTrace(file('lying.bin', oracleGeneralBytes(records(lying))));
+    expect(trace.nextAccessRepaired).toBe(2);
+    expect(Array.from(trace.batch.nextAccess)).toEqual([2, 4, 5, NO_NEXT_ACCESS, NO_NEXT_ACCESS, NO_NEXT_ACCESS]);
   });
 });

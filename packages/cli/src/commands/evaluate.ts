@@ -10,7 +10,6 @@ import {
   computeNextAccess,
   createPolicy,
   distinctBytes,
-  loadTrace,
   parseCapacity,
   Replayer,
   sliceBatch,
@@ -28,6 +27,7 @@ import { pairedMissDifference } from '../util/paired-bootstrap.js';
 import { createProgress } from '../util/progress.js';
 import { noteTrainingUnits } from '../util/training-unit-notice.js';
 import { addTraceOptions, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
+import { loadTraceNoting } from '../util/load-trace.js';
 
 export const EVALUATE_BASELINES = ['lru', 'arc', 's3fifo', 'sieve', 'wtinylfu', 'lecar', 'cacheus', 'belady'] as const;
 
@@ -131,7 +131,7 @@ export async function runEvaluate(flags: EvaluateFlags): Promise<EvaluateResult>
     if (isLearnedPolicyName(name)) throw new CliUsageError(`--baselines takes classical policies; the model is --model`);
     createPolicy(name, { capacity: 1, keySpace: 1, seed });
   }
-  const trace = await loadTrace(flags.trace, traceReadOptions(flags));
+  const trace = await loadTraceNoting(flags.trace, traceReadOptions(flags));
   const batch = trace.batch;
   if (batch.length > 0 && batch.nextAccess[0] === UNKNOWN_NEXT_ACCESS) computeNextAccess(batch, trace.keyCount);
   const relativeBytes = flags.size.trim().endsWith('%') && flags.unit === 'bytes';

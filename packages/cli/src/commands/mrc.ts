@@ -1,7 +1,6 @@
 /** `cachelab mrc`: miss-ratio curves, many policies × many sizes, on all cores. */
 import {
   distinctBytes,
-  loadTrace,
   missRatioCurve,
   MrcWorkerPool,
   parseCapacities,
@@ -20,6 +19,7 @@ import { createProgress } from '../util/progress.js';
 import { noteTrainingUnits } from '../util/training-unit-notice.js';
 import { formatRatio, formatTextTable } from '../util/table.js';
 import { addTraceOptions, formatCount, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
+import { loadTraceNoting } from '../util/load-trace.js';
 
 interface MrcFlags extends TraceFlags {
   trace: string;
@@ -114,7 +114,7 @@ function policyModules(policies: readonly string[]): string[] {
 }
 
 async function curveOf(flags: MrcFlags, pool: MrcWorkerPool | undefined): Promise<MrcResult> {
-  const trace = await loadTrace(flags.trace, traceReadOptions(flags));
+  const trace = await loadTraceNoting(flags.trace, traceReadOptions(flags));
   const batch = trace.batch;
   const specs = parseList(flags.sizes);
   const bytes = flags.unit === 'bytes' ? distinctBytes(batch, trace.keyCount) : 0;

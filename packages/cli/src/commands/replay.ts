@@ -6,7 +6,6 @@ import {
   createPolicy,
   getPolicyInfo,
   distinctBytes,
-  loadTrace,
   parseCapacity,
   readTrace,
   sliceBatch,
@@ -21,6 +20,7 @@ import { parseNonNegativeInt } from '../util/options.js';
 import { createProgress } from '../util/progress.js';
 import { noteTrainingUnits } from '../util/training-unit-notice.js';
 import { addTraceOptions, collectParam, formatCount, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
+import { loadTraceNoting } from '../util/load-trace.js';
 
 interface ReplayFlags extends TraceFlags {
   trace: string;
@@ -123,7 +123,7 @@ export async function runReplay(flags: ReplayFlags): Promise<ReplayResult> {
     progress.stop();
     stats = replayer.finish();
   } else {
-    const trace = await loadTrace(flags.trace, readOptions);
+    const trace = await loadTraceNoting(flags.trace, readOptions);
     const batch = trace.batch;
     const bytes = relative && flags.unit === 'bytes' ? distinctBytes(batch, trace.keyCount) : 0;
     ({ capacity, unit } = parseCapacity(flags.size, { distinctObjects: trace.keyCount, distinctBytes: bytes, hasSizes: trace.hasSizes, ...(flags.unit ? { unit: flags.unit } : {}) }));

@@ -25,6 +25,7 @@ import { CliUsageError } from '../util/cli-error.js';
 import { writeFileAtomic } from '../util/json.js';
 import { parseNonNegativeInt, parsePositiveInt } from '../util/options.js';
 import { addTraceOptions, formatCount, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
+import { loadTraceNoting } from '../util/load-trace.js';
 
 export function register(program: Command): void {
   const trace = program.command('trace').description('inspect, convert and generate request traces');
@@ -45,7 +46,7 @@ Examples:
   cachelab trace stats access.log --skip-invalid`,
     )
     .action(async (file: string, flags: TraceFlags & { json?: boolean }) => {
-      const loaded = await loadTrace(file, traceReadOptions(flags));
+      const loaded = await loadTraceNoting(file, traceReadOptions(flags));
       const stats = traceStats(loaded.batch);
       const result = { trace: file, format: loaded.format, skipped: loaded.skipped, ...stats };
       if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -3,7 +3,7 @@
  * checkpoint directory (model.json, weights.bin, target/, agent.json, metrics.jsonl).
  * Every DQN hyperparameter is a flag derived from @cachelab/rl-agent's DQN_DEFAULTS and DQN_DOCS.
  */
-import { distinctBytes, loadTrace, parseCapacities, type CapacityUnit, type RequestBatch } from '@cachelab/cache-core';
+import { distinctBytes, parseCapacities, type CapacityUnit, type RequestBatch } from '@cachelab/cache-core';
 import type { AnyEnv, DqnConfig } from '@cachelab/rl-agent';
 import { Option, type Command } from 'commander';
 import { CliUsageError } from '../util/cli-error.js';
@@ -12,6 +12,7 @@ import { collect, parseNonNegativeInt, parsePositiveInt } from '../util/options.
 import { InterruptedError, interruptSignal } from '../util/interrupt.js';
 import { createProgress } from '../util/progress.js';
 import { addTraceOptions, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
+import { loadTraceNoting } from '../util/load-trace.js';
 
 /** DQN settings that have flags of their own (--seed, --steps) rather than derived ones. */
 const OWN_FLAGS = new Set<keyof DqnConfig>(['seed', 'totalSteps']);
@@ -189,7 +190,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainSummary> {
   const loaded: { trace: string; size: string; batch: RequestBatch; objects: number; capacity: number }[] = [];
   let unit: CapacityUnit = 'objects';
   for (const path of flags.trace) {
-    const trace = await loadTrace(path, traceReadOptions(flags));
+    const trace = await loadTraceNoting(path, traceReadOptions(flags));
     const capacities = parseCapacities(flags.size, {
       distinctObjects: trace.keyCount,
       hasSizes: trace.hasSizes,

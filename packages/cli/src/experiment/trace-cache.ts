@@ -3,8 +3,9 @@
  * what cell sizes are relative to: distinct objects and distinct bytes.
  */
 import { existsSync } from 'node:fs';
-import { CachelabError, type RequestBatch, type TraceReadOptions, distinctBytes, loadTrace, withNextAccess } from '@cachelab/cache-core';
+import { CachelabError, type RequestBatch, type TraceReadOptions, distinctBytes, withNextAccess } from '@cachelab/cache-core';
 import { type TraceRef, tracePath } from './cells.js';
+import { loadTraceNoting } from '../util/load-trace.js';
 
 export interface LoadedTrace {
   batch: RequestBatch;
@@ -58,6 +59,6 @@ async function load(absolute: string, trace: TraceRef): Promise<LoadedTrace> {
   if (trace.delimiter !== undefined) options.delimiter = trace.delimiter;
   if (trace.logSession !== undefined) options.logSession = trace.logSession;
   // Next-access positions let oracle policies (Belady) run on every format.
-  const { batch, keyCount, hasSizes } = withNextAccess(await loadTrace(absolute, options));
+  const { batch, keyCount, hasSizes } = withNextAccess(await loadTraceNoting(absolute, options));
   return { batch, keyCount, distinctBytes: distinctBytes(batch, keyCount), hasSizes };
 }

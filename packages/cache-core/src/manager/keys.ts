@@ -7,7 +7,8 @@
  *   key, as in a query string); `null` as `null`; undefined params are left out; nested objects and
  *   arrays as JSON with object keys sorted at every depth (stable whatever the insertion order);
  *   Dates as ISO strings; BigInts as digits. `%`, `&`, `=` and `|` inside names and values are
- *   percent-encoded, so different params never produce the same key.
+ *   percent-encoded, so different params never produce the same key. An endpoint may not contain
+ *   `|` (an InvalidArgumentError: URLs percent-encode it), so no endpoint reads as endpoint + params.
  * - A key longer than `MAX_CACHE_KEY_LENGTH` (250 characters, memcached's limit) becomes
  *   `endpoint|hash:<sha256 hex of the parameter part>` (endpoint + 70 characters).
  */
@@ -57,6 +58,10 @@ function encodeValue(value: unknown, name: string): string {
 
 export function generateCacheKey(endpoint: string, params?: CacheKeyParams | null): string {
   if (typeof endpoint !== 'string') throw new InvalidArgumentError('endpoint', `must be a string, got ${typeof endpoint}`);
+  if (endpoint.includes('|')) {
+    // The first "|" ends the endpoint: "/a|x=1" alone and ("/a", { x: 1 }) would share a key.
+    throw new InvalidArgumentError('endpoint', `"${endpoint.length > 80 ? `${endpoint.slice(0, 80)}…` : endpoint}" contains "|", which separates the endpoint from its parameters in a cache key; percent-encode it (%7C), as a URL must`);
+  }
   let query = '';
   if (params) {
     for (const name of Object.keys(params).sort()) {

@@ -69,3 +69,12 @@ describe('generateCacheKey', () => {
     expect(() => generateCacheKey('/e', { cb: { f: () => 1 } })).toThrow(/params\.cb\.f/);
   });
 });
+
+describe('an endpoint containing "|"', () => {
+  it('is refused: it would read as endpoint + params ("/a|x=1" alone and ("/a", { x: 1 }) shared a key)', () => {
+    expect(generateCacheKey('/a', { x: 1 })).toBe('/a|x=1');
+    expect(() => generateCacheKey('/a|x=1')).toThrow(InvalidArgumentError);
+    expect(() => generateCacheKey('/a|x=1')).toThrow(/contains "\|".*percent-encode it \(%7C\)/);
+    expect(generateCacheKey('/a%7Cx=1')).toBe('/a%7Cx=1'); // the encoded form is its own key
+  });
+});

@@ -14,19 +14,12 @@ import { buildReportModel, type ReportTable } from '../src/report/model.js';
 import { buildScoreboard, type ScoreboardOptions } from '../src/report/scoreboard.js';
 import { verdictText } from '../src/report/scoreboard-section.js';
 import { pairedMissDifference } from '../src/util/paired-bootstrap.js';
+import { scoreboardOptions } from './helpers/scoreboard.js';
 import { runCli, tempDir, writeKeys, writeSkewedTrace } from './helpers/workflow.js';
 
 const summaryOf = (runDir: string, cell: string) => JSON.parse(readFileSync(join(runDir, cell, 'summary.json'), 'utf8'));
 
-const boardOptions = (o: Partial<ScoreboardOptions>): ScoreboardOptions => ({
-  candidate: 'fifo',
-  baseline: 'lru',
-  bestOf: [],
-  confidence: 0.95,
-  resamples: 500,
-  seed: 1,
-  ...o,
-});
+const boardOptions = (o: Partial<ScoreboardOptions>): ScoreboardOptions => scoreboardOptions({ candidate: 'fifo', ...o });
 
 /** Cumulative misses of a brute-force LRU or FIFO (Map in insertion order) at each window end, counting after `warmup`. */
 function bruteCumulativeMisses(keys: readonly string[], capacity: number, policy: 'lru' | 'fifo', warmup: number, ends: readonly number[]): number[] {

@@ -7,6 +7,7 @@ import { parseExperiment } from '../src/experiment/schema.js';
 import { loadRun } from '../src/report/load-run.js';
 import { blockLengthFor, pairedBootstrap, windowCounts } from '../src/util/paired-bootstrap.js';
 import { buildScoreboard, type ScoreboardOptions } from '../src/report/scoreboard.js';
+import { scoreboardOptions } from './helpers/scoreboard.js';
 import { runCli, tempDir, writeSkewedTrace } from './helpers/workflow.js';
 
 const BOOT = { confidence: 0.95, resamples: 1000, seed: 'test' };
@@ -87,15 +88,7 @@ async function smallRun(dir: string) {
 
 const misses = (runDir: string, cell: string): number => JSON.parse(readFileSync(join(runDir, cell, 'summary.json'), 'utf8')).stats.misses;
 
-const options = (o: Partial<ScoreboardOptions>): ScoreboardOptions => ({
-  candidate: 'arc',
-  baseline: 'lru',
-  bestOf: [],
-  confidence: 0.95,
-  resamples: 500,
-  seed: 1,
-  ...o,
-});
+const options = (o: Partial<ScoreboardOptions>): ScoreboardOptions => scoreboardOptions({ candidate: 'arc', ...o });
 
 describe('buildScoreboard', () => {
   it('compares every cell with the baseline and the best of the set, by the summaries, and tallies per seed', async () => {

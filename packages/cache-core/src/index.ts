@@ -5,3 +5,4 @@ export * from './sim/index.js';
 export * from './backends/index.js';
 export * from './manager/index.js';
 export * from './canonical-json.js';
+export * from './sha256.js';

@@ -12,7 +12,7 @@
  * - A key longer than `MAX_CACHE_KEY_LENGTH` (250 characters, memcached's limit) becomes
  *   `endpoint|hash:<sha256 hex of the parameter part>` (endpoint + 70 characters).
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../sha256.js';
 import { InvalidArgumentError } from './errors.js';
 
 export const MAX_CACHE_KEY_LENGTH = 250;
@@ -72,14 +72,10 @@ export function generateCacheKey(endpoint: string, params?: CacheKeyParams | nul
     }
   }
   if (query === '') {
-    return endpoint.length > MAX_CACHE_KEY_LENGTH ? `hash:${sha256(endpoint)}` : endpoint;
+    return endpoint.length > MAX_CACHE_KEY_LENGTH ? `hash:${sha256Hex(endpoint)}` : endpoint;
   }
   const key = `${endpoint}|${query}`;
   if (key.length <= MAX_CACHE_KEY_LENGTH) return key;
-  const hashed = `${endpoint}|hash:${sha256(query)}`;
-  return hashed.length <= MAX_CACHE_KEY_LENGTH ? hashed : `hash:${sha256(key)}`;
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  const hashed = `${endpoint}|hash:${sha256Hex(query)}`;
+  return hashed.length <= MAX_CACHE_KEY_LENGTH ? hashed : `hash:${sha256Hex(key)}`;
 }

@@ -4,13 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { canonicalJson } from '@cachelab/cache-core';
+import { canonicalJson, sha256Hex } from '@cachelab/cache-core';
 
-export { canonicalJson };
-
-export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
+export { canonicalJson, sha256Hex };
 
 /** First 12 hex digits of the SHA-256 of the canonical JSON: names a configuration's run folder. */
 export function configHash(value: unknown): string {

@@ -8,11 +8,10 @@
  * `loadForward` reads the online weights straight into the pure-TS forward pass: loading a
  * learned policy needs no TensorFlow at all.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { CachelabError } from '@cachelab/cache-core';
+import { CachelabError, sha256Hex } from '@cachelab/cache-core';
 import type { DqnConfig } from './config.js';
 import { QForward, type DenseWeights } from './forward.js';
 import type { QNetworkSpec } from './network.js';
@@ -52,7 +51,7 @@ export function fileHandler(dir: string): tf.io.IOHandler {
         convertedBy: artifacts.convertedBy ?? null,
         weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
         // Not part of the tfjs format (its loaders ignore it): lets a load refuse a damaged weights.bin.
-        weightsSha256: sha256(new Uint8Array(data)),
+        weightsSha256: sha256Hex(new Uint8Array(data)),
       };
       fs.writeFileSync(path.join(dir, 'weights.bin'), new Uint8Array(data));
       fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(modelJson));
@@ -76,8 +75,6 @@ interface ModelJson {
   weightsSha256?: string;
 }
 
-/** SHA-256 of `bytes`, hex: what checkpoint files record of the binary files beside them. */
-export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 function readModelFiles(dir: string): { json: ModelJson; weights: Uint8Array } {
   let json: ModelJson;
@@ -91,7 +88,7 @@ function readModelFiles(dir: string): { json: ModelJson; weights: Uint8Array } {
   if (!Array.isArray(json.weightsManifest) || json.weightsManifest.length !== 1 || !Array.isArray(json.weightsManifest[0]!.weights)) {
     throw new CheckpointError(dir, 'model.json has no single weightsManifest entry');
   }
-  if (json.weightsSha256 !== undefined && json.weightsSha256 !== sha256(weights)) {
+  if (json.weightsSha256 !== undefined && json.weightsSha256 !== sha256Hex(weights)) {
     throw new CheckpointError(dir, 'weights.bin does not match the SHA-256 in model.json (damaged or replaced); restore the checkpoint or train it again');
   }
   return { json, weights };

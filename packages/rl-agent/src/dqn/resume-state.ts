@@ -12,8 +12,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { sha256Hex } from '@cachelab/cache-core';
 import type { OptimizerState, UpdateStats } from './agent.js';
-import { CheckpointError, sha256 } from './checkpoint.js';
+import { CheckpointError } from './checkpoint.js';
 import type { ReplayBufferSnapshot } from './replay-buffer.js';
 
 const FORMAT = 'cachelab-dqn-resume';
@@ -71,7 +72,7 @@ export function saveResumeState(dir: string, state: ResumeState): void {
     format: FORMAT,
     version: VERSION,
     step: state.step,
-    sha256: sha256(bytes),
+    sha256: sha256Hex(bytes),
     buffer: { position: buffer.position, filled: buffer.filled, obsSize: buffer.filled > 0 ? buffer.obs.length / buffer.filled : 0 },
     optimizer: { iterations: optimizer.iterations, accBeta1: optimizer.accBeta1, accBeta2: optimizer.accBeta2, shapes: optimizer.moments.map((m) => m.shape) },
     episode: { actions: state.episodeActions.length, return: state.episodeReturn, observationSize: state.observation.length },
@@ -103,7 +104,7 @@ export function loadResumeState(dir: string, obsSize: number): ResumeState | nul
     throw new CheckpointError(dir, `cannot read ${JSON_FILE}/${BIN_FILE} (${(error as Error).message}); delete both to resume without them`);
   }
   if (json.format !== FORMAT || json.version !== VERSION) throw new CheckpointError(dir, `${JSON_FILE} is not a ${FORMAT} v${VERSION} file`);
-  if (json.sha256 !== sha256(bytes)) throw new CheckpointError(dir, `${BIN_FILE} does not match the SHA-256 in ${JSON_FILE} (damaged); delete both to resume without them`);
+  if (json.sha256 !== sha256Hex(bytes)) throw new CheckpointError(dir, `${BIN_FILE} does not match the SHA-256 in ${JSON_FILE} (damaged); delete both to resume without them`);
   const { filled, position } = json.buffer;
   if (filled > 0 && json.buffer.obsSize !== obsSize) {
     throw new CheckpointError(dir, `${JSON_FILE} holds observations of ${json.buffer.obsSize} floats, the environment gives ${obsSize}`);

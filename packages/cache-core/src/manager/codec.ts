@@ -289,7 +289,7 @@ export class Codec {
    * non-ASCII UTF-8, a corrupt entry) goes through a Buffer and the byte path, with the same result.
    */
   private decodeLatin1(text: string): unknown {
-    if (!this.json || text.charCodeAt(0) !== MARKER_PLAIN || NON_ASCII.test(text)) return this.decode(Buffer.from(text, 'latin1'));
+    if (!this.json || text.charCodeAt(0) !== MARKER_PLAIN || NON_ASCII.test(text)) return this.decode(latin1Bytes(text));
     const timed = this.deserializations++ % DECODE_SAMPLE_EVERY === 0;
     const t = timed ? this.now() : 0;
     let value: unknown;
@@ -326,6 +326,21 @@ export class Codec {
     return DECODE_FAILED;
   }
 }
+
+/**
+ * The bytes of a latin1 string, in a scratch buffer reused by every decode of up to SCRATCH_BYTES
+ * (a get-hit then allocates no Buffer for its entry). Safe because decoding is synchronous and
+ * everything it returns is a copy: strings are new, JSON.parse and inflate make their own memory,
+ * and OwningDeserializer copies every typed array out of the bytes it reads.
+ */
+function latin1Bytes(text: string): Buffer {
+  if (text.length > SCRATCH_BYTES) return Buffer.from(text, 'latin1');
+  const length = scratch.write(text, 0, 'latin1');
+  return scratch.subarray(0, length);
+}
+
+const SCRATCH_BYTES = 1 << 16;
+const scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
 
 function withMarker(marker: number, payload: Buffer): Buffer {
   // allocUnsafe: small entries share Node's buffer pool instead of one ArrayBuffer each.

@@ -186,6 +186,27 @@ describe('Codec: decoded values own their memory', () => {
   });
 });
 
+describe('Codec: entries held as latin1 strings (the memory backend) decode through one reused scratch buffer', () => {
+  it('a value decoded earlier keeps its contents when later decodes overwrite the scratch bytes', () => {
+    for (const format of ['v8', 'json'] as const) {
+      const codec = new Codec(options({ format }));
+      const latin1 = (value: unknown) => codec.encode(value, 'k').bytes.toString('latin1');
+      const firstValue = format === 'v8' ? { name: 'first', f64: new Float64Array([1.5, 2.5]), text: 'café' } : { name: 'first', text: 'café' };
+      const first = codec.decode(latin1(firstValue)) as typeof firstValue;
+      const second = codec.decode(latin1(format === 'v8' ? { name: 'XXXXXXXX', f64: new Float64Array([9, 9]), text: 'zzzz' } : { name: 'XXXXXXXX', text: 'zzzz' }));
+      expect(second).toMatchObject({ name: 'XXXXXXXX' });
+      expect(first).toEqual(firstValue);
+      if ('f64' in first) expect(first.f64.buffer.byteLength).toBe(16); // its own memory, not the scratch buffer
+    }
+  });
+
+  it('an entry larger than the scratch buffer (64 KiB) decodes the same', () => {
+    const codec = new Codec(options({ format: 'v8', maxEntrySize: 1 << 20 }));
+    const value = { big: 'é'.repeat(70_000) };
+    expect(codec.decode(codec.encode(value, 'k').bytes.toString('latin1'))).toEqual(value);
+  });
+});
+
 describe('Codec: corrupt bytes', () => {
   const cases: [string, Uint8Array, string][] = [
     ['empty', new Uint8Array(0), 'empty'],

@@ -11,9 +11,11 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
+# Debian's Jupyter by default; else the `jupyter` on PATH (a pip install); JUPYTER=path overrides.
 jupyter_bin="${JUPYTER:-/usr/bin/jupyter}"
+if [ -z "${JUPYTER:-}" ] && ! [ -x "$jupyter_bin" ]; then jupyter_bin="$(command -v jupyter || echo /usr/bin/jupyter)"; fi
 if ! [ -x "$jupyter_bin" ] || ! "$jupyter_bin" nbconvert --version >/dev/null 2>&1; then
-  echo "notebooks: Jupyter with nbconvert not found at $jupyter_bin; install it with: apt-get install -y jupyter-nbconvert python3-ipykernel" >&2
+  echo "notebooks: Jupyter with nbconvert not found at $jupyter_bin; install it with: apt-get install -y jupyter-nbconvert python3-ipykernel (bash .ci/setup does), or point JUPYTER at a jupyter that has nbconvert" >&2
   exit 1
 fi
 tslab="$root/packages/cli/node_modules/.bin/tslab"

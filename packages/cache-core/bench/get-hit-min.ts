@@ -20,6 +20,10 @@ import type { SerializationFormat } from '../src/manager/config.js';
 import { silentLogger } from '../src/manager/logger.js';
 
 const ROUNDS = Number(process.argv[2] ?? 30);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) {
+  console.error(`rounds must be a positive integer, got ${process.argv[2]}\nusage: node --import tsx packages/cache-core/bench/get-hit-min.ts [rounds=30]`);
+  process.exit(2);
+}
 const KEYS = 1000;
 const keys = Array.from({ length: KEYS }, (_, i) => `/api/users/${i}`);
 const small = (i: number) => ({ id: i, name: `user-${i}`, email: `user${i}@example.com`, active: true, score: 12.5, tags: ['a', 'b'] });

@@ -20,6 +20,10 @@ function settle(): NodeJS.MemoryUsage {
 }
 
 const entries = Number(process.argv[2] ?? 1_000_000);
+if (!Number.isInteger(entries) || entries < 1) {
+  console.error(`entries must be a positive integer, got ${process.argv[2]}`);
+  process.exit(2);
+}
 const total = (m: NodeJS.MemoryUsage) => m.heapUsed + m.external;
 
 const manager = new CacheManager({ logger: silentLogger });

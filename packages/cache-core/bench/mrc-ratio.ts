@@ -13,6 +13,10 @@ import { Worker } from 'node:worker_threads';
 import { MrcWorkerPool, generateZipf, missRatioCurve } from '../src/index.js';
 
 const rounds = Number(process.argv[2] ?? 5);
+if (!Number.isInteger(rounds) || rounds < 1) {
+  console.error(`rounds must be a positive integer, got ${process.argv[2]}\nusage: node --import tsx packages/cache-core/bench/mrc-ratio.ts [rounds=5] [policy=lru]`);
+  process.exit(2);
+}
 const policy = process.argv[3] ?? 'lru';
 const threads = Math.min(availableParallelism(), 8);
 const trace = generateZipf({ requests: 4_000_000, objects: 400_000, alpha: 0.8, seed: 1 });

@@ -12,7 +12,7 @@ import { buildWorkload } from './policy-workload.js';
 const workload = await buildWorkload();
 const options = { iterations: 2, warmupIterations: 1, time: 0, warmupTime: 0 };
 
-describe(`policy replay, ${(workload.batch.length / 1e6).toFixed(2)}M requests (${workload.source}), ${workload.capacity} objects`, () => {
+describe(`policy replay, ${(workload.batch.length / 1e6).toFixed(2)}M requests (${workload.source}), ${workload.keyCount} objects, cache ${workload.capacity}`, () => {
   for (const info of builtinPolicies) {
     bench(info.name, () => {
       const policy = createPolicy(info.name, { capacity: workload.capacity, keySpace: workload.keyCount });

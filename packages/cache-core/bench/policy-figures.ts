@@ -8,7 +8,9 @@
  *    profiler including objects already collected (one 16-byte allocation per request would show
  *    as ~160 MB), plus the garbage collections seen during that replay.
  *
- *   node --expose-gc --import tsx packages/cache-core/bench/policy-figures.ts
+ *   node --expose-gc --import tsx packages/cache-core/bench/policy-figures.ts [policy,policy,…]
+ *
+ * With a subset that leaves out lru, the "x… of LRU" column reads n/a (no LRU rate in this run).
  */
 import { Session } from 'node:inspector/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -36,12 +38,18 @@ interface SampleNode {
 }
 const totalSize = (node: SampleNode): number => node.children.reduce((sum, child) => sum + totalSize(child), node.selfSize);
 
+// Optional first argument: a comma-separated subset of policies (e.g. lru,s3fifo,arc).
+const only = process.argv[2]?.split(',');
+const unknown = only?.filter((name) => !builtinPolicies.some((p) => p.name === name)) ?? [];
+if (unknown.length) {
+  console.error(`unknown polic${unknown.length > 1 ? 'ies' : 'y'} ${unknown.join(', ')}; known: ${builtinPolicies.map((p) => p.name).join(', ')}`);
+  process.exit(2);
+}
+const policies = builtinPolicies.filter((p) => !only || only.includes(p.name));
 const workload = await buildWorkload();
 const n = workload.batch.length;
-console.log(`workload: ${workload.source}, ${n} requests, ${workload.capacity} objects (object mode)\n`);
+console.log(`workload: ${workload.source}, ${n} requests, ${workload.keyCount} objects; cache ${workload.capacity} objects (10%, object mode)\n`);
 
-const only = process.argv[2]?.split(',');
-const policies = builtinPolicies.filter((p) => !only || only.includes(p.name));
 const rows: string[] = [];
 let lruRate = 0;
 for (const info of policies) {
@@ -76,7 +84,7 @@ for (const info of policies) {
   const target = TARGETS[info.name];
   const verdict = target === undefined ? '' : best >= target ? `>= ${target / 1e6} M/s: met` : `>= ${target / 1e6} M/s: MISSED`;
   rows.push(
-    `${info.name.padEnd(9)} ${(best / 1e6).toFixed(2).padStart(6)} M req/s  x${lruRate ? (best / lruRate).toFixed(2) : '1.00'} of LRU  allocated during replay: ${(allocated / 1024).toFixed(0)} KiB (${((allocated / n) * 1000).toFixed(1)} B per 1000 requests), GCs: ${gcs}  ${verdict}`,
+    `${info.name.padEnd(9)} ${(best / 1e6).toFixed(2).padStart(6)} M req/s  x${lruRate ? (best / lruRate).toFixed(2) : ' n/a'} of LRU  allocated during replay: ${(allocated / 2 ** 20).toFixed(1)} MiB (${(allocated / n).toFixed(2)} B/request), GCs: ${gcs}  ${verdict}`,
   );
   console.log(rows[rows.length - 1]);
 }

@@ -66,5 +66,5 @@ export async function buildWorkload(): Promise<PolicyWorkload> {
   }
   const zipf = generateZipf({ requests: TARGET_REQUESTS, objects: 48_974, alpha: 0.8, seed: 1 });
   computeNextAccess(zipf.batch, zipf.keyCount);
-  return { source: 'seeded Zipf(0.8), 48,974 objects (../shared absent)', batch: zipf.batch, keyCount: zipf.keyCount, capacity: Math.floor(zipf.keyCount * 0.1) };
+  return { source: 'seeded Zipf(0.8), ../shared absent', batch: zipf.batch, keyCount: zipf.keyCount, capacity: Math.floor(zipf.keyCount * 0.1) };
 }

@@ -9,13 +9,22 @@
  */
 import { RedisBenchFixture } from './redis-fixture.js';
 
+const usage = 'usage: node --expose-gc --import tsx packages/cache-core/bench/redis-ratios.ts [rounds=15] [group filter]';
 const rounds = Number(process.argv[2] ?? 15);
+if (!Number.isInteger(rounds) || rounds < 1) {
+  console.error(`rounds must be a positive integer, got ${process.argv[2]}\n${usage}`);
+  process.exit(2);
+}
 /** Only the groups whose name contains this text (all by default). */
 const only = process.argv[3] ?? '';
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 const gc = (globalThis as { gc?: () => void }).gc;
 
 const fixture = new RedisBenchFixture();
+if (!fixture.workloads.some((workload) => workload.group.includes(only))) {
+  console.error(`no group contains "${only}"; groups: ${fixture.workloads.map((workload) => workload.group).join('; ')}`);
+  process.exit(2);
+}
 await fixture.start();
 try {
   for (const workload of fixture.workloads) {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 
 const INSTALL_HINT =
   'redis-server is not installed: run `apt-get update && apt-get install -y redis-server` ' +
-  '(CI installs it in .ci/run). The Redis backend tests need a real server and are not skipped.';
+  '(bash .ci/setup installs it). The Redis backend tests need a real server and are not skipped.';
 
 /** Throws with an install hint when `redis-server` / `redis-cli` are not on PATH. */
 export function assertRedisInstalled(): void {

@@ -2,9 +2,15 @@
  * LeCaR, Learning Cache Replacement (Vietri et al., "Driving Cache Replacement with ML-based
  * LeCaR", HotStorage 2018): LRU and LFU experts, regret minimisation over their evictions.
  * Each eviction follows the expert drawn by weight (seeded through seedrandom); when both experts
- * name the same victim nothing is learned from it. A request for a key in an expert's history
- * lowers that expert's weight by exp(-learningRate × discount^age), discount = 0.005^(1/N) with N
- * the number of cached objects. A key re-admitted from the LFU history resumes its old frequency.
+ * name the same victim nothing is learned from it. Each expert's history (ghost list) holds the
+ * newest half of the cache's capacity worth of its victims, as in the authors' reference code
+ * (sylab/cacheus, lecar.py: history_size = cache_size // 2). A request for a key in an expert's
+ * history lowers that expert's weight by exp(-learningRate × discount^age), discount = 0.005^(1/N)
+ * with N the number of cached objects; the weights are renormalised and kept in [0.01, 0.99]. A key
+ * re-admitted from either history resumes at its frequency at eviction + 1 (as lecar.py does).
+ * Not as in lecar.py: LFU's victim among equally frequent keys is the oldest at that frequency
+ * (libCacheSim's LFU), where lecar.py takes the lowest block number, an artefact of the trace's
+ * numbering; and no random number is drawn when both experts agree (same distribution of choices).
  * Parameters: learningRate (0.45).
  */
 import type { PolicyInfo, PolicyOptions } from './policy.js';
@@ -27,7 +33,7 @@ export class LecarPolicy extends KeyedPolicy {
   private readonly weights: ExpertWeights;
   private readonly rng: SeededRandom;
   private time = 0;
-  /** Frequency to resume at for the key of the current miss (1 unless found in the LFU history). */
+  /** Frequency to resume at for the key of the current miss (1 unless found in a history). */
   private resumeKey = -1;
   private resumeFreq = 1;
 
@@ -39,7 +45,7 @@ export class LecarPolicy extends KeyedPolicy {
     this.lruLinks = new LinkStore(this.keyCap);
     this.lru = new KeyList(this.lruLinks);
     this.lfu = new FreqBuckets(this.keyCap);
-    this.history = new ExpertHistories(this.keyCap, this.capacity);
+    this.history = new ExpertHistories(this.keyCap, Math.floor(this.capacity / 2));
     this.rng = new SeededRandom(`lecar:${options.seed ?? 0}`);
   }
 
@@ -70,7 +76,7 @@ export class LecarPolicy extends KeyedPolicy {
     const expert = this.history.expertOf(key);
     if (expert >= 0) {
       this.weights.penalise(expert, this.count, this.history.age(key, this.time));
-      if (expert === 1) this.resumeFreq = this.history.memoOf(key) + 1;
+      this.resumeFreq = this.history.memoOf(key) + 1;
       this.history.take(key);
     }
     return false;

@@ -228,3 +228,15 @@ describe("oracleGeneral's next_access_vtime is checked against the trace when lo
     expect(Array.from(trace.batch.nextAccess)).toEqual([2, 4, 5, NO_NEXT_ACCESS, NO_NEXT_ACCESS, NO_NEXT_ACCESS]);
   });
 });
+
+describe('csv: a header row with only the key column mapped', () => {
+  it('is recognised by a well-known key column name instead of becoming a request for the key "url"', async () => {
+    const path = file('urls.csv', 'url,referer\n/a,-\n/b,/a\n/a,-\n');
+    const trace = await loadTrace(path, { csv: 'key=1' });
+    expect(trace.batch.length).toBe(3);
+    expect(labels(trace)).toEqual(['/a', '/b', '/a']);
+    // A first key that names no column is data, as before; header: false still forces data.
+    expect((await loadTrace(file('plain.csv', '/x\n/y\n'), { csv: 'key=1' })).batch.length).toBe(2);
+    expect((await loadTrace(path, { csv: 'key=1', header: false })).batch.length).toBe(4);
+  });
+});

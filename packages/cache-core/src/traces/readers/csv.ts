@@ -180,9 +180,14 @@ function isNumericMapping(mapping: CsvColumns): boolean {
   return Object.values(mapping).every((column) => column === undefined || typeof column === 'number');
 }
 
-/** A first row is a header when a column that must hold numbers (time, size) holds text. */
+/**
+ * A first row is a header when a column that must hold numbers (time, size) holds text. With no
+ * such column mapped (`key=1` alone), when its key cell is a well-known key column name (`url`,
+ * `key`, `obj_id`…): read as data, the header would be one more request of a key named "url".
+ */
 function looksLikeHeader(record: string[], index: ColumnIndex): boolean {
   const text = (column: number) => column >= 0 && column < record.length && record[column] !== '' && Number.isNaN(Number(record[column]));
+  if (index.time < 0 && index.size < 0) return namesKeyColumn([record[index.key] ?? '']);
   return text(index.time) || text(index.size);
 }
 

@@ -2,10 +2,9 @@
  * Audit regressions: each test failed on the code before its fix (see the report of the audit).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { CacheManager, CachelabError, silentLogger, type RequestBatch } from '@cachelab/cache-core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AgentController } from '../src/controller.js';
 import { epsilonAt, resolveDqnConfig } from '../src/dqn/config.js';
 import { QForward } from '../src/dqn/forward.js';
@@ -18,16 +17,9 @@ import { markovAccessScorer } from '../src/env/markov-scorer.js';
 import { ChainEnv } from './helpers/chain-env.js';
 import { SuccessorPredictor } from './helpers/predictor.js';
 import { traceOf, zipfTrace } from './helpers/trace.js';
+import { tempDirs } from './helpers/temp-dirs.js';
 
-const made: string[] = [];
-const tempDir = (): string => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelab-rl-audit-'));
-  made.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs('rl-audit');
 
 const ACCURACY = CACHE_ENV_FEATURES.indexOf('markov_window_accuracy');
 const TOPK_MASS = CACHE_ENV_FEATURES.indexOf('markov_topk_mass');

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readMeta } from '../src/dqn/checkpoint.js';
 import { resolveDqnConfig, type DqnConfig } from '../src/dqn/config.js';
 import { trainDqn } from '../src/dqn/train.js';
@@ -11,16 +10,9 @@ import { EvictionEnv } from '../src/env/eviction-env.js';
 import { ChainEnv } from './helpers/chain-env.js';
 import { SuccessorPredictor } from './helpers/predictor.js';
 import { zipfTrace } from './helpers/trace.js';
+import { tempDirs } from './helpers/temp-dirs.js';
 
-const made: string[] = [];
-const tempDir = (): string => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cachelab-rl-interrupt-'));
-  made.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs('rl-interrupt');
 
 describe('stopping training with an AbortSignal (Ctrl-C)', () => {
   it('stops at the next 1,000-step boundary with a checkpoint there, and --resume finishes the run', async () => {

@@ -67,3 +67,65 @@ describe('cachelab run and Ctrl-C during a DQN training cell', () => {
     expect(existsSync(join(result.runDir, 'train-long-s0', 'summary.json'))).toBe(false);
   }, 120_000);
 });
+
+describe('a training cell stopped by Ctrl-C resumes on the next run, with the bytes of an uninterrupted one', () => {
+  const experiment = () =>
+    parseExperiment({
+      traces: [{ path: 'traces/cache2k-web07.txt', name: 'web07' }],
+      sizes: ['1%'],
+      policies: ['lru', 'dqn:@m'],
+      seeds: [0, 1],
+      dqn: { train: [{ name: 'm', trace: 'web07', size: '1%', config: { totalSteps: 12_000, learningStarts: 500, bufferSize: 5_000 } }] },
+    });
+  const files = (runDir: string, seed: number) =>
+    ['summary.json', 'model/weights.bin', 'model/target/weights.bin'].map((f) => readFileSync(join(runDir, `train-m-s${seed}`, f)));
+  // metrics.jsonl without its wall-clock field (steps per second differ between any two runs).
+  const metrics = (runDir: string, seed: number) =>
+    readFileSync(join(runDir, `train-m-s${seed}`, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const record = JSON.parse(line) as Record<string, number>;
+        delete record['charts/SPS'];
+        return record;
+      });
+
+  for (const workers of [1, 2]) {
+    it(`${workers === 1 ? 'in process' : 'in worker processes'}`, async () => {
+      const dir = tempDir();
+      const options = { workers, quiet: true, command: 'test' };
+      const straight = await runExperiment('resume', experiment(), { ...options, runsDir: join(dir, 'straight') });
+      expect(straight.failed).toEqual([]);
+
+      const stop = new AbortController();
+      const runsDir = join(dir, 'stopped');
+      // Stop once both trainings are under way (their first metrics are written after 1,000 steps).
+      const watch = setInterval(() => {
+        const started = (workers === 1 ? [0] : [0, 1]).every((seed) => {
+          const metrics = join(runsDir, 'resume', straight.configHash, `train-m-s${seed}`, 'metrics.jsonl');
+          return existsSync(metrics) && statSync(metrics).size > 0;
+        });
+        if (started) stop.abort();
+      }, 50);
+      const first = await runExperiment('resume', experiment(), { ...options, runsDir, signal: stop.signal });
+      clearInterval(watch);
+      expect(first.interrupted).toBe(true);
+      expect(first.failed).toEqual([]);
+      const stoppedAt = JSON.parse(readFileSync(join(first.runDir, 'train-m-s0', 'model', 'agent.json'), 'utf8')).state.step as number;
+      expect(stoppedAt).toBeGreaterThan(0);
+      expect(stoppedAt).toBeLessThan(12_000);
+      expect(existsSync(join(first.runDir, 'train-m-s0', 'model', 'resume.json'))).toBe(true);
+
+      const second = await runExperiment('resume', experiment(), { ...options, runsDir });
+      expect(second.failed).toEqual([]);
+      // It continued from the checkpoint (said in the manifest), rather than training again from 0.
+      expect(JSON.parse(readFileSync(join(second.runDir, 'train-m-s0', 'manifest.json'), 'utf8')).resumedAtStep).toBe(stoppedAt);
+      expect(second.ran + second.skipped).toBe(second.cells);
+      for (const seed of [0, 1]) {
+        const [a, b] = [files(straight.runDir, seed), files(second.runDir, seed)];
+        a.forEach((bytes, i) => expect(bytes.equals(b[i]!), `seed ${seed} file ${i}`).toBe(true));
+        expect(metrics(second.runDir, seed)).toEqual(metrics(straight.runDir, seed));
+      }
+    }, 240_000);
+  }
+});

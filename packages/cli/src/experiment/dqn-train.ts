@@ -26,13 +26,19 @@ export interface TrainRequest {
   traces: TrainTrace[];
   modelDir: string;
   onMetrics: (record: Record<string, number>) => void;
-  /** Ctrl-C: training stops within 1,000 steps and the cell fails as interrupted (it runs again next time). */
+  /** Ctrl-C: training stops within 1,000 steps at a checkpoint; the cell fails as interrupted and resumes next time. */
   signal?: AbortSignal;
+  /** Continue the interrupted training whose checkpoint is in modelDir (exactly: see trainDqn). */
+  resume?: boolean;
+  /** The training data's identity (trace checksums): recorded in agent.json, and a resume must match it. */
+  data?: unknown;
 }
 
 export interface TrainOutcome {
   result: Record<string, number>;
   backend: string;
+  /** The checkpoint step this training resumed from (an earlier run was stopped there). */
+  resumedAt?: number;
 }
 
 export async function trainCell(request: TrainRequest): Promise<TrainOutcome> {
@@ -66,15 +72,21 @@ export async function trainCell(request: TrainRequest): Promise<TrainOutcome> {
     envMeta: { kind: 'eviction', settings },
     onMetrics: (record) => request.onMetrics(record),
     ...(request.signal ? { signal: request.signal } : {}),
+    ...(request.resume ? { resume: true } : {}),
+    ...(request.data !== undefined ? { data: request.data } : {}),
   });
   // The weights are on disk (modelDir); a worker runs many cells, so the tensors go now.
   outcome.agent.dispose();
   if (outcome.interrupted) {
-    throw new InterruptedError(`cell ${cell.id} stopped at training step ${outcome.steps}; it will run again next time`);
+    throw new InterruptedError(`cell ${cell.id} stopped at training step ${outcome.steps}; the next run resumes it from there`);
+  }
+  if (request.resume && outcome.exactResume !== true) {
+    // Only an exact resume gives the bytes an uninterrupted run would (summary.json is deterministic).
+    throw new Error(`${cell.id}: the checkpoint could not be resumed exactly`);
   }
   const result: Record<string, number> = { steps: outcome.steps, updates: outcome.updates, episodes: outcome.episodes };
   if (outcome.last) {
     for (const [key, value] of Object.entries(outcome.last)) if (typeof value === 'number') result[`last_${key}`] = value;
   }
-  return { result, backend: backend.name };
+  return { result, backend: backend.name, ...(outcome.resumedAt !== undefined ? { resumedAt: outcome.resumedAt } : {}) };
 }

@@ -6,7 +6,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Prefetcher, Replayer, type ReplayStats, createPolicy, sliceBatch } from '@cachelab/cache-core';
+import { CachelabError, type Prefetcher, Replayer, type ReplayStats, createPolicy, sliceBatch } from '@cachelab/cache-core';
 import { formatJson, writeFileAtomic, writeJsonFile } from '../util/json.js';
 import { buildManifest } from '../util/manifest.js';
 import { InterruptedError } from '../util/interrupt.js';
@@ -74,14 +74,18 @@ function summaryTracesCurrent(context: RunContext, cell: Cell, file: string): bo
 
 export async function executeCell(context: RunContext, cell: Cell, signal: AbortSignal): Promise<void> {
   const dir = cellDir(context, cell);
-  // A cell left half-done by an interrupted run starts over.
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  writeJsonFile(join(dir, 'config.json'), cellConfig(context, cell));
+  // A cell left half-done by an interrupted run starts over, except a training cell stopped at a
+  // checkpoint with its resume state: it continues exactly where it stopped (same bytes at the end).
+  const resume = cell.kind === 'dqn-train' && trainingResumable(context, cell, dir);
+  if (!resume) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    writeJsonFile(join(dir, 'config.json'), cellConfig(context, cell));
+  }
   const startedAt = new Date();
   const trace = await getTrace(cell.trace, checksumOf(context, cell.trace));
   const summary =
-    cell.kind === 'replay' ? await runReplay(context, cell, trace, dir, signal) : await runTraining(context, cell, trace, dir, signal);
+    cell.kind === 'replay' ? await runReplay(context, cell, trace, dir, signal) : await runTraining(context, cell, trace, dir, signal, resume);
   const refs = [cell.trace, ...(cell.kind === 'dqn-train' ? (cell.moreMembers ?? []).map((m) => m.trace) : [])];
   const traces = refs.filter((ref, i) => refs.findIndex((r) => r.name === ref.name) === i).flatMap((ref) => {
     const checksum = context.traceChecksums[tracePath(ref)];
@@ -94,13 +98,16 @@ export async function executeCell(context: RunContext, cell: Cell, signal: Abort
     tfBackend: summary.tfBackend ?? context.tfBackend,
     traces,
   });
-  writeJsonFile(join(dir, 'manifest.json'), { cell: cell.id, experiment: context.runName, configHash: context.configHash, ...manifest });
+  const resumed = summary.resumedAt !== undefined ? { resumedAtStep: summary.resumedAt } : {};
+  writeJsonFile(join(dir, 'manifest.json'), { cell: cell.id, experiment: context.runName, configHash: context.configHash, ...manifest, ...resumed });
   writeJsonFile(join(dir, 'summary.json'), summary.summary);
 }
 
 interface CellResult {
   summary: Record<string, unknown>;
   tfBackend?: string;
+  /** Training resumed from an interrupted run's checkpoint at this step (manifest only: summary.json stays the same bytes). */
+  resumedAt?: number;
 }
 
 function traceFacts(context: RunContext, ref: TraceRef, trace: LoadedTrace) {
@@ -181,7 +188,25 @@ async function runReplay(context: RunContext, cell: ReplayCell, trace: LoadedTra
   };
 }
 
-async function runTraining(context: RunContext, cell: DqnTrainCell, trace: LoadedTrace, dir: string, signal: AbortSignal): Promise<CellResult> {
+/**
+ * Whether an interrupted training cell can continue: its config.json is this cell's, no summary
+ * yet, and its model folder holds a checkpoint with resume state of the same step (the trace
+ * checksums are checked by trainDqn against the ones its agent.json recorded).
+ */
+function trainingResumable(context: RunContext, cell: DqnTrainCell, dir: string): boolean {
+  if (existsSync(join(dir, 'summary.json')) || !existsSync(join(dir, 'config.json'))) return false;
+  if (readFileSync(join(dir, 'config.json'), 'utf8') !== formatJson(cellConfig(context, cell))) return false;
+  try {
+    const model = join(dir, 'model');
+    const meta = JSON.parse(readFileSync(join(model, 'agent.json'), 'utf8')) as { state?: { step?: unknown } };
+    const resume = JSON.parse(readFileSync(join(model, 'resume.json'), 'utf8')) as { step?: unknown };
+    return typeof meta.state?.step === 'number' && meta.state.step === resume.step && existsSync(join(dir, 'metrics.jsonl'));
+  } catch {
+    return false;
+  }
+}
+
+async function runTraining(context: RunContext, cell: DqnTrainCell, trace: LoadedTrace, dir: string, signal: AbortSignal, resume: boolean): Promise<CellResult> {
   const capacity = resolveCapacity(cell.size, cell.unit, trace);
   const more = await Promise.all(
     (cell.moreMembers ?? []).map(async ({ trace: ref, size }) => {
@@ -190,17 +215,39 @@ async function runTraining(context: RunContext, cell: DqnTrainCell, trace: Loade
     }),
   );
   const metricsFile = join(dir, 'metrics.jsonl');
-  writeFileAtomic(metricsFile, '');
-  const outcome = await trainCell({
+  const modelDir = join(dir, 'model');
+  const data = { traces: [cell.trace, ...(cell.moreMembers ?? []).map((m) => m.trace)].map((ref) => checksumOf(context, ref)) };
+  let resuming = resume;
+  if (resuming) {
+    const agent = await importRlAgent();
+    const step = (JSON.parse(readFileSync(join(modelDir, 'agent.json'), 'utf8')) as { state: { step: number } }).state.step;
+    // Records written after the checkpoint come again when training replays from it.
+    if (agent) agent.dropRecordsAfter(metricsFile, step);
+    else resuming = false;
+  }
+  if (!resuming) writeFileAtomic(metricsFile, '');
+  const train = (again: boolean) => trainCell({
     cell,
     traces: [
       { batch: trace.batch, capacity },
       ...more.map(({ loaded, capacity: c }) => ({ batch: loaded.batch, capacity: c })),
     ],
-    modelDir: join(dir, 'model'),
+    modelDir,
     onMetrics: (record) => appendFileSync(metricsFile, `${JSON.stringify(record)}\n`),
     signal,
+    resume: again,
+    data,
   });
+  let outcome: Awaited<ReturnType<typeof trainCell>>;
+  try {
+    outcome = await train(resuming);
+  } catch (error) {
+    // A checkpoint that cannot be resumed (other trace bytes, a damaged file): train from scratch.
+    if (!resuming || error instanceof InterruptedError || !(error instanceof CachelabError)) throw error;
+    rmSync(modelDir, { recursive: true, force: true });
+    writeFileAtomic(metricsFile, '');
+    outcome = await train(false);
+  }
   return {
     summary: {
       experiment: context.runName,
@@ -221,5 +268,6 @@ async function runTraining(context: RunContext, cell: DqnTrainCell, trace: Loade
       result: outcome.result,
     },
     tfBackend: outcome.backend,
+    ...(outcome.resumedAt !== undefined ? { resumedAt: outcome.resumedAt } : {}),
   };
 }

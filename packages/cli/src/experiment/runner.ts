@@ -157,6 +157,9 @@ function tsxLoader(): string {
   return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 }
 
+/** How long a worker may take to stop its cell after Ctrl-C (a training cell: ≤ 1,000 steps and a checkpoint). */
+const STOP_GRACE_MS = 60_000;
+
 function runInWorkers(context: RunContext, cells: readonly Cell[], count: number, signal: AbortSignal, settle: Settle): Promise<void> {
   const workerFile = fileURLToPath(new URL('./worker.ts', import.meta.url));
   const queue = [...cells];
@@ -169,8 +172,16 @@ function runInWorkers(context: RunContext, cells: readonly Cell[], count: number
         resolve();
       }
     };
+    // Ctrl-C: each worker stops its cell as the in-process path would (a training cell at a
+    // checkpoint it resumes from), then exits; one that has not after STOP_GRACE_MS is killed.
     const stopAll = () => {
-      for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+      for (const child of children) {
+        if (child.exitCode !== null || child.signalCode !== null) continue;
+        if (child.connected) child.send({ type: 'stop' } satisfies WorkerRequest);
+        const kill = setTimeout(() => child.kill('SIGTERM'), STOP_GRACE_MS);
+        kill.unref();
+        child.once('exit', () => clearTimeout(kill));
+      }
     };
     signal.addEventListener('abort', stopAll, { once: true });
     const spawnWorker = () => {
@@ -189,7 +200,8 @@ function runInWorkers(context: RunContext, cells: readonly Cell[], count: number
       };
       child.on('message', (reply: WorkerReply) => {
         if (reply.type === 'done') settle(null);
-        else settle({ id: reply.id, message: reply.message, code: reply.code });
+        // Stopped by Ctrl-C: not a failure, the cell runs (or resumes) next time, as in process.
+        else if (!signal.aborted) settle({ id: reply.id, message: reply.message, code: reply.code });
         next();
       });
       child.on('exit', (code, killedBy) => {

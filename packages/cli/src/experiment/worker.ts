@@ -7,20 +7,28 @@
 import { executeCell, type RunContext } from './execute-cell.js';
 import type { Cell } from './cells.js';
 
-export type WorkerRequest = { type: 'cell'; context: RunContext; cell: Cell } | { type: 'exit' };
+export type WorkerRequest = { type: 'cell'; context: RunContext; cell: Cell } | { type: 'stop' } | { type: 'exit' };
 export type WorkerReply = { type: 'done'; id: string } | { type: 'failed'; id: string; message: string; code: string | null };
 
 process.on('SIGINT', () => {});
+// The parent is gone (killed, or quit on a second Ctrl-C): nothing will collect this cell's result.
+process.on('disconnect', () => process.exit(130));
 
-const never = new AbortController().signal;
+// The parent's Ctrl-C arrives as a 'stop' message: the cell in progress stops as it would in
+// process (a training cell at a checkpoint it resumes from next time).
+const stop = new AbortController();
 
 process.on('message', (message: WorkerRequest) => {
   if (message.type === 'exit') {
     process.disconnect();
     return;
   }
+  if (message.type === 'stop') {
+    stop.abort();
+    return;
+  }
   const { context, cell } = message;
-  executeCell(context, cell, never).then(
+  executeCell(context, cell, stop.signal).then(
     () => send({ type: 'done', id: cell.id }),
     (error: unknown) =>
       send({

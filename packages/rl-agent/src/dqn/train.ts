@@ -286,7 +286,7 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
  * every other record's is the number of steps done (<= `step`). A line torn by the interruption
  * goes too.
  */
-function dropRecordsAfter(file: string, step: number): void {
+export function dropRecordsAfter(file: string, step: number): void {
   if (!fs.existsSync(file)) return;
   const lines = fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '');
   const kept = lines.filter((line) => {

@@ -12,7 +12,10 @@ export type WorkerReply = { type: 'done'; id: string } | { type: 'failed'; id: s
 
 process.on('SIGINT', () => {});
 // The parent is gone (killed, or quit on a second Ctrl-C): nothing will collect this cell's result.
-process.on('disconnect', () => process.exit(130));
+let leaving = false;
+process.on('disconnect', () => {
+  if (!leaving) process.exit(130);
+});
 
 // The parent's Ctrl-C arrives as a 'stop' message: the cell in progress stops as it would in
 // process (a training cell at a checkpoint it resumes from next time).
@@ -20,6 +23,7 @@ const stop = new AbortController();
 
 process.on('message', (message: WorkerRequest) => {
   if (message.type === 'exit') {
+    leaving = true;
     process.disconnect();
     return;
   }

@@ -218,8 +218,8 @@ async function runTraining(context: RunContext, cell: DqnTrainCell, trace: Loade
   const modelDir = join(dir, 'model');
   const data = { traces: [cell.trace, ...(cell.moreMembers ?? []).map((m) => m.trace)].map((ref) => checksumOf(context, ref)) };
   let resuming = resume;
+  const agent = resume ? await importRlAgent() : null;
   if (resuming) {
-    const agent = await importRlAgent();
     const step = (JSON.parse(readFileSync(join(modelDir, 'agent.json'), 'utf8')) as { state: { step: number } }).state.step;
     // Records written after the checkpoint come again when training replays from it.
     if (agent) agent.dropRecordsAfter(metricsFile, step);
@@ -243,7 +243,9 @@ async function runTraining(context: RunContext, cell: DqnTrainCell, trace: Loade
     outcome = await train(resuming);
   } catch (error) {
     // A checkpoint that cannot be resumed (other trace bytes, a damaged file): train from scratch.
-    if (!resuming || error instanceof InterruptedError || !(error instanceof CachelabError)) throw error;
+    // trainDqn refuses other training data or settings with a DqnConfigError (a RangeError).
+    const unresumable = error instanceof CachelabError || (agent !== null && error instanceof agent.DqnConfigError);
+    if (!resuming || error instanceof InterruptedError || !unresumable) throw error;
     rmSync(modelDir, { recursive: true, force: true });
     writeFileAtomic(metricsFile, '');
     outcome = await train(false);

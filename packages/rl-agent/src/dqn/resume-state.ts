@@ -27,8 +27,14 @@ export interface ResumeState {
   step: number;
   buffer: ReplayBufferSnapshot;
   optimizer: OptimizerState;
-  /** Actions taken since the current episode's `reset`, in order. */
+  /** Actions taken since the `reset` of episode `fromEpisode`, in order. */
   episodeActions: Int32Array;
+  /**
+   * The episode those actions start at: the current one, or 0 for an environment whose episodes
+   * carry state over (a MixtureEnv continues its members across segments), retraced from the run's
+   * start. Absent: the current episode.
+   */
+  fromEpisode?: number;
   /** The observation and return those actions reached (checked after replaying them). */
   observation: Float32Array;
   episodeReturn: number;
@@ -42,7 +48,7 @@ interface ResumeJson {
   sha256: string;
   buffer: { position: number; filled: number; obsSize: number };
   optimizer: { iterations: number; accBeta1: number; accBeta2: number; shapes: number[][] };
-  episode: { actions: number; return: number; observationSize: number };
+  episode: { actions: number; return: number; observationSize: number; from?: number };
   last?: UpdateStats;
 }
 
@@ -75,7 +81,12 @@ export function saveResumeState(dir: string, state: ResumeState): void {
     sha256: sha256Hex(bytes),
     buffer: { position: buffer.position, filled: buffer.filled, obsSize: buffer.filled > 0 ? buffer.obs.length / buffer.filled : 0 },
     optimizer: { iterations: optimizer.iterations, accBeta1: optimizer.accBeta1, accBeta2: optimizer.accBeta2, shapes: optimizer.moments.map((m) => m.shape) },
-    episode: { actions: state.episodeActions.length, return: state.episodeReturn, observationSize: state.observation.length },
+    episode: {
+      actions: state.episodeActions.length,
+      return: state.episodeReturn,
+      observationSize: state.observation.length,
+      ...(state.fromEpisode === undefined ? {} : { from: state.fromEpisode }),
+    },
     ...(state.last ? { last: state.last } : {}),
   };
   writeAtomic(path.join(dir, BIN_FILE), bytes);
@@ -137,6 +148,7 @@ export function loadResumeState(dir: string, obsSize: number): ResumeState | nul
     buffer,
     optimizer: { iterations: json.optimizer.iterations, accBeta1: json.optimizer.accBeta1, accBeta2: json.optimizer.accBeta2, moments },
     episodeActions,
+    ...(json.episode.from === undefined ? {} : { fromEpisode: json.episode.from }),
     observation,
     episodeReturn: json.episode.return,
     ...(json.last ? { last: json.last } : {}),

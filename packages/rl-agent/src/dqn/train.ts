@@ -13,6 +13,7 @@ import { canonicalJson } from '@cachelab/cache-core';
 import seedrandom from 'seedrandom';
 import { initBackend } from '../backend.js';
 import type { AnyEnv, StepResult } from '../env/env.js';
+import { MixtureEnv } from '../env/mixture-env.js';
 import { DqnAgent, type UpdateStats } from './agent.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointError, loadWeightsInto, readMeta, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
 import { DqnConfigError, epsilonAt, type DqnConfig } from './config.js';
@@ -140,7 +141,8 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
   const firstUpdates = updates;
   const metricsFile = outDir ? path.join(outDir, 'metrics.jsonl') : undefined;
   if (outDir) fs.mkdirSync(outDir, { recursive: true });
-  if (metricsFile && !options.resume) fs.writeFileSync(metricsFile, '');
+  // Without a checkpoint to continue (none, or a run killed before its first), training starts over.
+  if (metricsFile && firstStep === 0) fs.writeFileSync(metricsFile, '');
   else if (metricsFile && firstStep > 0) dropRecordsAfter(metricsFile, firstStep);
   const pending: string[] = [];
   const emit = (record: MetricRecord): void => {
@@ -154,28 +156,44 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
 
   const buffer = new ReplayBuffer(config.bufferSize, env.observationSpace.size);
   const batch = buffer.allocateBatch(config.batchSize);
+  // A MixtureEnv continues its members across episodes (segments): a fresh one rebuilds an
+  // episode only by retracing the whole run, so its actions are kept from the run's start.
+  const retraceRun = env instanceof MixtureEnv;
+  // The episode the replayed actions start at (the interrupted one, or 0 for a retraced run).
+  const fromEpisode = saved ? (saved.fromEpisode ?? episode) : episode;
   const obs = new Float32Array(env.observationSpace.size);
-  obs.set((await env.reset({ seed: config.seed + episode })).observation);
+  obs.set((await env.reset({ seed: config.seed + fromEpisode })).observation);
   let episodeReturn = 0;
   let episodeLength = 0;
-  // The episode's actions so far (a resume replays them to rebuild the environment's state).
+  // The actions since episode `fromEpisode`'s reset (a resume replays them to rebuild the environment's state).
   let episodeActions: Int32Array = new Int32Array(1024);
+  let actionCount = 0;
   let last: UpdateStats | undefined;
   let interrupted = false;
   if (saved) {
     buffer.restore(saved.buffer);
     await agent.restoreOptimizer(saved.optimizer);
     if (saved.last) last = saved.last;
+    let replaying = fromEpisode;
     for (const action of saved.episodeActions) {
       const replayed = env.step(action);
       const result: StepResult = replayed instanceof Promise ? await replayed : replayed;
-      if (result.terminated || result.truncated) throw notRetraced(outDir!, 'the episode ended early');
-      obs.set(result.observation);
       episodeReturn += result.reward;
-      if (episodeLength === episodeActions.length) episodeActions = grown(episodeActions);
-      episodeActions[episodeLength++] = action;
+      episodeLength++;
+      if (actionCount === episodeActions.length) episodeActions = grown(episodeActions);
+      episodeActions[actionCount++] = action;
+      if (result.terminated || result.truncated) {
+        if (++replaying > episode) throw notRetraced(outDir!, 'the episode ended early');
+        episodeReturn = 0;
+        episodeLength = 0;
+        obs.set((await env.reset({ seed: config.seed + replaying })).observation);
+      } else {
+        obs.set(result.observation);
+      }
     }
-    if (episodeReturn !== saved.episodeReturn || !sameFloats(obs, saved.observation)) throw notRetraced(outDir!, 'it reached another observation or return');
+    if (replaying !== episode || episodeReturn !== saved.episodeReturn || !sameFloats(obs, saved.observation)) {
+      throw notRetraced(outDir!, 'it reached another observation or return');
+    }
   }
   // With the buffer restored, learning goes on at once, as in an uninterrupted run; without it
   // (an older checkpoint), it starts again `learningStarts` steps after the resume point.
@@ -191,7 +209,8 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
         step: stepsDone,
         buffer: buffer.snapshot(),
         optimizer: await agent.optimizerState(),
-        episodeActions: episodeActions.subarray(0, episodeLength),
+        episodeActions: episodeActions.subarray(0, actionCount),
+        ...(retraceRun ? { fromEpisode: 0 } : {}),
         observation: obs,
         episodeReturn,
         ...(last ? { last } : {}),
@@ -217,14 +236,16 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
     const result: StepResult = pending instanceof Promise ? await pending : pending;
     buffer.add(obs, action, result.reward, result.observation, result.terminated);
     episodeReturn += result.reward;
-    if (episodeLength === episodeActions.length) episodeActions = grown(episodeActions);
-    episodeActions[episodeLength++] = action;
+    if (actionCount === episodeActions.length) episodeActions = grown(episodeActions);
+    episodeActions[actionCount++] = action;
+    episodeLength++;
 
     if (result.terminated || result.truncated) {
       emit({ global_step: step, 'charts/episodic_return': episodeReturn, 'charts/episodic_length': episodeLength, ...prefixed(result.info) });
       episode++;
       episodeReturn = 0;
       episodeLength = 0;
+      if (!retraceRun) actionCount = 0;
       obs.set((await env.reset({ seed: config.seed + episode })).observation);
     } else {
       obs.set(result.observation);
@@ -253,7 +274,8 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
       if (options.signal) {
         // A sync env never awaits: without this yield a SIGINT handler could not run until the end.
         await new Promise((resolve) => setImmediate(resolve));
-        if (options.signal.aborted) {
+        // At the last step the run is finished: it ends as one, with nothing left to resume.
+        if (options.signal.aborted && step + 1 < config.totalSteps) {
           interrupted = true;
           step++; // this step is done; the loop's own increment is skipped by the break
           break;

@@ -193,12 +193,19 @@ function runInWorkers(context: RunContext, cells: readonly Cell[], count: number
       children.push(child);
       alive++;
       let current: Cell | undefined;
+      let finishedOne = false;
       const next = () => {
+        // A worker that died right after replying gets nothing (its 'exit' handler does the rest).
+        if (!child.connected) {
+          current = undefined;
+          return;
+        }
         current = signal.aborted ? undefined : queue.shift();
         const message: WorkerRequest = current ? { type: 'cell', context, cell: current } : { type: 'exit' };
         child.send(message);
       };
       child.on('message', (reply: WorkerReply) => {
+        finishedOne = true;
         if (reply.type === 'done') settle(null);
         // Stopped by Ctrl-C: not a failure, the cell runs (or resumes) next time, as in process.
         else if (!signal.aborted) settle({ id: reply.id, message: reply.message, code: reply.code });
@@ -208,9 +215,10 @@ function runInWorkers(context: RunContext, cells: readonly Cell[], count: number
         const died = current !== undefined && !signal.aborted;
         if (died) settle({ id: current!.id, message: `worker process ended (${killedBy ?? `exit code ${code}`}) while running the cell`, code: 'WORKER' });
         current = undefined;
-        // A worker that died mid-cell is replaced while cells wait, so every queued cell still
-        // runs or fails (each death fails the one cell it was running: no endless respawning).
-        if (died && queue.length > 0) spawnWorker();
+        // A worker that died is replaced while cells wait, so every queued cell still runs or fails:
+        // each death either fails the cell it was running or came after a finished one (so no
+        // endless respawning of workers that cannot start).
+        if ((died || finishedOne) && !signal.aborted && queue.length > 0) spawnWorker();
         finishOne();
       });
       next();

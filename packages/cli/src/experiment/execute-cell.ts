@@ -76,8 +76,8 @@ export async function executeCell(context: RunContext, cell: Cell, signal: Abort
   const dir = cellDir(context, cell);
   // A cell left half-done by an interrupted run starts over, except a training cell stopped at a
   // checkpoint with its resume state: it continues exactly where it stopped (same bytes at the end).
-  const resume = cell.kind === 'dqn-train' && trainingResumable(context, cell, dir);
-  if (!resume) {
+  const resumeFrom = cell.kind === 'dqn-train' ? resumableTrainingStep(context, cell, dir) : null;
+  if (resumeFrom === null) {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     writeJsonFile(join(dir, 'config.json'), cellConfig(context, cell));
@@ -85,7 +85,7 @@ export async function executeCell(context: RunContext, cell: Cell, signal: Abort
   const startedAt = new Date();
   const trace = await getTrace(cell.trace, checksumOf(context, cell.trace));
   const summary =
-    cell.kind === 'replay' ? await runReplay(context, cell, trace, dir, signal) : await runTraining(context, cell, trace, dir, signal, resume);
+    cell.kind === 'replay' ? await runReplay(context, cell, trace, dir, signal) : await runTraining(context, cell, trace, dir, signal, resumeFrom);
   const refs = [cell.trace, ...(cell.kind === 'dqn-train' ? (cell.moreMembers ?? []).map((m) => m.trace) : [])];
   const traces = refs.filter((ref, i) => refs.findIndex((r) => r.name === ref.name) === i).flatMap((ref) => {
     const checksum = context.traceChecksums[tracePath(ref)];
@@ -189,24 +189,25 @@ async function runReplay(context: RunContext, cell: ReplayCell, trace: LoadedTra
 }
 
 /**
- * Whether an interrupted training cell can continue: its config.json is this cell's, no summary
- * yet, and its model folder holds a checkpoint with resume state of the same step (the trace
- * checksums are checked by trainDqn against the ones its agent.json recorded).
+ * The checkpoint step an interrupted training cell can continue from, or null: its config.json
+ * is this cell's, no summary yet, and its model folder holds a checkpoint with resume state of the
+ * same step (the trace checksums are checked by trainDqn against the ones its agent.json recorded).
  */
-function trainingResumable(context: RunContext, cell: DqnTrainCell, dir: string): boolean {
-  if (existsSync(join(dir, 'summary.json')) || !existsSync(join(dir, 'config.json'))) return false;
-  if (readFileSync(join(dir, 'config.json'), 'utf8') !== formatJson(cellConfig(context, cell))) return false;
+function resumableTrainingStep(context: RunContext, cell: DqnTrainCell, dir: string): number | null {
+  if (existsSync(join(dir, 'summary.json')) || !existsSync(join(dir, 'config.json')) || !existsSync(join(dir, 'metrics.jsonl'))) return null;
+  if (readFileSync(join(dir, 'config.json'), 'utf8') !== formatJson(cellConfig(context, cell))) return null;
   try {
     const model = join(dir, 'model');
     const meta = JSON.parse(readFileSync(join(model, 'agent.json'), 'utf8')) as { state?: { step?: unknown } };
     const resume = JSON.parse(readFileSync(join(model, 'resume.json'), 'utf8')) as { step?: unknown };
-    return typeof meta.state?.step === 'number' && meta.state.step === resume.step && existsSync(join(dir, 'metrics.jsonl'));
+    const step = meta.state?.step;
+    return typeof step === 'number' && step === resume.step ? step : null;
   } catch {
-    return false;
+    return null;
   }
 }
 
-async function runTraining(context: RunContext, cell: DqnTrainCell, trace: LoadedTrace, dir: string, signal: AbortSignal, resume: boolean): Promise<CellResult> {
+async function runTraining(context: RunContext, cell: DqnTrainCell, trace: LoadedTrace, dir: string, signal: AbortSignal, resumeFrom: number | null): Promise<CellResult> {
   const capacity = resolveCapacity(cell.size, cell.unit, trace);
   const more = await Promise.all(
     (cell.moreMembers ?? []).map(async ({ trace: ref, size }) => {
@@ -217,15 +218,11 @@ async function runTraining(context: RunContext, cell: DqnTrainCell, trace: Loade
   const metricsFile = join(dir, 'metrics.jsonl');
   const modelDir = join(dir, 'model');
   const data = { traces: [cell.trace, ...(cell.moreMembers ?? []).map((m) => m.trace)].map((ref) => checksumOf(context, ref)) };
-  let resuming = resume;
-  const agent = resume ? await importRlAgent() : null;
-  if (resuming) {
-    const step = (JSON.parse(readFileSync(join(modelDir, 'agent.json'), 'utf8')) as { state: { step: number } }).state.step;
-    // Records written after the checkpoint come again when training replays from it.
-    if (agent) agent.dropRecordsAfter(metricsFile, step);
-    else resuming = false;
-  }
-  if (!resuming) writeFileAtomic(metricsFile, '');
+  // Records written after the checkpoint come again when training replays from it.
+  const agent = resumeFrom !== null ? await importRlAgent() : null;
+  const resuming = agent !== null;
+  if (resuming) agent.dropRecordsAfter(metricsFile, resumeFrom!);
+  else writeFileAtomic(metricsFile, '');
   const train = (again: boolean) => trainCell({
     cell,
     traces: [
@@ -243,9 +240,7 @@ async function runTraining(context: RunContext, cell: DqnTrainCell, trace: Loade
     outcome = await train(resuming);
   } catch (error) {
     // A checkpoint that cannot be resumed (other trace bytes, a damaged file): train from scratch.
-    // trainDqn refuses other training data or settings with a DqnConfigError (a RangeError).
-    const unresumable = error instanceof CachelabError || (agent !== null && error instanceof agent.DqnConfigError);
-    if (!resuming || error instanceof InterruptedError || !unresumable) throw error;
+    if (!resuming || error instanceof InterruptedError || !(error instanceof CachelabError)) throw error;
     rmSync(modelDir, { recursive: true, force: true });
     writeFileAtomic(metricsFile, '');
     outcome = await train(false);

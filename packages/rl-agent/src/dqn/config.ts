@@ -2,6 +2,7 @@
  * Every DQN hyperparameter in one typed object, with its default and meaning (CleanRL's `Args`).
  * The CLI's `train` flags are derived from DQN_DEFAULTS and DQN_DOCS.
  */
+import { CachelabError } from '@cachelab/cache-core';
 
 export interface DqnConfig {
   /** Seed for network initialisation, replay sampling and exploration. */
@@ -89,7 +90,12 @@ export const DQN_DOCS: Readonly<Record<keyof DqnConfig, string>> = {
   logInterval: 'environment steps between metrics.jsonl chart records',
 };
 
-export class DqnConfigError extends RangeError {}
+/** A DQN setting out of range, or a resume whose settings or data differ from the checkpoint's. */
+export class DqnConfigError extends CachelabError {
+  constructor(message: string) {
+    super('DQN_CONFIG', message);
+  }
+}
 
 /** Defaults overlaid with `overrides`; throws DqnConfigError naming the first bad field. */
 export function resolveDqnConfig(overrides: Partial<DqnConfig> = {}): DqnConfig {

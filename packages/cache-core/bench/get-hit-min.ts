@@ -2,19 +2,17 @@
  * Get-hit cost per call, as the minimum over many short rounds: on a shared machine the minimum
  * is the figure least disturbed by other processes (vitest bench reports means). Same keys,
  * values and comparisons as manager.bench.ts: CacheManager(memory).get, the floor (lru-cache get
- * + minimal decode, sync and awaited) and cache-manager 7 + Keyv(CacheableMemory).
+ * + the codec's decoding route, bench/floor.ts; sync and awaited) and cache-manager 7 +
+ * Keyv(CacheableMemory).
  *
  *   node --import tsx packages/cache-core/bench/get-hit-min.ts [rounds]
  */
-import { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
-import { deserialize } from 'node:v8';
-import { inflateSync } from 'node:zlib';
 import { createCache } from 'cache-manager';
 import { CacheableMemory } from 'cacheable';
 import { Keyv } from 'keyv';
-import { LRUCache } from 'lru-cache';
 import { CacheManager } from '../src/manager/cache-manager.js';
+import { createFloor, floorDecode, floorSet } from './floor.js';
 import { Codec } from '../src/manager/codec.js';
 import type { SerializationFormat } from '../src/manager/config.js';
 import { silentLogger } from '../src/manager/logger.js';
@@ -32,22 +30,25 @@ const large = (i: number) => ({
   rows: Array.from({ length: 80 }, (_, r) => ({ row: r, sku: `SKU-${(i * 31 + r) % 9973}`, name: `item ${r} of order ${i}`, price: (r * 1.25) % 97, qty: r % 7 })),
 });
 
-function floorDecode(bytes: Buffer, json: boolean): unknown {
-  if (bytes[0] === 1) {
-    const inflated = inflateSync(bytes.subarray(1));
-    return json ? JSON.parse(inflated.toString('utf8')) : deserialize(inflated);
-  }
-  return json ? JSON.parse(bytes.toString('utf8', 1)) : deserialize(bytes.subarray(1));
+interface Contender {
+  fn: (i: number) => unknown;
+  awaitEach: boolean;
 }
 
-/** Minimum ns per call over ROUNDS rounds of `calls` calls each. */
-async function minNs(fn: (i: number) => unknown, calls: number, awaitEach: boolean): Promise<number> {
-  let best = Infinity;
+/**
+ * Minimum ns per call of each contender over ROUNDS rounds of `calls` calls. The contenders take
+ * turns within each round, so a change of machine speed during the run (this VM has slow and
+ * fast spells of seconds) reaches all of them instead of skewing their ratio.
+ */
+async function minNs(contenders: Contender[], calls: number): Promise<number[]> {
+  const best = contenders.map(() => Infinity);
   for (let r = 0; r < ROUNDS; r++) {
-    const start = performance.now();
-    if (awaitEach) for (let i = 0; i < calls; i++) await fn(i % KEYS);
-    else for (let i = 0; i < calls; i++) fn(i % KEYS);
-    best = Math.min(best, ((performance.now() - start) * 1e6) / calls);
+    for (const [k, { fn, awaitEach }] of contenders.entries()) {
+      const start = performance.now();
+      if (awaitEach) for (let i = 0; i < calls; i++) await fn(i % KEYS);
+      else for (let i = 0; i < calls; i++) fn(i % KEYS);
+      best[k] = Math.min(best[k]!, ((performance.now() - start) * 1e6) / calls);
+    }
   }
   return best;
 }
@@ -61,17 +62,22 @@ for (const [size, make] of [['~100 B', small], ['~10 KB', large]] as const) {
       const manager = new CacheManager({ serializationFormat: format, compressionEnabled, logger: silentLogger, backendConfig: { maxEntries: 10_000 } });
       await manager.start();
       const codec = new Codec({ format, compressionEnabled, compressionThreshold: 1024, compressionLevel: 6, maxEntrySize: 1 << 20 });
-      const floor = new LRUCache<string, Buffer>({ max: 10_000 });
+      const floor = createFloor(10_000);
       const peer = createCache({ stores: [new Keyv({ store: new CacheableMemory({ lruSize: 10_000 }) })] });
       for (let i = 0; i < KEYS; i++) {
         await manager.set(keys[i]!, make(i));
-        floor.set(keys[i]!, codec.encode(make(i), keys[i]!).bytes);
+        floorSet(floor, keys[i]!, codec.encode(make(i), keys[i]!).bytes);
         await peer.set(keys[i]!, make(i));
       }
-      const m = await minNs((i) => manager.get(keys[i]!), calls, true);
-      const f = await minNs((i) => floorDecode(floor.get(keys[i]!)!, json), calls, false);
-      const fa = await minNs(async (i) => floorDecode(floor.get(keys[i]!)!, json), calls, true);
-      const c = await minNs((i) => peer.get(keys[i]!), calls, true);
+      const [m, f, fa, c] = (await minNs(
+        [
+          { fn: (i) => manager.get(keys[i]!), awaitEach: true },
+          { fn: (i) => floorDecode(floor.get(keys[i]!)!, json), awaitEach: false },
+          { fn: async (i) => floorDecode(floor.get(keys[i]!)!, json), awaitEach: true },
+          { fn: (i) => peer.get(keys[i]!), awaitEach: true },
+        ],
+        calls,
+      )) as [number, number, number, number];
       rows.push({
         variant: `${size} ${format} compression ${compressionEnabled ? 'on' : 'off'}`,
         'manager ns': Math.round(m),

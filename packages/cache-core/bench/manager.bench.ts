@@ -1,7 +1,7 @@
 /**
  * CacheManager (memory backend) against its floor and a peer, on the same keys and values:
- *   - floor: lru-cache holding the same encoded bytes + the minimal decode (marker check,
- *     inflate when marked, v8.deserialize / JSON.parse), called synchronously;
+ *   - floor: lru-cache holding the same encoded entries + the codec's decoding route and nothing
+ *     else (bench/floor.ts), called synchronously;
  *   - peer: cache-manager 7 with a Keyv store backed by cacheable's CacheableMemory({ lruSize }).
  * Values: a ~100 B object and a ~10 KB object; formats v8 and json; compression on and off.
  * Targets: get-hit ≥ 3× cache-manager and ≥ 0.7× the floor. vitest reports means, which other
@@ -10,15 +10,12 @@
  *
  *   pnpm vitest bench --run --project cache-core bench/manager.bench.ts
  */
-import { Buffer } from 'node:buffer';
-import { deserialize } from 'node:v8';
-import { inflateSync } from 'node:zlib';
 import { createCache } from 'cache-manager';
 import { CacheableMemory } from 'cacheable';
 import { Keyv } from 'keyv';
-import { LRUCache } from 'lru-cache';
 import { bench, describe } from 'vitest';
 import { CacheManager } from '../src/manager/cache-manager.js';
+import { createFloor, floorDecode, floorSet } from './floor.js';
 import { Codec } from '../src/manager/codec.js';
 import type { SerializationFormat } from '../src/manager/config.js';
 import { silentLogger } from '../src/manager/logger.js';
@@ -41,15 +38,6 @@ const formats: SerializationFormat[] = ['v8', 'json'];
 const compressions = [true, false];
 const options = { time: 1000, warmupTime: 200 };
 
-/** The least a cache of encoded entries must do on a hit: check the marker, inflate, parse. */
-function floorDecode(bytes: Buffer, json: boolean): unknown {
-  if (bytes[0] === 1) {
-    const inflated = inflateSync(bytes.subarray(1));
-    return json ? JSON.parse(inflated.toString('utf8')) : deserialize(inflated);
-  }
-  if (bytes[0] !== 0) return undefined;
-  return json ? JSON.parse(bytes.toString('utf8', 1)) : deserialize(bytes.subarray(1));
-}
 
 for (const [sizeLabel, makeValue] of Object.entries(sizes)) {
   const values = keys.map((_, i) => makeValue(i));
@@ -60,13 +48,13 @@ for (const [sizeLabel, makeValue] of Object.entries(sizes)) {
       const config = { serializationFormat: format, compressionEnabled, logger: silentLogger, backendConfig: { maxEntries: 10_000 } };
       const manager = new CacheManager(config);
       const codec = new Codec({ format, compressionEnabled, compressionThreshold: 1024, compressionLevel: 6, maxEntrySize: 1024 * 1024 });
-      const floor = new LRUCache<string, Buffer>({ max: 10_000 });
+      const floor = createFloor(10_000);
       const peer = createCache({ stores: [new Keyv({ store: new CacheableMemory({ lruSize: 10_000 }) })] });
       const setup = async () => {
         await manager.start();
         for (let i = 0; i < KEYS; i++) {
           await manager.set(keys[i]!, values[i]);
-          floor.set(keys[i]!, codec.encode(values[i], keys[i]!).bytes);
+          floorSet(floor, keys[i]!, codec.encode(values[i], keys[i]!).bytes);
           await peer.set(keys[i]!, values[i]);
         }
       };
@@ -97,7 +85,7 @@ for (const [sizeLabel, makeValue] of Object.entries(sizes)) {
         }, { ...options, setup });
         bench('floor: encode + lru-cache set', () => {
           const i = next();
-          floor.set(keys[i]!, codec.encode(values[i], keys[i]!).bytes);
+          floorSet(floor, keys[i]!, codec.encode(values[i], keys[i]!).bytes);
         }, { ...options, setup });
         bench('cache-manager@7 + Keyv(CacheableMemory).set', async () => {
           const i = next();

@@ -14,6 +14,7 @@ import { DefaultDeserializer, serialize as v8Serialize } from 'node:v8';
 import { deflateSync as zlibDeflateSync, inflateSync as zlibInflateSync } from 'node:zlib';
 import type { SerializationFormat } from './config.js';
 import { SerializationError } from './errors.js';
+import { NOT_PLAIN, readPlainV8 } from './v8-plain-reader.js';
 
 // Hot-path functions bound to module locals (Buffer and performance are Node globals): under
 // vitest's module runner each use of an imported binding is a read from the module namespace,
@@ -277,7 +278,7 @@ export class Codec {
   }
 
   /** `parse`, timed on one call in DECODE_SAMPLE_EVERY. */
-  private timedParse(payload: Uint8Array, start: number): unknown {
+  private timedParse(payload: Uint8Array | string, start: number): unknown {
     const timed = this.deserializations++ % DECODE_SAMPLE_EVERY === 0;
     if (!timed) return this.parse(payload, start);
     const t = this.now();
@@ -294,8 +295,8 @@ export class Codec {
    * non-ASCII UTF-8, a corrupt entry) goes through a Buffer and the byte path, with the same result.
    */
   private decodeLatin1(text: string): unknown {
-    // A plain v8 entry (the common get-hit): its payload straight from the scratch bytes, one view.
-    if (!this.json && text.charCodeAt(0) === MARKER_PLAIN) return this.timedParse(latin1Bytes(text, 1), 0);
+    // A plain v8 entry (the common get-hit): read from the string itself.
+    if (!this.json && text.charCodeAt(0) === MARKER_PLAIN) return this.timedParse(text, 1);
     if (!this.json || text.charCodeAt(0) !== MARKER_PLAIN || NON_ASCII.test(text)) return this.decode(latin1Bytes(text, 0));
     const timed = this.deserializations++ % DECODE_SAMPLE_EVERY === 0;
     const t = timed ? this.now() : 0;
@@ -312,17 +313,26 @@ export class Codec {
     return value;
   }
 
-  /** Deserializes `payload` from `start`; DECODE_FAILED when it is not a valid value. */
-  private parse(payload: Uint8Array, start: number): unknown {
+  /**
+   * Deserializes `payload` (bytes, or a latin1 string: v8 only) from `start`; DECODE_FAILED when
+   * it is not a valid value. v8 payloads of plain data are read by `readPlainV8`, the rest (and
+   * anything it does not vouch for) by v8.deserialize, with the same result.
+   */
+  private parse(payload: Uint8Array | string, start: number): unknown {
     try {
+      if (typeof payload === 'string') {
+        const value = readPlainV8(payload, start);
+        return value !== NOT_PLAIN ? value : deserialize(latin1Bytes(payload, start));
+      }
+      const buffer = payload instanceof Buffer ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
       if (this.json) {
-        const buffer = payload instanceof Buffer ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
         const text = buffer.toString('utf8', start);
         // toString replaces invalid UTF-8 with U+FFFD; only then is the (slower) exact check needed.
         if (text.includes('\uFFFD') && !isUtf8(payload)) return this.fail('payload', 'json payload is not valid UTF-8');
         return JSON.parse(text);
       }
-      return deserialize(start === 0 ? payload : payload.subarray(start));
+      const value = readPlainV8(buffer.toString('latin1', start), 0);
+      return value !== NOT_PLAIN ? value : deserialize(start === 0 ? payload : payload.subarray(start));
     } catch (error) {
       return this.fail('payload', `${this.options.format} payload cannot be read: ${error instanceof Error ? error.message : String(error)}`);
     }

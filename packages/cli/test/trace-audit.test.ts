@@ -69,3 +69,31 @@ describe('cachelab trace convert', () => {
     expect(Array.from(back.batch.size)).toEqual([5000, 300, 0]);
   });
 });
+
+describe('access-log lines kept without their referrer and agent are said, not only counted', () => {
+  const truncated = [
+    '10.0.0.1 - - [17/May/2015:10:05:03 +0000] "GET /a HTTP/1.1" 200 5 "-" "Mozilla/5.0"',
+    '10.0.0.1 - - [17/May/2015:10:05:04 +0000] "GET /b HTTP/1.1" 200 5 "-" "Mozilla/5.0 (truncat',
+    '10.0.0.1 - - [17/May/2015:10:05:05 +0000] "GET /a HTTP/1.1" 200 5 "-" "Mozilla/5.0"',
+  ].join('\n');
+
+  it('trace stats, trace convert and markov eval print a note naming the first such line', async () => {
+    const dir = tempDir();
+    const input = path.join(dir, 'access.log');
+    fs.writeFileSync(input, `${truncated}\n`);
+    const note = `note: ${input}: 1 record was kept without fields that could not be read (line 2: referrer and user agent cannot be read`;
+    const stats = await runCli(['trace', 'stats', input, '--json']);
+    expect(stats.code).toBe(0);
+    expect(JSON.parse(stats.stdout).requests).toBe(3);
+    expect(stats.stderr).toContain(note);
+    const convert = await runCli(['trace', 'convert', input, path.join(dir, 'out.csv')]);
+    expect(convert.code).toBe(0);
+    expect(convert.stderr).toContain(note);
+    const markov = await runCli(['markov', 'eval', '--trace', input, '--json']);
+    expect(markov.code).toBe(0);
+    expect(markov.stderr).toContain(note);
+    // A clean log says nothing.
+    fs.writeFileSync(input, `${LOG.split('\n').slice(0, 2).join('\n')}\n`);
+    expect((await runCli(['trace', 'stats', input])).stderr).toBe('');
+  });
+});

@@ -31,6 +31,12 @@ export class TraceReader implements AsyncIterable<RequestBatch> {
   requests = 0;
   /** Malformed records skipped (only with skipInvalid). */
   skipped = 0;
+  /**
+   * Records kept without an optional field that could not be read (an access-log line whose
+   * referrer and user agent have an unterminated quote); `partialExample` says the first.
+   */
+  partial = 0;
+  partialExample: string | undefined;
   private readonly keys = new KeyInterner();
   private readonly sessions = new KeyInterner();
   private readonly ops = new KeyInterner();
@@ -131,6 +137,9 @@ export class TraceReader implements AsyncIterable<RequestBatch> {
         if (!skipInvalid) throw new TraceFormatError(path, location, `${problem} (use --skip-invalid to skip such records)`);
         this.skipped++;
       },
+      partial: (location, problem) => {
+        if (this.partial++ === 0) this.partialExample = `${location === null ? '' : 'line' in location ? `line ${location.line}: ` : `byte ${location.byte}: `}${problem}`;
+      },
     };
     switch (this.format) {
       case 'oracleGeneral':
@@ -188,6 +197,9 @@ export interface LoadedTrace {
   referrerCount: number;
   /** Malformed records skipped (only with skipInvalid). */
   skipped: number;
+  /** Records kept without an optional field that could not be read (see TraceReader.partial). */
+  partial: number;
+  partialExample: string | undefined;
   /**
    * oracleGeneral: records whose next_access_vtime disagreed with the trace itself (it must point
    * at the object's next request); the loaded trace carries the recomputed positions. 0 otherwise.
@@ -236,6 +248,8 @@ export async function loadTrace(path: string, options: TraceReadOptions = {}): P
     opCount: reader.opCount,
     referrerCount: reader.referrerCount,
     skipped: reader.skipped,
+    partial: reader.partial,
+    partialExample: reader.partialExample,
     nextAccessRepaired,
     hasSizes: reader.hasSizes ?? true,
     keyLabel: reader.keyLabel,

@@ -55,6 +55,23 @@ describe('access log reader: referrer', () => {
     expect(() => trace.referrerLabel(3)).toThrow(RangeError);
   });
 
+  it('a line whose referrer and agent cannot be read (unterminated quote) keeps its request, without them, and is counted', async () => {
+    const lines = [
+      '10.0.0.1 - - [17/May/2015:10:05:03 +0000] "GET /a HTTP/1.1" 200 5 "http://r/" "Mozilla/5.0 (truncated',
+      '10.0.0.1 - - [17/May/2015:10:05:04 +0000] "GET /b HTTP/1.1" 200 5 "http://r/" "ok" "10.1.1.1"', // nginx's extra field: fine
+      '10.0.0.1 - - [17/May/2015:10:05:05 +0000] "GET /c HTTP/1.1" 200 5', // Common Log Format: fine
+      '10.0.0.2 - - [17/May/2015:10:05:06 +0000] "GET /d HTTP/1.1" 200 5 "http://r/"q" "x"',
+    ];
+    const trace = await loadTrace(file('partial.log', lines.join('\n')));
+    expect(trace.batch.length).toBe(4);
+    expect(referrers(trace)).toEqual([null, 'http://r/', null, null]);
+    expect(trace.partial).toBe(2);
+    expect(trace.partialExample).toMatch(/^line 1: referrer and user agent cannot be read .*"\"http:\/\/r\/\" \"Mozilla\/5.0 \(truncated"$/);
+    const clean = await loadTrace(file('clean.log', LOG));
+    expect(clean.partial).toBe(0);
+    expect(clean.partialExample).toBeUndefined();
+  });
+
   it('the streaming reader counts and labels referrers as it goes', async () => {
     const reader = readTrace(file('stream.log', LOG), { batchSize: 2 });
     const seen: number[] = [];
@@ -189,6 +206,9 @@ describe.skipIf(!existsSync(apacheLog))('apache_logs.log referrers (skipped: ../
     expect(top.length).toBe(689);
     expect(trace.keyCount).toBe(1_498);
     expect(trace.sessionCount).toBe(1_753);
+    // One line (a Googlebot request) ends inside its user agent's quotes.
+    expect(trace.partial).toBe(1);
+    expect(trace.partialExample).toMatch(/^line \d+: referrer and user agent cannot be read .*Googlebot/);
   });
 
   it('log → csv → read back gives the same referrer per request', async () => {

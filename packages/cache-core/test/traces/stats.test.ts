@@ -61,7 +61,7 @@ describe('withNextAccess / hasNextAccess', () => {
     const { hasNextAccess, withNextAccess } = await import('../../src/index.js');
     const batch = batchOf([4, 5, 4]);
     expect(hasNextAccess(batch)).toBe(false);
-    const trace = withNextAccess({ path: 'x', format: 'txt', batch, keyCount: 6, sessionCount: 0, opCount: 0, referrerCount: 0, skipped: 0, nextAccessRepaired: 0, hasSizes: false, keyLabel: String, sessionLabel: String, opLabel: String, referrerLabel: String });
+    const trace = withNextAccess({ path: 'x', format: 'txt', batch, keyCount: 6, sessionCount: 0, opCount: 0, referrerCount: 0, skipped: 0, partial: 0, partialExample: undefined, nextAccessRepaired: 0, hasSizes: false, keyLabel: String, sessionLabel: String, opLabel: String, referrerLabel: String });
     expect(Array.from(trace.batch.nextAccess)).toEqual([2, NO_NEXT_ACCESS, NO_NEXT_ACCESS]);
     expect(hasNextAccess(batch)).toBe(true);
   });

@@ -3,7 +3,7 @@
  * how often it predicted the next request (per session/client when the trace has them), and with
  * --prefetch how prefetching its predictions changes a cache's hit ratio against demand-only.
  */
-import { createPolicy, distinctBytes, loadTrace, parseCapacity, type CapacityUnit } from '@cachelab/cache-core';
+import { createPolicy, distinctBytes, parseCapacity, type CapacityUnit } from '@cachelab/cache-core';
 import {
   ACCESS_LOG_PRESET,
   DEFAULT_OPTIONS,
@@ -21,6 +21,7 @@ import {
 } from '@cachelab/markov';
 import { Option, type Command } from 'commander';
 import { CliUsageError } from '../util/cli-error.js';
+import { loadTraceNoting } from '../util/load-trace.js';
 import { parseNonNegativeInt, parsePositiveInt } from '../util/options.js';
 import { addTraceOptions, formatCount, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
 
@@ -290,7 +291,7 @@ export async function runMarkovEval(flags: EvalFlags, explicit?: ReadonlySet<str
     }
   }
   if (flags.prefetch) createPolicy(flags.policy, { capacity: 1, keySpace: 1 });
-  const trace = await loadTrace(flags.trace, traceReadOptions(flags));
+  const trace = await loadTraceNoting(flags.trace, traceReadOptions(flags));
   const started = performance.now();
   const evaluation = evaluatePredictor(probe, trace.batch, flags.top);
   const seconds = (performance.now() - started) / 1000;

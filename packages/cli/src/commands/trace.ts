@@ -25,7 +25,7 @@ import { CliUsageError } from '../util/cli-error.js';
 import { writeFileAtomic } from '../util/json.js';
 import { parseNonNegativeInt, parsePositiveInt } from '../util/options.js';
 import { addTraceOptions, formatCount, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
-import { loadTraceNoting } from '../util/load-trace.js';
+import { loadTraceNoting, notePartialRecords } from '../util/load-trace.js';
 
 export function register(program: Command): void {
   const trace = program.command('trace').description('inspect, convert and generate request traces');
@@ -79,7 +79,7 @@ the other formats stream.`,
       // Writing over the input would replace the trace with its (possibly lossy) conversion.
       if (sameFile(input, output)) throw new CliUsageError(`${output} is the input trace itself; write the conversion to another file`);
       let requests: number;
-      let read: { keyCount: number; skipped: number; sessionCount: number; opCount: number; referrerCount: number; hasSizes: boolean | null };
+      let read: { keyCount: number; skipped: number; partial: number; partialExample: string | undefined; sessionCount: number; opCount: number; referrerCount: number; hasSizes: boolean | null };
       if (to === 'oracleGeneral') {
         // oracleGeneral stores next-access positions, which need the whole trace.
         const loaded = await loadTrace(input, options);
@@ -99,6 +99,7 @@ the other formats stream.`,
         requests = await writer.close();
         read = reader;
       }
+      notePartialRecords(input, read);
       const keys = read.keyCount;
       const dropped = droppedFields(to, read);
       const summary = {

@@ -19,4 +19,6 @@ export interface ReaderContext {
   noteSizes(hasSizes: boolean): void;
   /** Throws TraceFormatError, or counts the record as skipped with skipInvalid. */
   invalid(location: TraceFormatError['location'], problem: string): void;
+  /** Counts a record that is kept without an optional field it could not read. */
+  partial(location: TraceFormatError['location'], problem: string): void;
 }

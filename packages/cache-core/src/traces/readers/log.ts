@@ -13,7 +13,7 @@ import { lineChunks } from './lines.js';
 import { clip } from './txt.js';
 
 const LINE =
-  /^(\S+) \S+ (?:\S+|"[^"]*") \[([^\]]+)\] "((?:[^"\\]|\\.)*)" (\d{3}|-) (\d+|-)(?: "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)")?.*$/;
+  /^(\S+) \S+ (?:\S+|"[^"]*") \[([^\]]+)\] "((?:[^"\\]|\\.)*)" (\d{3}|-) (\d+|-)(?: "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)")?(.*)$/;
 const TIME = /^(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?: ([+-])(\d{2})(\d{2}))?$/;
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
@@ -36,7 +36,7 @@ export async function* readLog(ctx: ReaderContext): AsyncGenerator<RequestBatch>
         ctx.invalid({ line: number }, `not a Common/Combined Log Format line: "${clip(line)}"`);
         continue;
       }
-      const [, client, stamp, request, , bytes, referrer, agent] = match as unknown as [string, string, string, string, string, string, string | undefined, string | undefined];
+      const [, client, stamp, request, , bytes, referrer, agent, rest] = match as unknown as [string, string, string, string, string, string, string | undefined, string | undefined, string];
       const time = parseLogTime(stamp);
       if (Number.isNaN(time)) {
         ctx.invalid({ line: number }, `bad timestamp [${stamp}]; expected e.g. [10/Oct/2000:13:55:36 -0700]`);
@@ -51,6 +51,11 @@ export async function* readLog(ctx: ReaderContext): AsyncGenerator<RequestBatch>
       if (parts.length < 2 || parts[0] === '' || parts[1] === '') {
         ctx.invalid({ line: number }, `request "${clip(request)}" has no method and path`);
         continue;
+      }
+      // Text after the bytes that is not `"referer" "agent"` (a truncated line, an unescaped
+      // quote): the request is kept, without referrer and agent, and counted.
+      if (referrer === undefined && rest.trim() !== '') {
+        ctx.partial({ line: number }, `referrer and user agent cannot be read (an unterminated or unescaped quote?): "${clip(rest.trim())}"`);
       }
       builder.push(
         time,

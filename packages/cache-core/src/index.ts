@@ -6,3 +6,4 @@ export * from './backends/index.js';
 export * from './manager/index.js';
 export * from './canonical-json.js';
 export * from './sha256.js';
+export * from './atomic-file.js';

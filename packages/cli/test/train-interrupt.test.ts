@@ -114,7 +114,7 @@ describe('a training cell stopped by Ctrl-C resumes on the next run, with the by
       const stoppedAt = JSON.parse(readFileSync(join(first.runDir, 'train-m-s0', 'model', 'agent.json'), 'utf8')).state.step as number;
       expect(stoppedAt).toBeGreaterThan(0);
       expect(stoppedAt).toBeLessThan(12_000);
-      expect(existsSync(join(first.runDir, 'train-m-s0', 'model', 'resume.json'))).toBe(true);
+      expect(existsSync(join(first.runDir, 'train-m-s0', 'model', `resume-${stoppedAt}.json`))).toBe(true);
 
       const second = await runExperiment('resume', experiment(), { ...options, runsDir });
       expect(second.failed).toEqual([]);

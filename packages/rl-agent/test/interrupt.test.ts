@@ -79,7 +79,13 @@ function metricsOf(dir: string): Record<string, number>[] {
 }
 
 /** Trains uninterrupted, then again interrupted at `stopAt` and resumed: both must end byte for byte alike. */
-async function expectExactResume(makeEnv: () => AnyEnv, config: DqnConfig, stopAt: number, envMeta?: { kind: string; settings: Record<string, unknown> }) {
+async function expectExactResume(
+  makeEnv: () => AnyEnv,
+  config: DqnConfig,
+  stopAt: number,
+  envMeta?: { kind: string; settings: Record<string, unknown> },
+  beforeResume?: (dir: string) => void,
+) {
   const straight = tempDir();
   const whole = await trainDqn({ env: makeEnv(), config, outDir: straight, ...(envMeta ? { envMeta } : {}) });
   whole.agent.dispose();
@@ -98,7 +104,8 @@ async function expectExactResume(makeEnv: () => AnyEnv, config: DqnConfig, stopA
   });
   first.agent.dispose();
   expect(first.steps).toBe(stopAt);
-  expect(fs.existsSync(path.join(broken, 'resume.bin'))).toBe(true);
+  expect(fs.existsSync(path.join(broken, `resume-${stopAt}.bin`))).toBe(true);
+  beforeResume?.(broken);
   const resumed = await trainDqn({ env: makeEnv(), config, outDir: broken, resume: true, ...(envMeta ? { envMeta } : {}) });
   resumed.agent.dispose();
   expect(resumed).toMatchObject({ resumedAt: stopAt, exactResume: true, steps: config.totalSteps, updates: whole.updates, episodes: whole.episodes });
@@ -107,7 +114,7 @@ async function expectExactResume(makeEnv: () => AnyEnv, config: DqnConfig, stopA
   }
   expect(metricsOf(broken)).toEqual(metricsOf(straight));
   // A finished run keeps no resume state (tens of MB at the default buffer size).
-  expect(fs.existsSync(path.join(broken, 'resume.bin'))).toBe(false);
+  expect(fs.readdirSync(broken).filter((name) => name.startsWith('resume'))).toEqual([]);
 }
 
 describe('an interrupted run resumed from its checkpoint continues exactly (buffer, Adam, episode restored)', () => {
@@ -126,6 +133,46 @@ describe('an interrupted run resumed from its checkpoint continues exactly (buff
     const trace = zipfTrace(30_000, 300, 0.9, 4);
     const config = resolveDqnConfig({ seed: 3, totalSteps: 1500, learningStarts: 100, logInterval: 100, bufferSize: 1000, batchSize: 16, hiddenLayers: [8] });
     await expectExactResume(() => new CacheEnv(trace, { capacity: 30, window: 70, predictor: () => new SuccessorPredictor() }), config, 1000);
+  });
+
+  it('a process killed while writing the next checkpoint leaves the last one exactly resumable', async () => {
+    const config = resolveDqnConfig({ seed: 5, totalSteps: 4000, learningStarts: 300, logInterval: 250, hiddenLayers: [8] });
+    // Killed after the next step's resume files were (partly) written, before agent.json: agent.json
+    // still says 2000. Old code wrote one resume.json/resume.bin pair over the previous one, so the
+    // step-2000 state was gone (a half-written pair was "damaged", a whole one disowned).
+    await expectExactResume(() => new ChainEnv(9, 200, true), config, 2000, undefined, (dir) => {
+      fs.writeFileSync(path.join(dir, 'resume-3000.bin'), Buffer.alloc(100, 7));
+      fs.writeFileSync(path.join(dir, 'resume-3000.json'), '{"format":"cachelab-dqn-resume"');
+    });
+  });
+
+  it('refuses to resume weights newer than agent.json (a process killed between writing them and agent.json)', async () => {
+    const config = resolveDqnConfig({ seed: 5, totalSteps: 4000, learningStarts: 300, hiddenLayers: [8] });
+    const stoppedAt = async (stopAt: number) => {
+      const dir = tempDir();
+      const stop = new AbortController();
+      const run = await trainDqn({ env: new ChainEnv(9, 200, true), config, outDir: dir, signal: stop.signal, onProgress: (step) => step === stopAt && stop.abort() });
+      run.agent.dispose();
+      return dir;
+    };
+    const later = await stoppedAt(3000);
+    for (const network of ['.', 'target']) {
+      const torn = await stoppedAt(2000);
+      // The next checkpoint (3000) got as far as this network's files.
+      for (const file of ['weights.bin', 'model.json']) fs.copyFileSync(path.join(later, network, file), path.join(torn, network, file));
+      // Old code resumed from step 2000 with step-3000 weights, and called the result exact.
+      await expect(trainDqn({ env: new ChainEnv(9, 200, true), config, outDir: torn, resume: true })).rejects.toThrow(
+        new RegExp(`${network === '.' ? 'online' : 'target'} network's weights are not the ones agent\\.json \\(step 2000\\) was written with`),
+      );
+    }
+  });
+
+  it('reads the resume state of the first version (resume.json + resume.bin), when it is agent.json’s step', async () => {
+    const config = resolveDqnConfig({ seed: 5, totalSteps: 4000, learningStarts: 300, logInterval: 250, hiddenLayers: [8] });
+    await expectExactResume(() => new ChainEnv(9, 200, true), config, 2000, undefined, (dir) => {
+      fs.renameSync(path.join(dir, 'resume-2000.json'), path.join(dir, 'resume.json'));
+      fs.renameSync(path.join(dir, 'resume-2000.bin'), path.join(dir, 'resume.bin'));
+    });
   });
 
   it('refuses, with a CheckpointError, an environment that does not retrace its episode from the seed', async () => {
@@ -147,14 +194,14 @@ describe('an interrupted run resumed from its checkpoint continues exactly (buff
     const stop = new AbortController();
     const first = await trainDqn({ env: drifting(), config, outDir: dir, signal: stop.signal, onProgress: (step) => step === 1000 && stop.abort() });
     first.agent.dispose();
-    await expect(trainDqn({ env: drifting(), config, outDir: dir, resume: true })).rejects.toThrow(/did not retrace it.*delete resume\.json and resume\.bin/);
+    await expect(trainDqn({ env: drifting(), config, outDir: dir, resume: true })).rejects.toThrow(/did not retrace it.*delete its resume-\*\.json and resume-\*\.bin files/);
   });
 
   it('a checkpoint without resume state (a finished run extended) still resumes, from the weights alone', async () => {
     const dir = tempDir();
     const config = resolveDqnConfig({ seed: 6, totalSteps: 1500, learningStarts: 200, hiddenLayers: [4] });
     (await trainDqn({ env: new ChainEnv(5, 20), config, outDir: dir })).agent.dispose();
-    expect(fs.existsSync(path.join(dir, 'resume.json'))).toBe(false);
+    expect(fs.readdirSync(dir).filter((name) => name.startsWith('resume'))).toEqual([]);
     const longer = await trainDqn({ env: new ChainEnv(5, 20), config: { ...config, totalSteps: 2500 }, outDir: dir, resume: true });
     longer.agent.dispose();
     expect(longer).toMatchObject({ resumedAt: 1500, exactResume: false, steps: 2500 });

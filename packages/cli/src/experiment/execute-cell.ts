@@ -7,6 +7,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CachelabError, type Prefetcher, Replayer, type ReplayStats, createPolicy, sliceBatch } from '@cachelab/cache-core';
+import { resumableCheckpointStep } from '@cachelab/rl-agent/resume-files';
 import { formatJson, writeFileAtomic, writeJsonFile } from '../util/json.js';
 import { buildManifest } from '../util/manifest.js';
 import { InterruptedError } from '../util/interrupt.js';
@@ -196,15 +197,7 @@ async function runReplay(context: RunContext, cell: ReplayCell, trace: LoadedTra
 function resumableTrainingStep(context: RunContext, cell: DqnTrainCell, dir: string): number | null {
   if (existsSync(join(dir, 'summary.json')) || !existsSync(join(dir, 'config.json')) || !existsSync(join(dir, 'metrics.jsonl'))) return null;
   if (readFileSync(join(dir, 'config.json'), 'utf8') !== formatJson(cellConfig(context, cell))) return null;
-  try {
-    const model = join(dir, 'model');
-    const meta = JSON.parse(readFileSync(join(model, 'agent.json'), 'utf8')) as { state?: { step?: unknown } };
-    const resume = JSON.parse(readFileSync(join(model, 'resume.json'), 'utf8')) as { step?: unknown };
-    const step = meta.state?.step;
-    return typeof step === 'number' && step === resume.step ? step : null;
-  } catch {
-    return null;
-  }
+  return resumableCheckpointStep(join(dir, 'model'));
 }
 
 async function runTraining(context: RunContext, cell: DqnTrainCell, trace: LoadedTrace, dir: string, signal: AbortSignal, resumeFrom: number | null): Promise<CellResult> {

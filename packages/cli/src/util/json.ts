@@ -2,20 +2,14 @@
  * JSON files written the same way everywhere: sorted keys, two-space indent, trailing newline,
  * written to a temporary name and renamed so a reader (or a resumed run) never sees half a file.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { writeFileAtomic } from '@cachelab/cache-core';
 import { canonicalJson } from './hash.js';
 
 export function formatJson(value: unknown): string {
   return `${JSON.stringify(JSON.parse(canonicalJson(value)), null, 2)}\n`;
 }
 
-export function writeFileAtomic(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, path);
-}
+export { writeFileAtomic };
 
 export function writeJsonFile(path: string, value: unknown): void {
   writeFileAtomic(path, formatJson(value));

@@ -4,14 +4,21 @@
  * so `tf.loadLayersModel(fileHandler(dir))` reads it back. A checkpoint directory holds:
  *   model.json, weights.bin   the online Q-network (what a learned policy runs)
  *   target/                   the target network (for resuming)
- *   agent.json                network spec, environment settings, DQN config, training state
+ *   agent.json                network spec, environment settings, DQN config, training state,
+ *                             and the SHA-256 of both weights files
  * `loadForward` reads the online weights straight into the pure-TS forward pass: loading a
  * learned policy needs no TensorFlow at all.
+ *
+ * A checkpoint is written in one synchronous stretch (`prepareCheckpoint` does the async tfjs part
+ * first: nothing else in the process runs until the files are whole), each file through a
+ * temporary file and a rename, agent.json last. A process killed outright in that stretch
+ * (SIGKILL, an out-of-memory kill, a power cut) can leave weights newer than agent.json, which
+ * `assertWeightsMatchMeta` refuses on resume instead of continuing from the wrong point.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { CachelabError, sha256Hex } from '@cachelab/cache-core';
+import { CachelabError, sha256Hex, writeFileAtomic } from '@cachelab/cache-core';
 import type { DqnConfig } from './config.js';
 import { QForward, type DenseWeights } from './forward.js';
 import type { QNetworkSpec } from './network.js';
@@ -34,6 +41,8 @@ export interface CheckpointMeta {
   env: { kind: string; settings: Record<string, unknown> };
   config: DqnConfig;
   state: { step: number; episode: number; updates: number; rngState?: unknown };
+  /** SHA-256 of weights.bin and target/weights.bin as this checkpoint wrote them (absent before it existed). */
+  weightsSha256?: { online: string; target: string };
   /** What it was trained on, as the caller fingerprints it (`cachelab train`: each member's requests, objects, capacity); a resume must match it. */
   data?: unknown;
 }
@@ -42,19 +51,7 @@ export interface CheckpointMeta {
 export function fileHandler(dir: string): tf.io.IOHandler {
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
-      fs.mkdirSync(dir, { recursive: true });
-      const data = artifacts.weightData ? tf.io.CompositeArrayBuffer.join(artifacts.weightData) : new ArrayBuffer(0);
-      const modelJson = {
-        modelTopology: artifacts.modelTopology,
-        format: artifacts.format ?? 'layers-model',
-        generatedBy: artifacts.generatedBy,
-        convertedBy: artifacts.convertedBy ?? null,
-        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
-        // Not part of the tfjs format (its loaders ignore it): lets a load refuse a damaged weights.bin.
-        weightsSha256: sha256Hex(new Uint8Array(data)),
-      };
-      fs.writeFileSync(path.join(dir, 'weights.bin'), new Uint8Array(data));
-      fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(modelJson));
+      writeModelFiles(dir, artifacts);
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
     async load(): Promise<tf.io.ModelArtifacts> {
@@ -66,6 +63,27 @@ export function fileHandler(dir: string): tf.io.IOHandler {
       };
     },
   };
+}
+
+/**
+ * Writes `weights.bin` then `model.json` (which holds the weights' SHA-256) into `dir`, each
+ * through a temporary file and a rename; returns that SHA-256. Synchronous.
+ */
+function writeModelFiles(dir: string, artifacts: tf.io.ModelArtifacts): string {
+  const data = new Uint8Array(artifacts.weightData ? tf.io.CompositeArrayBuffer.join(artifacts.weightData) : new ArrayBuffer(0));
+  const sha256 = sha256Hex(data);
+  const modelJson = {
+    modelTopology: artifacts.modelTopology,
+    format: artifacts.format ?? 'layers-model',
+    generatedBy: artifacts.generatedBy,
+    convertedBy: artifacts.convertedBy ?? null,
+    weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
+    // Not part of the tfjs format (its loaders ignore it): lets a load refuse a damaged weights.bin.
+    weightsSha256: sha256,
+  };
+  writeFileAtomic(path.join(dir, 'weights.bin'), data);
+  writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(modelJson));
+  return sha256;
 }
 
 interface ModelJson {
@@ -140,11 +158,58 @@ export function loadForward(dir: string): { forward: QForward; meta: CheckpointM
   return { forward: new QForward(meta.spec, readDenseLayers(dir)), meta };
 }
 
+/** Both networks serialized, ready for `writeCheckpoint` (the asynchronous half of a checkpoint). */
+export interface PreparedCheckpoint {
+  online: tf.io.ModelArtifacts;
+  target: tf.io.ModelArtifacts;
+}
+
+async function artifactsOf(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
+  let captured: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      captured = artifacts;
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    }),
+  );
+  return captured!;
+}
+
+export async function prepareCheckpoint(online: tf.LayersModel, target: tf.LayersModel): Promise<PreparedCheckpoint> {
+  return { online: await artifactsOf(online), target: await artifactsOf(target) };
+}
+
+/**
+ * Writes online + target networks, then agent.json (with both weights' SHA-256), synchronously:
+ * no signal handler or IPC message runs until the checkpoint is whole.
+ */
+export function writeCheckpoint(dir: string, prepared: PreparedCheckpoint, meta: CheckpointMeta): void {
+  const online = writeModelFiles(dir, prepared.online);
+  const target = writeModelFiles(path.join(dir, 'target'), prepared.target);
+  writeFileAtomic(path.join(dir, 'agent.json'), `${JSON.stringify({ ...meta, weightsSha256: { online, target } }, null, 2)}\n`);
+}
+
 /** Writes online + target networks and agent.json. */
 export async function saveCheckpoint(dir: string, online: tf.LayersModel, target: tf.LayersModel, meta: CheckpointMeta): Promise<void> {
-  await online.save(fileHandler(dir));
-  await target.save(fileHandler(path.join(dir, 'target')));
-  fs.writeFileSync(path.join(dir, 'agent.json'), `${JSON.stringify(meta, null, 2)}\n`);
+  writeCheckpoint(dir, await prepareCheckpoint(online, target), meta);
+}
+
+/**
+ * Refuses weights that are not the ones agent.json was written with: a process killed while
+ * writing a checkpoint (after the weights, before agent.json) leaves weights of a later step
+ * than agent.json's, which a resume would silently continue from the wrong point.
+ */
+export function assertWeightsMatchMeta(dir: string, meta: CheckpointMeta): void {
+  if (meta.weightsSha256 === undefined) return; // written before the field existed
+  for (const [which, sub] of [['online', '.'], ['target', 'target']] as const) {
+    const { json } = readModelFiles(path.join(dir, sub));
+    if (json.weightsSha256 !== meta.weightsSha256[which]) {
+      throw new CheckpointError(
+        dir,
+        `the ${which} network's weights are not the ones agent.json (step ${meta.state.step}) was written with: the process was stopped while writing a checkpoint; train again into a new --out (or delete this one)`,
+      );
+    }
+  }
 }
 
 /** Loads saved weights (pure-TS decode) into a model of the same architecture. */

@@ -3,24 +3,24 @@
  * as if it had never stopped: the replay buffer, Adam's state, the last update's statistics and the
  * actions of the episode in progress (an environment is deterministic under its seed, so replaying
  * those actions from `reset` rebuilds its state; the observation and return it reached are stored
- * to check that). Two files in the checkpoint directory:
- *   resume.json   sizes, scalars, shapes and the SHA-256 of resume.bin
- *   resume.bin    the arrays, each section 4-byte aligned
+ * to check that). Two files in the checkpoint directory, named after the checkpoint step (see
+ * resume-files.ts):
+ *   resume-STEP.json   sizes, scalars, shapes and the SHA-256 of resume-STEP.bin
+ *   resume-STEP.bin    the arrays, each section 4-byte aligned
  * Written at every checkpoint of an unfinished run (an interruption, a checkpoint interval) and
  * removed when a run completes: about 2 × bufferSize × observation floats, tens of MB at the
  * defaults, only while a resume can need them.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { sha256Hex } from '@cachelab/cache-core';
+import { sha256Hex, writeFileAtomic } from '@cachelab/cache-core';
 import type { OptimizerState, UpdateStats } from './agent.js';
 import { CheckpointError } from './checkpoint.js';
 import type { ReplayBufferSnapshot } from './replay-buffer.js';
+import { LEGACY_RESUME_BIN, LEGACY_RESUME_JSON, pruneResumeFiles, resumeBinName, resumeJsonName } from './resume-files.js';
 
 const FORMAT = 'cachelab-dqn-resume';
 const VERSION = 1;
-const JSON_FILE = 'resume.json';
-const BIN_FILE = 'resume.bin';
 
 export interface ResumeState {
   /** The checkpoint step this state belongs to (agent.json's `state.step`). */
@@ -54,7 +54,10 @@ interface ResumeJson {
 
 const aligned = (bytes: number) => Math.ceil(bytes / 4) * 4;
 
-/** Writes resume.json + resume.bin into `dir` (each through a temporary file and a rename). */
+/**
+ * Writes resume-STEP.bin, then resume-STEP.json, into `dir` (each through a temporary file and a
+ * rename). Older steps' files stay until `pruneResumeFiles` runs after agent.json is written.
+ */
 export function saveResumeState(dir: string, state: ResumeState): void {
   const { buffer, optimizer } = state;
   const sections: ArrayBufferView[] = [
@@ -89,41 +92,48 @@ export function saveResumeState(dir: string, state: ResumeState): void {
     },
     ...(state.last ? { last: state.last } : {}),
   };
-  writeAtomic(path.join(dir, BIN_FILE), bytes);
-  writeAtomic(path.join(dir, JSON_FILE), `${JSON.stringify(json)}\n`);
+  writeFileAtomic(path.join(dir, resumeBinName(state.step)), bytes);
+  writeFileAtomic(path.join(dir, resumeJsonName(state.step)), `${JSON.stringify(json)}\n`);
 }
 
-/** Removes the resume files (a finished run no longer needs them). */
+/** Removes every resume file (a finished run no longer needs them). */
 export function removeResumeState(dir: string): void {
-  fs.rmSync(path.join(dir, JSON_FILE), { force: true });
-  fs.rmSync(path.join(dir, BIN_FILE), { force: true });
+  pruneResumeFiles(dir, null);
 }
 
 /**
- * The resume state in `dir`, or null when there is none (a finished run, a checkpoint from before
- * these files existed). A damaged one is a CheckpointError.
+ * The resume state of checkpoint `step` in `dir`, or null when there is none (a finished run, a
+ * checkpoint from before these files existed). A damaged one is a CheckpointError.
  */
-export function loadResumeState(dir: string, obsSize: number): ResumeState | null {
-  const jsonPath = path.join(dir, JSON_FILE);
-  if (!fs.existsSync(jsonPath)) return null;
+export function loadResumeState(dir: string, obsSize: number, step: number): ResumeState | null {
+  let jsonName = resumeJsonName(step);
+  let binName = resumeBinName(step);
+  if (!fs.existsSync(path.join(dir, jsonName))) {
+    // The first version's single pair, valid only if it belongs to this step.
+    if (!fs.existsSync(path.join(dir, LEGACY_RESUME_JSON))) return null;
+    jsonName = LEGACY_RESUME_JSON;
+    binName = LEGACY_RESUME_BIN;
+  }
   let json: ResumeJson;
   let bytes: Uint8Array;
   try {
-    json = JSON.parse(fs.readFileSync(jsonPath, 'utf8')) as ResumeJson;
-    bytes = new Uint8Array(fs.readFileSync(path.join(dir, BIN_FILE)));
+    json = JSON.parse(fs.readFileSync(path.join(dir, jsonName), 'utf8')) as ResumeJson;
+    if (jsonName === LEGACY_RESUME_JSON && json.step !== step) return null;
+    bytes = new Uint8Array(fs.readFileSync(path.join(dir, binName)));
   } catch (error) {
-    throw new CheckpointError(dir, `cannot read ${JSON_FILE}/${BIN_FILE} (${(error as Error).message}); delete both to resume without them`);
+    throw new CheckpointError(dir, `cannot read ${jsonName}/${binName} (${(error as Error).message}); delete both to resume without them`);
   }
-  if (json.format !== FORMAT || json.version !== VERSION) throw new CheckpointError(dir, `${JSON_FILE} is not a ${FORMAT} v${VERSION} file`);
-  if (json.sha256 !== sha256Hex(bytes)) throw new CheckpointError(dir, `${BIN_FILE} does not match the SHA-256 in ${JSON_FILE} (damaged); delete both to resume without them`);
+  if (json.format !== FORMAT || json.version !== VERSION) throw new CheckpointError(dir, `${jsonName} is not a ${FORMAT} v${VERSION} file`);
+  if (json.step !== step) throw new CheckpointError(dir, `${jsonName} holds the state of step ${json.step}, not ${step}; delete it and ${binName} to resume without them`);
+  if (json.sha256 !== sha256Hex(bytes)) throw new CheckpointError(dir, `${binName} does not match the SHA-256 in ${jsonName} (damaged); delete both to resume without them`);
   const { filled, position } = json.buffer;
   if (filled > 0 && json.buffer.obsSize !== obsSize) {
-    throw new CheckpointError(dir, `${JSON_FILE} holds observations of ${json.buffer.obsSize} floats, the environment gives ${obsSize}`);
+    throw new CheckpointError(dir, `${jsonName} holds observations of ${json.buffer.obsSize} floats, the environment gives ${obsSize}`);
   }
   let offset = 0;
   const take = <T extends ArrayBufferView>(make: (buffer: ArrayBuffer, offset: number, length: number) => T, length: number, width: number): T => {
     const byteLength = length * width;
-    if (offset + byteLength > bytes.byteLength) throw new CheckpointError(dir, `${BIN_FILE} is shorter than ${JSON_FILE} says`);
+    if (offset + byteLength > bytes.byteLength) throw new CheckpointError(dir, `${binName} is shorter than ${jsonName} says`);
     // A copy, so every view is aligned whatever the section's offset.
     const out = make(bytes.slice(offset, offset + byteLength).buffer as ArrayBuffer, 0, length);
     offset += aligned(byteLength);
@@ -142,7 +152,7 @@ export function loadResumeState(dir: string, obsSize: number): ResumeState | nul
   const moments = json.optimizer.shapes.map((shape) => ({ shape, values: f32(shape.reduce((a, b) => a * b, 1)) }));
   const episodeActions = take((b, o, n) => new Int32Array(b, o, n), json.episode.actions, 4);
   const observation = f32(json.episode.observationSize);
-  if (offset !== bytes.byteLength) throw new CheckpointError(dir, `${BIN_FILE} is longer than ${JSON_FILE} says`);
+  if (offset !== bytes.byteLength) throw new CheckpointError(dir, `${binName} is longer than ${jsonName} says`);
   return {
     step: json.step,
     buffer,
@@ -153,10 +163,4 @@ export function loadResumeState(dir: string, obsSize: number): ResumeState | nul
     episodeReturn: json.episode.return,
     ...(json.last ? { last: json.last } : {}),
   };
-}
-
-function writeAtomic(file: string, data: Uint8Array | string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, data);
-  fs.renameSync(temporary, file);
 }

@@ -15,10 +15,21 @@ import { initBackend } from '../backend.js';
 import type { AnyEnv, StepResult } from '../env/env.js';
 import { MixtureEnv } from '../env/mixture-env.js';
 import { DqnAgent, type UpdateStats } from './agent.js';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointError, loadWeightsInto, readMeta, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
+import {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  CheckpointError,
+  assertWeightsMatchMeta,
+  loadWeightsInto,
+  prepareCheckpoint,
+  readMeta,
+  writeCheckpoint,
+  type CheckpointMeta,
+} from './checkpoint.js';
 import { DqnConfigError, epsilonAt, type DqnConfig } from './config.js';
 import type { QNetworkSpec } from './network.js';
 import { ReplayBuffer } from './replay-buffer.js';
+import { pruneResumeFiles } from './resume-files.js';
 import { loadResumeState, removeResumeState, saveResumeState, type ResumeState } from './resume-state.js';
 
 export type MetricRecord = { global_step: number } & Record<string, number>;
@@ -126,14 +137,13 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
   if (options.resume && outDir && fs.existsSync(path.join(outDir, 'agent.json'))) {
     const meta = readMeta(outDir);
     assertResumable(meta, config, options.envMeta ?? CUSTOM_ENV, options.data, outDir);
+    assertWeightsMatchMeta(outDir, meta);
     loadWeightsInto(agent.online, outDir);
     loadWeightsInto(agent.target, path.join(outDir, 'target'));
     agent.refreshForward();
     ({ step, episode, updates } = meta.state);
     if (meta.state.rngState) rng = seedrandom('', { state: meta.state.rngState as seedrandom.State.Arc4 });
-    saved = loadResumeState(outDir, env.observationSpace.size);
-    // Files of another checkpoint (a crash between writing them and agent.json): not this state.
-    if (saved && saved.step !== step) saved = null;
+    saved = loadResumeState(outDir, env.observationSpace.size, step);
   } else if (outDir) {
     removeResumeState(outDir); // a fresh run: an earlier run's state must not be resumed into it
   }
@@ -202,13 +212,17 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
   const checkpoint = async (stepsDone: number, finished: boolean): Promise<void> => {
     if (!outDir) return;
     flush();
-    // Resume files first, agent.json last: a crash in between leaves files whose step agent.json disowns.
-    if (finished) removeResumeState(outDir);
-    else {
+    // The asynchronous part first; then everything is written without an await (see checkpoint.ts):
+    // this step's resume files, the weights, agent.json, and only then the older step's resume
+    // files go. A process killed in that stretch leaves agent.json's step with its resume state,
+    // and weights that are either its own or refused on resume as newer than it.
+    const optimizer = finished ? null : await agent.optimizerState();
+    const prepared = await prepareCheckpoint(agent.online, agent.target);
+    if (optimizer) {
       saveResumeState(outDir, {
         step: stepsDone,
         buffer: buffer.snapshot(),
-        optimizer: await agent.optimizerState(),
+        optimizer,
         episodeActions: episodeActions.subarray(0, actionCount),
         ...(retraceRun ? { fromEpisode: 0 } : {}),
         observation: obs,
@@ -216,7 +230,7 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
         ...(last ? { last } : {}),
       });
     }
-    await saveCheckpoint(outDir, agent.online, agent.target, {
+    writeCheckpoint(outDir, prepared, {
       format: CHECKPOINT_FORMAT,
       version: CHECKPOINT_VERSION,
       spec,
@@ -225,6 +239,7 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
       state: { step: stepsDone, episode, updates, rngState: rng.state() },
       ...(options.data === undefined ? {} : { data: options.data }),
     });
+    pruneResumeFiles(outDir, finished ? null : stepsDone);
   };
   const started = performance.now();
 
@@ -346,6 +361,6 @@ function sameFloats(a: Float32Array, b: Float32Array): boolean {
 function notRetraced(dir: string, what: string): CheckpointError {
   return new CheckpointError(
     dir,
-    `replaying the interrupted episode's actions from reset did not retrace it (${what}): the environment is not deterministic under its seed, so this checkpoint cannot be resumed exactly; delete resume.json and resume.bin to resume from the weights alone`,
+    `replaying the interrupted episode's actions from reset did not retrace it (${what}): the environment is not deterministic under its seed, so this checkpoint cannot be resumed exactly; delete its resume-*.json and resume-*.bin files to resume from the weights alone`,
   );
 }

@@ -12,8 +12,9 @@
  * A checkpoint is written in one synchronous stretch (`prepareCheckpoint` does the async tfjs part
  * first: nothing else in the process runs until the files are whole), each file through a
  * temporary file and a rename, agent.json last. A process killed outright in that stretch
- * (SIGKILL, an out-of-memory kill, a power cut) can leave weights newer than agent.json, which
- * `assertWeightsMatchMeta` refuses on resume instead of continuing from the wrong point.
+ * (SIGKILL, an out-of-memory kill; files are not fsynced, so a power cut is not covered) can
+ * leave weights newer than agent.json, which `assertWeightsMatchMeta` refuses on resume instead
+ * of continuing from the wrong point.
  */
 import fs from 'node:fs';
 import path from 'node:path';

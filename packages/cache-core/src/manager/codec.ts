@@ -14,7 +14,7 @@ import { DefaultDeserializer, serialize as v8Serialize } from 'node:v8';
 import { deflateSync as zlibDeflateSync, inflateSync as zlibInflateSync } from 'node:zlib';
 import type { SerializationFormat } from './config.js';
 import { SerializationError } from './errors.js';
-import { NOT_PLAIN, readPlainV8 } from './v8-plain-reader.js';
+import { NOT_PLAIN, PlainReaderGate, readPlainV8 } from './v8-plain-reader.js';
 
 // Hot-path functions bound to module locals (Buffer and performance are Node globals): under
 // vitest's module runner each use of an imported binding is a read from the module namespace,
@@ -62,6 +62,7 @@ export const MARKER_ZLIB = 0x01;
  * value the codec stores can be decoded.
  */
 export const MAX_INFLATE_FACTOR = 64;
+
 
 /** Returned by `decode` for bytes that are not a valid entry. */
 export const DECODE_FAILED: unique symbol = Symbol('cachelab.decodeFailed');
@@ -168,6 +169,7 @@ export class Codec {
   private sampledDeserializations = 0;
   private sampledDeserializationMs = 0;
   private decompressions = 0;
+  private readonly plainGate = new PlainReaderGate();
   private sampledDecompressions = 0;
   private sampledDecompressionMs = 0;
   /** Why the last `decode` returned `DECODE_FAILED`. */
@@ -321,7 +323,7 @@ export class Codec {
   private parse(payload: Uint8Array | string, start: number): unknown {
     try {
       if (typeof payload === 'string') {
-        const value = readPlainV8(payload, start);
+        const value = this.plainGate.open() ? this.readPlain(payload, start) : NOT_PLAIN;
         return value !== NOT_PLAIN ? value : deserialize(latin1Bytes(payload, start));
       }
       const buffer = payload instanceof Buffer ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
@@ -331,11 +333,19 @@ export class Codec {
         if (text.includes('\uFFFD') && !isUtf8(payload)) return this.fail('payload', 'json payload is not valid UTF-8');
         return JSON.parse(text);
       }
-      const value = readPlainV8(buffer.toString('latin1', start), 0);
+      // The latin1 copy is made only when the reader will run.
+      const value = this.plainGate.open() ? this.readPlain(buffer.toString('latin1', start), 0) : NOT_PLAIN;
       return value !== NOT_PLAIN ? value : deserialize(start === 0 ? payload : payload.subarray(start));
     } catch (error) {
       return this.fail('payload', `${this.options.format} payload cannot be read: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  /** `readPlainV8`, its outcome told to the gate (which has let it through: see PlainReaderGate). */
+  private readPlain(entry: string, start: number): unknown {
+    const value = readPlainV8(entry, start);
+    this.plainGate.record(value !== NOT_PLAIN);
+    return value;
   }
 
   private fail(reason: DecodeFailureReason, message: string): typeof DECODE_FAILED {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Codec, DECODE_FAILED } from '../../src/manager/codec.js';
 import { CacheManager } from '../../src/manager/cache-manager.js';
 import { silentLogger } from '../../src/manager/logger.js';
-import { NOT_PLAIN, readPlainV8 } from '../../src/manager/v8-plain-reader.js';
+import { NOT_PLAIN, PlainReaderGate, readPlainV8 } from '../../src/manager/v8-plain-reader.js';
 
 const latin1 = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
 const read = (bytes: Uint8Array) => readPlainV8(latin1(bytes), 0);
@@ -138,8 +138,22 @@ describe('readPlainV8: plain data, read exactly as v8.deserialize reads it', () 
       expect(read(hex(text)), text).toBe(NOT_PLAIN);
     }
     // V8 reads a varint of more than 32 bits by dropping the high bits; the reader leaves it to V8.
-    expect(v8Result(hex('ff0f 49 ffffffffff01')).ok).toBe(true);
-    expect(read(hex('ff0f 49 ffffffffff01'))).toBe(NOT_PLAIN);
+    for (const text of ['ff0f 49 ffffffffff01', 'ff0f 55 8080808010', 'ff0f 55 ffffffff1f']) {
+      expect(v8Result(hex(text)).ok, text).toBe(true);
+      expect(read(hex(text)), text).toBe(NOT_PLAIN);
+    }
+    // Varints at the edges of one to five bytes.
+    const edges: [string, number][] = [
+      ['ff0f 55 7f', 127],
+      ['ff0f 55 8001', 128],
+      ['ff0f 55 ffffff7f', 2 ** 28 - 1],
+      ['ff0f 55 8080808001', 2 ** 28],
+      ['ff0f 55 ffffffff0f', 2 ** 32 - 1],
+    ];
+    for (const [text, value] of edges) {
+      expect(v8Result(hex(text)), text).toEqual({ ok: true, value });
+      expect(read(hex(text)), text).toBe(value);
+    }
     // Accepted by both, with the same value: padding, trailing bytes, a numeric key, an int32 edge.
     const accepted: [string, unknown][] = [
       ['ff0f 00 00 4904', 2],
@@ -156,6 +170,12 @@ describe('readPlainV8: plain data, read exactly as v8.deserialize reads it', () 
   it('keys sharing a key-cache slot (same length, first and last character) stay distinct', () => {
     const value = [{ abc: 1, axc: 2 }, { axc: 3 }, { abc: 4 }, { 'a\u00ffc': 5 }];
     expect(read(serialize(value))).toEqual(value);
+  });
+
+  it('two-byte strings up to 64 KiB are read, longer ones left to V8', () => {
+    const fits = 'é€\ud800'.repeat(10_000); // 60,000 bytes, a lone surrogate in every third unit
+    expect(read(serialize({ fits }))).toEqual({ fits });
+    expect(read(serialize({ long: 'é€'.repeat(20_000) }))).toBe(NOT_PLAIN);
   });
 
   it('nesting deeper than 512 levels is left to V8; 500 levels are read', () => {
@@ -184,6 +204,40 @@ describe('readPlainV8: plain data, read exactly as v8.deserialize reads it', () 
     }
     // Many mutations still read as plain data (a changed digit or character): the check above is not vacuous.
     expect(acceptedByReader).toBeGreaterThan(2000);
+  });
+});
+
+describe('PlainReaderGate: the reader is held back while it mostly gives up', () => {
+  it('shuts for PAUSE decodes after GIVE_UP of WINDOW attempts gave up, then tries again', () => {
+    const gate = new PlainReaderGate();
+    const { WINDOW, GIVE_UP, PAUSE } = PlainReaderGate;
+    // One fewer than GIVE_UP in a window: stays open.
+    for (let i = 0; i < WINDOW; i++) {
+      expect(gate.open()).toBe(true);
+      gate.record(i >= GIVE_UP - 1);
+    }
+    expect(gate.open()).toBe(true);
+    // GIVE_UP gave up in the next window: shut for exactly PAUSE decodes.
+    gate.record(false);
+    for (let i = 1; i < WINDOW; i++) {
+      expect(gate.open()).toBe(true);
+      gate.record(i >= GIVE_UP);
+    }
+    for (let i = 0; i < PAUSE; i++) expect(gate.open()).toBe(false);
+    expect(gate.open()).toBe(true);
+  });
+
+  it('a codec decoding a stream of mixed entries gives V8’s value for every one, across pauses', () => {
+    const codec = new Codec({ format: 'v8', compressionEnabled: false, compressionThreshold: 1024, compressionLevel: 6, maxEntrySize: 1 << 20 });
+    const plain = (i: number) => ({ id: i, rows: [{ a: i, b: `x${i}` }] });
+    const late = (i: number) => ({ id: i, rows: [{ a: i }], tags: new Set([i]) });
+    for (let i = 0; i < 3000; i++) {
+      // Mostly late give-ups at first (the gate shuts), then mostly plain.
+      const value = i < 1500 ? (i % 4 === 0 ? plain(i) : late(i)) : i % 10 === 0 ? late(i) : plain(i);
+      const entry = codec.encode(value, 'k').bytes;
+      const decoded = i % 2 === 0 ? codec.decode(entry) : codec.decode(latin1(entry));
+      expect(isDeepStrictEqual(decoded, deserialize(serialize(value))), String(i)).toBe(true);
+    }
   });
 });
 

@@ -195,21 +195,53 @@ export async function saveCheckpoint(dir: string, online: tf.LayersModel, target
   writeCheckpoint(dir, await prepareCheckpoint(online, target), meta);
 }
 
+/** SHA-256 of the online and target weights.bin in a checkpoint directory. */
+export function weightsSha256(dir: string): { online: string; target: string } {
+  return { online: sha256Hex(readModelFiles(dir).weights), target: sha256Hex(readModelFiles(path.join(dir, 'target')).weights) };
+}
+
 /**
  * Refuses weights that are not the ones agent.json was written with: a process killed while
  * writing a checkpoint (after the weights, before agent.json) leaves weights of a later step
  * than agent.json's, which a resume would silently continue from the wrong point.
  */
 export function assertWeightsMatchMeta(dir: string, meta: CheckpointMeta): void {
-  if (meta.weightsSha256 === undefined) return; // written before the field existed
-  for (const [which, sub] of [['online', '.'], ['target', 'target']] as const) {
-    const { json } = readModelFiles(path.join(dir, sub));
-    if (json.weightsSha256 !== meta.weightsSha256[which]) {
+  if (meta.weightsSha256 === undefined) return; // written before the field existed: see recordWeights
+  const actual = weightsSha256(dir);
+  for (const which of ['online', 'target'] as const) {
+    if (actual[which] !== meta.weightsSha256[which]) {
       throw new CheckpointError(
         dir,
         `the ${which} network's weights are not the ones agent.json (step ${meta.state.step}) was written with: the process was stopped while writing a checkpoint; train again into a new --out (or delete this one)`,
       );
     }
+  }
+}
+
+/**
+ * Writes into an agent.json from before `weightsSha256` existed the SHA-256 of the weights beside
+ * it, before a resumed run's first checkpoint overwrites them: a kill in that checkpoint is then
+ * refused like any other.
+ */
+export function recordWeights(dir: string, meta: CheckpointMeta): CheckpointMeta {
+  if (meta.weightsSha256 !== undefined) return meta;
+  const recorded = { ...meta, weightsSha256: weightsSha256(dir) };
+  writeFileAtomic(path.join(dir, 'agent.json'), `${JSON.stringify(recorded, null, 2)}\n`);
+  return recorded;
+}
+
+/** Temporary files a killed checkpoint left (`NAME.PID.tmp`, see writeFileAtomic): removed when a run starts. */
+const STALE_TEMPORARY = /^(resume(-\d+)?\.(json|bin)|weights\.bin|model\.json|agent\.json)\.\d+\.tmp$/;
+
+export function removeStaleTemporaries(dir: string): void {
+  for (const folder of [dir, path.join(dir, 'target')]) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(folder);
+    } catch {
+      continue; // no such folder yet
+    }
+    for (const name of names) if (STALE_TEMPORARY.test(name)) fs.rmSync(path.join(folder, name), { force: true });
   }
 }
 

@@ -23,6 +23,8 @@ import {
   loadWeightsInto,
   prepareCheckpoint,
   readMeta,
+  recordWeights,
+  removeStaleTemporaries,
   writeCheckpoint,
   type CheckpointMeta,
 } from './checkpoint.js';
@@ -134,10 +136,12 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
   let episode = 0;
   let updates = 0;
   let saved: ResumeState | null = null;
+  if (outDir) removeStaleTemporaries(outDir);
   if (options.resume && outDir && fs.existsSync(path.join(outDir, 'agent.json'))) {
     const meta = readMeta(outDir);
     assertResumable(meta, config, options.envMeta ?? CUSTOM_ENV, options.data, outDir);
     assertWeightsMatchMeta(outDir, meta);
+    recordWeights(outDir, meta);
     loadWeightsInto(agent.online, outDir);
     loadWeightsInto(agent.target, path.join(outDir, 'target'));
     agent.refreshForward();
@@ -145,7 +149,10 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
     if (meta.state.rngState) rng = seedrandom('', { state: meta.state.rngState as seedrandom.State.Arc4 });
     saved = loadResumeState(outDir, env.observationSpace.size, step);
   } else if (outDir) {
-    removeResumeState(outDir); // a fresh run: an earlier run's state must not be resumed into it
+    // A fresh run: an earlier run's checkpoint must not be resumed into it, nor its agent.json
+    // paired with this run's resume files if this run is killed before its first agent.json.
+    fs.rmSync(path.join(outDir, 'agent.json'), { force: true });
+    removeResumeState(outDir);
   }
   const firstStep = step;
   const firstUpdates = updates;

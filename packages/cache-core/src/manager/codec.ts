@@ -51,6 +51,9 @@ function deserialize(bytes: Uint8Array): unknown {
   return reader.readValue();
 }
 
+/** Byte payloads (not latin1 strings) up to this size are tried with the plain-data reader. */
+const MAX_PLAIN_READER_BUFFER = 64 * 1024;
+
 export const MARKER_PLAIN = 0x00;
 /** A character outside ASCII (in a latin1 string: a byte ≥ 0x80). */
 const NON_ASCII = /[^\x00-\x7f]/;
@@ -333,8 +336,10 @@ export class Codec {
         if (text.includes('\uFFFD') && !isUtf8(payload)) return this.fail('payload', 'json payload is not valid UTF-8');
         return JSON.parse(text);
       }
-      // The latin1 copy is made only when the reader will run.
-      const value = this.plainGate.open() ? this.readPlain(buffer.toString('latin1', start), 0) : NOT_PLAIN;
+      // The reader needs a latin1 copy of the bytes: worth it for small payloads only (a large one
+      // would be copied for a gain that no longer shows, and past 512 MiB cannot be a string).
+      const small = buffer.length - start <= MAX_PLAIN_READER_BUFFER;
+      const value = small && this.plainGate.open() ? this.readPlain(buffer.toString('latin1', start), 0) : NOT_PLAIN;
       return value !== NOT_PLAIN ? value : deserialize(start === 0 ? payload : payload.subarray(start));
     } catch (error) {
       return this.fail('payload', `${this.options.format} payload cannot be read: ${error instanceof Error ? error.message : String(error)}`);

@@ -276,6 +276,8 @@ function readDenseArray(): unknown[] {
   const numbers = first === Tag.Int32 || first === Tag.Double;
   // Two allocation sites: V8 learns an elements kind per site, and arrays of objects read here
   // would otherwise make it allocate the number arrays as generic ones (a heap number per double).
+  // (Elements are assigned, so an index setter that prototype pollution put on Array.prototype or
+  // Object.prototype would run, where V8 stores directly: not guarded against, as nothing else is.)
   const array = numbers ? new Array<unknown>(length) : new Array<unknown>(length);
   objects[objectCount++] = array;
   const filled = numbers ? readNumbers(array as number[], length) : 0;

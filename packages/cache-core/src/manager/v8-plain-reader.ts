@@ -61,7 +61,6 @@ const NativeDate = (deserialize(serialize(new Date(0))) as Date).constructor as 
 
 /** V8 makes a sliced string (a view keeping its parent alive) of a `slice` this long or longer. */
 const SLICED_STRING_MIN = 13;
-/** Reused bytes for string copies (see copyOfText, readTwoByteString). */
 
 class NotPlain extends Error {}
 /** Thrown (one preallocated instance, no stack captured per use) to unwind to `readPlainV8`. */

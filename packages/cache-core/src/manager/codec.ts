@@ -66,7 +66,6 @@ export const MARKER_ZLIB = 0x01;
  */
 export const MAX_INFLATE_FACTOR = 64;
 
-
 /** Returned by `decode` for bytes that are not a valid entry. */
 export const DECODE_FAILED: unique symbol = Symbol('cachelab.decodeFailed');
 
@@ -172,9 +171,10 @@ export class Codec {
   private sampledDeserializations = 0;
   private sampledDeserializationMs = 0;
   private decompressions = 0;
-  private readonly plainGate = new PlainReaderGate();
   private sampledDecompressions = 0;
   private sampledDecompressionMs = 0;
+  /** Holds the plain-data reader back while it mostly gives up (see `readPlain`). */
+  private readonly plainGate = new PlainReaderGate();
   /** Why the last `decode` returned `DECODE_FAILED`. */
   lastDecodeError: DecodeError | undefined;
   /** Why the last `encode` stored a value uncompressed although it tried to compress it. */

@@ -17,7 +17,7 @@ import { sha256Hex, writeFileAtomic } from '@cachelab/cache-core';
 import type { OptimizerState, UpdateStats } from './agent.js';
 import { CheckpointError } from './checkpoint.js';
 import type { ReplayBufferSnapshot } from './replay-buffer.js';
-import { LEGACY_RESUME_BIN, LEGACY_RESUME_JSON, pruneResumeFiles, resumeBinName, resumeJsonName } from './resume-files.js';
+import { pruneResumeFiles, resumeBinName, resumeFilesOf, resumeJsonName } from './resume-files.js';
 
 const FORMAT = 'cachelab-dqn-resume';
 const VERSION = 1;
@@ -106,19 +106,13 @@ export function removeResumeState(dir: string): void {
  * checkpoint from before these files existed). A damaged one is a CheckpointError.
  */
 export function loadResumeState(dir: string, obsSize: number, step: number): ResumeState | null {
-  let jsonName = resumeJsonName(step);
-  let binName = resumeBinName(step);
-  if (!fs.existsSync(path.join(dir, jsonName))) {
-    // The first version's single pair, valid only if it belongs to this step.
-    if (!fs.existsSync(path.join(dir, LEGACY_RESUME_JSON))) return null;
-    jsonName = LEGACY_RESUME_JSON;
-    binName = LEGACY_RESUME_BIN;
-  }
+  const files = resumeFilesOf(dir, step);
+  if (files === null) return null;
+  const { json: jsonName, bin: binName } = files;
   let json: ResumeJson;
   let bytes: Uint8Array;
   try {
     json = JSON.parse(fs.readFileSync(path.join(dir, jsonName), 'utf8')) as ResumeJson;
-    if (jsonName === LEGACY_RESUME_JSON && json.step !== step) return null;
     bytes = new Uint8Array(fs.readFileSync(path.join(dir, binName)));
   } catch (error) {
     throw new CheckpointError(dir, `cannot read ${jsonName}/${binName} (${(error as Error).message}); delete both to resume without them`);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../src/experiment/runner.js';
 import { parseExperiment } from '../src/experiment/schema.js';
 import { loadRun } from '../src/report/load-run.js';
-import { blockLengthFor, pairedBootstrap, windowCounts } from '../src/util/paired-bootstrap.js';
+import { blockLengthFor, expandedTailMass, pairedBootstrap, windowCounts } from '../src/util/paired-bootstrap.js';
 import { buildScoreboard, type ScoreboardOptions } from '../src/report/scoreboard.js';
 import { scoreboardOptions } from './helpers/scoreboard.js';
 import { runCli, tempDir, writeSkewedTrace } from './helpers/workflow.js';
@@ -46,6 +46,42 @@ describe('pairedBootstrap', () => {
     const differences = Array.from({ length: 40 }, () => Math.round(20 * (random() - 0.4)));
     expect(pairedBootstrap(differences, BOOT)).toEqual(pairedBootstrap(differences, BOOT));
     expect(pairedBootstrap(differences, { ...BOOT, seed: 'other' })).not.toEqual(pairedBootstrap(differences, BOOT));
+  });
+
+  it('covers the true total as often as its level says with the 20 windows a replay records', () => {
+    // 600 series of 20 i.i.d. normal windows around 0, at 95 %: the plain percentile interval
+    // covers 90.3 % of these (the one before 2026-11-30, late); the expanded one ~96 %.
+    const random = seedrandom('coverage-20');
+    const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const series = 600;
+    let covered = 0;
+    for (let s = 0; s < series; s++) {
+      const differences = Array.from({ length: 20 }, normal);
+      const interval = pairedBootstrap(differences, { confidence: 0.95, resamples: 1000, seed: `coverage-20-${s}` });
+      if (interval.low <= 0 && 0 <= interval.high) covered++;
+    }
+    expect(covered / series).toBeGreaterThan(0.93);
+    expect(covered / series).toBeLessThan(0.985);
+  });
+
+  it('reads its percentiles at the t-expanded tail (Hesterberg), with blocks − 1 degrees of freedom', () => {
+    // 20 windows → blocks of 3 → 7 blocks, 6 df: t(0.975, 6) = 2.4469, × √(7/6) = 2.6430, and
+    // 2·Φ(−2.6430) = 0.00822. One block (1 window) has nothing to widen.
+    expect(expandedTailMass(0.95, 20)).toBeCloseTo(0.00822, 4);
+    expect(expandedTailMass(0.95, 1)).toBeCloseTo(0.05, 12);
+    // Many blocks: the t quantile nears the normal one and the tail nears 1 − confidence.
+    expect(expandedTailMass(0.95, 1_000_000)).toBeGreaterThan(0.049);
+    expect(expandedTailMass(0.95, 1_000_000)).toBeLessThan(0.05);
+  });
+
+  it('keeps the plain percentile interval on request, inside the expanded one from the same resamples', () => {
+    const random = seedrandom('plain');
+    const differences = Array.from({ length: 20 }, () => Math.round(30 * (random() - 0.45)));
+    const plain = pairedBootstrap(differences, { ...BOOT, percentiles: 'plain' });
+    const expanded = pairedBootstrap(differences, BOOT);
+    expect(plain.total).toBe(expanded.total);
+    expect(expanded.low).toBeLessThan(plain.low);
+    expect(expanded.high).toBeGreaterThan(plain.high);
   });
 
   it('covers the true total about as often as its level says (i.i.d. windows, known mean)', () => {

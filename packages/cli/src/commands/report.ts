@@ -61,7 +61,8 @@ Examples:
 Every number comes from the run's summary.json and metrics.jsonl files; each table names the
 command and run folder that produced it. Opening index.html needs no network.
 The scoreboard's intervals come from a circular block bootstrap over each replay's metric windows
-(paired: candidate minus the other policy, window by window).`,
+(paired: candidate minus the other policy, window by window), read at t-expanded percentiles so that
+a 95 % interval from 20 windows covers about 95 % of the time.`,
     )
     .action(async (path: string, options: ReportCommandOptions) => {
       const scoreboardFlags =

@@ -31,7 +31,7 @@ export function scoreboardSection(board: Scoreboard, source: string, reportComma
         `**${candidate}** against **${baseline}**${setName ? ` and ${setName} (whichever missed least at each cell)` : ''}, every cell of the run` +
         `${board.options.traces ? ` on ${board.options.traces.join(', ')}` : ''}. A difference is ${candidate}'s misses minus the other's ` +
         `(negative: ${candidate} missed less), with its ${level} interval from a circular block bootstrap over the replays' ` +
-        `metric windows (${resamples} resamples, seed ${seed}). **n.s.**: the interval includes 0, so the sign may not hold on ` +
+        `metric windows (expanded percentiles, ${resamples} resamples, seed ${seed}). **n.s.**: the interval includes 0, so the sign may not hold on ` +
         `another stretch of a similar trace. Computed by \`${reportCommand}\`.`,
     },
   ];

@@ -6,11 +6,13 @@
  * block bootstrap draws the first and last windows about a third as often as the others (they sit
  * in fewer blocks), so its resamples centre away from the observed total whenever the edge windows
  * differ (the first window holds the cold misses); wrapping the blocks around the end gives every
- * window the same weight. The percentile interval of the resampled totals is the
- * confidence interval of the total difference. It answers "would the sign hold on another stretch of
+ * window the same weight. The percentile interval of the resampled totals, widened as below, is
+ * the confidence interval of the total difference. It answers "would the sign hold on another stretch of
  * a trace like this one?" under the usual assumption that the trace is roughly stationary; it says
  * nothing about other kinds of traces.
  */
+import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
+import studentTQuantile from '@stdlib/stats-base-dists-t-quantile';
 import seedrandom from 'seedrandom';
 
 export interface BootstrapOptions {
@@ -20,6 +22,11 @@ export interface BootstrapOptions {
   resamples: number;
   /** Seed of the resampling (seedrandom); the same seed gives the same interval. */
   seed: string;
+  /**
+   * `expanded` (default; see `expandedTailMass`) or `plain`: the percentile interval every
+   * figure before 2026-11-30 (late) used, kept to reproduce them and to measure coverage.
+   */
+  percentiles?: 'expanded' | 'plain';
 }
 
 export interface DifferenceInterval {
@@ -44,7 +51,27 @@ export function blockLengthFor(windows: number): number {
   return Math.max(1, Math.round(Math.cbrt(windows)));
 }
 
-/** Confidence interval of Σ differences by the circular block bootstrap. */
+/**
+ * The tail mass (two-sided) whose percentile interval has the coverage `confidence` asks for. A
+ * plain percentile interval from 20 windows runs narrow: at 95 % it covered the true total of
+ * simulated i.i.d. series 90.1 % of the time (AR(1) windows with ρ = 0.3: 83.3 %), because it
+ * behaves like a normal interval with a variance estimated from a handful of blocks. Hesterberg's
+ * expanded percentile interval (2015, "What teachers should know about the bootstrap") reads the
+ * percentiles at the normal tail of the Student t quantile instead; the degrees of freedom are
+ * those of batch means, blocks − 1, because the resamples are built from ⌈n / block length⌉
+ * blocks (7 for 20 windows). Coverage then, same series: 95.8 % i.i.d. normal, 93.0 % i.i.d.
+ * skewed, 92.1 % AR(1) ρ = 0.3 (60 windows: 95.2, 95.0, 92.2; bench/bootstrap-coverage.ts).
+ * With one block there is no variance estimate to widen and the plain tail is kept.
+ */
+export function expandedTailMass(confidence: number, windows: number): number {
+  const blocks = Math.ceil(windows / blockLengthFor(windows));
+  const alpha = 1 - confidence;
+  if (blocks < 2) return alpha;
+  const t = studentTQuantile(1 - alpha / 2, blocks - 1);
+  return 2 * normalCdf(-Math.sqrt(blocks / (blocks - 1)) * t, 0, 1);
+}
+
+/** Confidence interval of Σ differences by the circular block bootstrap (expanded percentiles). */
 export function pairedBootstrap(differences: readonly number[], options: BootstrapOptions): DifferenceInterval {
   const n = differences.length;
   if (n === 0) throw new RangeError('pairedBootstrap needs at least one window');
@@ -68,9 +95,9 @@ export function pairedBootstrap(differences: readonly number[], options: Bootstr
     totals[r] = sum;
   }
   totals.sort();
-  const tail = (1 - options.confidence) / 2;
+  const tailMass = options.percentiles === 'plain' ? 1 - options.confidence : expandedTailMass(options.confidence, n);
   const at = (q: number) => totals[Math.min(options.resamples - 1, Math.max(0, Math.round(q * (options.resamples - 1))))]!;
-  return { total, low: at(tail), high: at(1 - tail), blockLength };
+  return { total, low: at(tailMass / 2), high: at(1 - tailMass / 2), blockLength };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -36,11 +36,21 @@ describe('cachelab train and Ctrl-C', () => {
     const meta = JSON.parse(readFileSync(join(out, 'agent.json'), 'utf8')) as { state: { step: number } };
     expect(meta.state.step).toBe(step);
 
+    // What a kill while writing the next checkpoint leaves: agent.json's weights kept in previous/,
+    // the online weights already replaced (here by other bytes).
+    for (const folder of ['', 'target']) {
+      mkdirSync(join(out, 'previous', folder), { recursive: true });
+      for (const file of ['weights.bin', 'model.json']) copyFileSync(join(out, folder, file), join(out, 'previous', folder, file));
+    }
+    writeFileSync(join(out, 'weights.bin'), Buffer.alloc(statSync(join(out, 'weights.bin')).size, 1));
+
     const resumed = await spawnCli([...args, '--steps', String(step + 1000), '--resume', '--json']).done;
     expect(resumed.code).toBe(0);
-    const summary = JSON.parse(resumed.stdout) as { resumedAt: number; exactResume: boolean; steps: number; interrupted?: boolean };
+    const summary = JSON.parse(resumed.stdout) as { resumedAt: number; exactResume: boolean; restoredWeights?: boolean; steps: number; interrupted?: boolean };
     expect(summary.resumedAt).toBe(step);
     expect(summary.exactResume).toBe(true);
+    expect(summary.restoredWeights).toBe(true);
+    expect(existsSync(join(out, 'previous'))).toBe(false);
     expect(summary.steps).toBe(step + 1000);
     expect(summary.interrupted).toBeUndefined();
   }, 180_000);

@@ -34,12 +34,18 @@ function metricsFrom(dir: string, from: number): Record<string, number>[] {
 const KILLED = 'killed (simulated)';
 
 /** Trains into `dir` until a Ctrl-C at `stopAt`; `kill` may throw from a file operation to simulate a kill there. */
-async function trainUntil(dir: string, settings: DqnConfig, stopAt: number, resume: boolean, kill?: { op: 'writeFileSync' | 'renameSync'; when: (file: string) => boolean }) {
+async function trainUntil(
+  dir: string,
+  settings: DqnConfig,
+  stopAt: number,
+  resume: boolean,
+  kill?: { op: 'writeFileSync' | 'renameSync' | 'linkSync'; when: (file: string) => boolean },
+) {
   const stop = new AbortController();
   const original = fs[kill?.op ?? 'renameSync'];
   if (kill) {
     (fs as unknown as Record<string, unknown>)[kill.op] = (...args: unknown[]) => {
-      if (kill.when(String(args[kill.op === 'renameSync' ? 1 : 0]))) throw new Error(KILLED);
+      if (kill.when(String(args[kill.op === 'writeFileSync' ? 0 : 1]))) throw new Error(KILLED);
       return (original as (...a: unknown[]) => unknown)(...args);
     };
     syncBuiltinESMExports();
@@ -71,7 +77,9 @@ describe('a process killed while writing a checkpoint', () => {
     expect(metricsFrom(dir, 2000)).toEqual(metricsFrom(straight, 2000));
   }, 120_000);
 
-  it('a checkpoint of the first version (no weights SHA-256 in agent.json), torn by the first new checkpoint, is refused', async () => {
+  it('a checkpoint of the first version (no weights SHA-256 in agent.json), torn by the first new checkpoint, is put back', async () => {
+    const straight = tempDir();
+    (await trainDqn({ env: env(), config, outDir: straight })).agent.dispose();
     const dir = tempDir();
     await trainUntil(dir, config, 2000, false);
     // What the first version wrote: no weightsSha256, one resume.json + resume.bin pair.
@@ -89,9 +97,92 @@ describe('a process killed while writing a checkpoint', () => {
         return weightsWritten && path.basename(file) === 'agent.json';
       },
     });
-    // Old code: resumed at 2000 with the step-3000 weights, "exact".
-    await expect(trainDqn({ env: env(), config, outDir: dir, resume: true })).rejects.toThrow(/online network's weights are not the ones agent\.json \(step 2000\)/);
+    // Code before weightsSha256: resumed at 2000 with the step-3000 weights, "exact"; code before
+    // previous/: refused, the step-2000 weights being gone.
+    const resumed = await trainDqn({ env: env(), config, outDir: dir, resume: true });
+    resumed.agent.dispose();
+    expect(resumed).toMatchObject({ resumedAt: 2000, exactResume: true, restoredWeights: true });
+    expect(metricsFrom(dir, 2000)).toEqual(metricsFrom(straight, 2000));
+    expect(fs.readFileSync(path.join(dir, 'weights.bin'))).toEqual(fs.readFileSync(path.join(straight, 'weights.bin')));
   }, 120_000);
+
+  describe('killed after weights of the next checkpoint replaced the ones agent.json names', () => {
+    const kills: [string, (file: string) => boolean][] = [
+      ['before agent.json (both networks new)', (file) => path.basename(file) === 'agent.json'],
+      ['between the online weights.bin and its model.json', (file) => path.basename(file) === 'model.json' && !file.includes(`${path.sep}target${path.sep}`)],
+      ['between the two networks', (file) => file.includes(`${path.sep}target${path.sep}weights.bin`)],
+    ];
+    for (const [when, killAt] of kills) {
+      it(`${when}: the next --resume puts agent.json's weights back and continues exactly`, async () => {
+        const straight = tempDir();
+        (await trainDqn({ env: env(), config, outDir: straight })).agent.dispose();
+        const dir = tempDir();
+        await trainUntil(dir, config, 2000, false);
+        expect(fs.existsSync(path.join(dir, 'previous'))).toBe(false); // only while a checkpoint is written
+        await trainUntil(dir, config, 3000, true, { op: 'renameSync', when: killAt });
+        expect(JSON.parse(fs.readFileSync(path.join(dir, 'agent.json'), 'utf8')).state.step).toBe(2000);
+        // Code before previous/: "the online network's weights are not the ones agent.json (step 2000) was written with".
+        const resumed = await trainDqn({ env: env(), config, outDir: dir, resume: true });
+        resumed.agent.dispose();
+        expect(resumed).toMatchObject({ resumedAt: 2000, exactResume: true, restoredWeights: true });
+        expect(metricsFrom(dir, 2000)).toEqual(metricsFrom(straight, 2000));
+        for (const file of ['weights.bin', 'target/weights.bin']) {
+          expect(fs.readFileSync(path.join(dir, file))).toEqual(fs.readFileSync(path.join(straight, file)));
+        }
+        expect(fs.existsSync(path.join(dir, 'previous'))).toBe(false);
+      }, 120_000);
+    }
+
+    it('killed while keeping the previous weights: nothing to put back, the resume is exact', async () => {
+      const straight = tempDir();
+      (await trainDqn({ env: env(), config, outDir: straight })).agent.dispose();
+      const dir = tempDir();
+      await trainUntil(dir, config, 2000, false);
+      await trainUntil(dir, config, 3000, true, { op: 'linkSync', when: (file) => file.includes(`${path.sep}target${path.sep}`) });
+      const resumed = await trainDqn({ env: env(), config, outDir: dir, resume: true });
+      resumed.agent.dispose();
+      expect(resumed).toMatchObject({ resumedAt: 2000, exactResume: true });
+      expect(resumed.restoredWeights).toBeUndefined();
+      expect(metricsFrom(dir, 2000)).toEqual(metricsFrom(straight, 2000));
+    }, 120_000);
+
+    it('on a file system without hard links the previous weights are copied, and put back the same', async () => {
+      const straight = tempDir();
+      (await trainDqn({ env: env(), config, outDir: straight })).agent.dispose();
+      const dir = tempDir();
+      const link = fs.linkSync;
+      fs.linkSync = () => {
+        throw Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' });
+      };
+      syncBuiltinESMExports();
+      try {
+        await trainUntil(dir, config, 2000, false);
+        await trainUntil(dir, config, 3000, true, { op: 'renameSync', when: (file) => path.basename(file) === 'agent.json' });
+      } finally {
+        fs.linkSync = link;
+        syncBuiltinESMExports();
+      }
+      const resumed = await trainDqn({ env: env(), config, outDir: dir, resume: true });
+      resumed.agent.dispose();
+      expect(resumed).toMatchObject({ resumedAt: 2000, exactResume: true, restoredWeights: true });
+      expect(metricsFrom(dir, 2000)).toEqual(metricsFrom(straight, 2000));
+    }, 120_000);
+
+    it('without the kept copy (previous/ deleted, or another step’s), the resume is refused', async () => {
+      const dir = tempDir();
+      await trainUntil(dir, config, 2000, false);
+      await trainUntil(dir, config, 3000, true, { op: 'renameSync', when: (file) => path.basename(file) === 'agent.json' });
+      // The kept copy replaced by the step-3000 weights (what another step's copy would be).
+      for (const folder of ['', 'target']) {
+        for (const name of ['weights.bin', 'model.json']) fs.copyFileSync(path.join(dir, folder, name), path.join(dir, 'previous', folder, name));
+      }
+      await expect(trainDqn({ env: env(), config, outDir: dir, resume: true })).rejects.toThrow(
+        /online network's weights are not the ones agent\.json \(step 2000\) was written with, and no copy of those is left in previous\//,
+      );
+      fs.rmSync(path.join(dir, 'previous'), { recursive: true });
+      await expect(trainDqn({ env: env(), config, outDir: dir, resume: true })).rejects.toThrow(/no copy of those is left/);
+    }, 120_000);
+  });
 
   it('temporary files a kill left behind are removed when the next run starts', async () => {
     const dir = tempDir();

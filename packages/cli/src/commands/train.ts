@@ -61,6 +61,8 @@ export interface TrainSummary {
   resumedAt?: number;
   /** With resumedAt: the checkpoint held its resume state, so the run continued exactly (see TrainResult.exactResume). */
   exactResume?: boolean;
+  /** With resumedAt: the checkpoint's weights, half-overwritten by a killed checkpoint, were put back first (TrainResult.restoredWeights). */
+  restoredWeights?: boolean;
   steps: number;
   updates: number;
   episodes: number;
@@ -225,6 +227,7 @@ export async function runTrain(flags: TrainFlags): Promise<TrainSummary> {
     capacityUnit: unit,
     members: loaded.map(({ trace, size, capacity }) => ({ trace, size, capacity })),
     ...(result.resumedAt === undefined ? {} : { resumedAt: result.resumedAt, exactResume: result.exactResume ?? false }),
+    ...(result.restoredWeights ? { restoredWeights: true } : {}),
     steps: result.steps,
     updates: result.updates,
     episodes: result.episodes,
@@ -290,6 +293,7 @@ function describe(s: TrainSummary): string {
       : s.exactResume
         ? [`resumed     at step ${s.resumedAt}, exactly: replay buffer, optimizer and the episode in progress restored (same result as an uninterrupted run with the same --steps)`]
         : [`resumed     at step ${s.resumedAt} from the weights alone (the checkpoint has no resume state: a finished run or an older checkpoint), so learning restarted after learningStarts new steps`]),
+    ...(s.restoredWeights ? [`            (the step-${s.resumedAt} weights were put back first: a process killed while writing the next checkpoint had half-overwritten them)`] : []),
     `steps       ${s.steps} (${s.episodes} episodes finished), ${s.updates} updates`,
     `time        ${s.seconds.toFixed(1)} s, ${s.updatesPerSecond.toFixed(0)} updates/s on ${s.backend}`,
     // Only an eviction model is a replay policy; a cache-env model drives a live CacheManager.

@@ -11,10 +11,12 @@
  *
  * A checkpoint is written in one synchronous stretch (`prepareCheckpoint` does the async tfjs part
  * first: nothing else in the process runs until the files are whole), each file through a
- * temporary file and a rename, agent.json last. A process killed outright in that stretch
- * (SIGKILL, an out-of-memory kill; files are not fsynced, so a power cut is not covered) can
- * leave weights newer than agent.json, which `assertWeightsMatchMeta` refuses on resume instead
- * of continuing from the wrong point.
+ * temporary file and a rename, agent.json last. Before it overwrites anything, the weights the
+ * current agent.json describes are hard-linked into `previous/` (no bytes copied), removed again
+ * once the new agent.json is in place. A process killed outright in that stretch (SIGKILL, an
+ * out-of-memory kill; files are not fsynced, so a power cut is not covered) leaves weights newer
+ * than agent.json: `restoreWeightsOfMeta` puts the linked ones back on resume, and refuses
+ * instead of continuing from the wrong point when they are not there.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -180,14 +182,58 @@ export async function prepareCheckpoint(online: tf.LayersModel, target: tf.Layer
   return { online: await artifactsOf(online), target: await artifactsOf(target) };
 }
 
+/** Where a checkpoint being written keeps the previous one's weights (hard links). */
+const PREVIOUS = 'previous';
+/** Each network's folder in a checkpoint, and its files. */
+const NETWORKS = [
+  ['online', '.'],
+  ['target', 'target'],
+] as const;
+const MODEL_FILES = ['weights.bin', 'model.json'] as const;
+/** linkSync errors of file systems without hard links (or out of them): the files are copied instead. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'EXDEV']);
+
+/**
+ * Links the weights the current agent.json describes into previous/ (a copy where the file system
+ * has no hard links). A fresh run (no agent.json) has nothing to keep.
+ */
+function keepPrevious(dir: string): void {
+  const previous = path.join(dir, PREVIOUS);
+  fs.rmSync(previous, { recursive: true, force: true });
+  if (!fs.existsSync(path.join(dir, 'agent.json'))) return;
+  for (const [, folder] of NETWORKS) {
+    fs.mkdirSync(path.join(previous, folder), { recursive: true });
+    for (const name of MODEL_FILES) {
+      const from = path.join(dir, folder, name);
+      const to = path.join(previous, folder, name);
+      try {
+        fs.linkSync(from, to);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') continue; // no such file: nothing to keep
+        if (code === undefined || !NO_HARD_LINKS.has(code)) throw error;
+        fs.copyFileSync(from, to);
+      }
+    }
+  }
+}
+
 /**
  * Writes online + target networks, then agent.json (with both weights' SHA-256), synchronously:
- * no signal handler or IPC message runs until the checkpoint is whole.
+ * no signal handler or IPC message runs until the checkpoint is whole. The weights it replaces
+ * stay in previous/ until then (see `restoreWeightsOfMeta`).
  */
 export function writeCheckpoint(dir: string, prepared: PreparedCheckpoint, meta: CheckpointMeta): void {
+  keepPrevious(dir);
   const online = writeModelFiles(dir, prepared.online);
   const target = writeModelFiles(path.join(dir, 'target'), prepared.target);
   writeFileAtomic(path.join(dir, 'agent.json'), `${JSON.stringify({ ...meta, weightsSha256: { online, target } }, null, 2)}\n`);
+  removePrevious(dir);
+}
+
+/** Removes previous/ (what a fresh run, and every finished checkpoint, does). */
+export function removePrevious(dir: string): void {
+  fs.rmSync(path.join(dir, PREVIOUS), { recursive: true, force: true });
 }
 
 /** Writes online + target networks and agent.json. */
@@ -200,22 +246,55 @@ export function weightsSha256(dir: string): { online: string; target: string } {
   return { online: sha256Hex(readModelFiles(dir).weights), target: sha256Hex(readModelFiles(path.join(dir, 'target')).weights) };
 }
 
+/** A network's weights.bin and model.json as they are on disk (null: missing). */
+function modelFilesIn(folder: string): { weights: Buffer; model: Buffer } | null {
+  try {
+    return { weights: fs.readFileSync(path.join(folder, 'weights.bin')), model: fs.readFileSync(path.join(folder, 'model.json')) };
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Refuses weights that are not the ones agent.json was written with: a process killed while
- * writing a checkpoint (after the weights, before agent.json) leaves weights of a later step
- * than agent.json's, which a resume would silently continue from the wrong point.
+ * Whether `files` are the network whose weights have SHA-256 `sha256`: weights.bin hashes to it,
+ * and model.json names it (or, written before model.json held a SHA-256, names none).
  */
-export function assertWeightsMatchMeta(dir: string, meta: CheckpointMeta): void {
-  if (meta.weightsSha256 === undefined) return; // written before the field existed: see recordWeights
-  const actual = weightsSha256(dir);
-  for (const which of ['online', 'target'] as const) {
-    if (actual[which] !== meta.weightsSha256[which]) {
+function filesMatch(files: { weights: Buffer; model: Buffer } | null, sha256: string): boolean {
+  if (files === null || sha256Hex(files.weights) !== sha256) return false;
+  try {
+    const named = (JSON.parse(files.model.toString('utf8')) as ModelJson).weightsSha256;
+    return named === undefined || named === sha256;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Makes the weights in `dir` the ones agent.json was written with, or refuses. A process killed
+ * while writing a checkpoint (after the first weights file, before agent.json) leaves weights of
+ * a later step than agent.json's, which a resume must not continue from. The checkpoint kept
+ * agent.json's own weights in previous/: they are written back (each file atomically; previous/
+ * stays until the next checkpoint, so a kill here is repaired by the next resume). Returns
+ * whether anything was restored; a CheckpointError when the right weights are not there.
+ */
+export function restoreWeightsOfMeta(dir: string, meta: CheckpointMeta): boolean {
+  if (meta.weightsSha256 === undefined) return false; // written before the field existed: see recordWeights
+  let restored = false;
+  for (const [which, folder] of NETWORKS) {
+    const expected = meta.weightsSha256[which];
+    if (filesMatch(modelFilesIn(path.join(dir, folder)), expected)) continue;
+    const kept = modelFilesIn(path.join(dir, PREVIOUS, folder));
+    if (kept === null || !filesMatch(kept, expected)) {
       throw new CheckpointError(
         dir,
-        `the ${which} network's weights are not the ones agent.json (step ${meta.state.step}) was written with: the process was stopped while writing a checkpoint; train again into a new --out (or delete this one)`,
+        `the ${which} network's weights are not the ones agent.json (step ${meta.state.step}) was written with, and no copy of those is left in ${PREVIOUS}/: the process was stopped while writing a checkpoint; train again into a new --out (or delete this one)`,
       );
     }
+    writeFileAtomic(path.join(dir, folder, 'weights.bin'), kept.weights);
+    writeFileAtomic(path.join(dir, folder, 'model.json'), kept.model);
+    restored = true;
   }
+  return restored;
 }
 
 /**

@@ -19,12 +19,13 @@ import {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
   CheckpointError,
-  assertWeightsMatchMeta,
   loadWeightsInto,
   prepareCheckpoint,
   readMeta,
   recordWeights,
+  removePrevious,
   removeStaleTemporaries,
+  restoreWeightsOfMeta,
   writeCheckpoint,
   type CheckpointMeta,
 } from './checkpoint.js';
@@ -73,6 +74,11 @@ export interface TrainResult {
    * `learningStarts` steps after the resume point with an empty buffer and fresh Adam moments.
    */
   exactResume?: boolean;
+  /**
+   * With `resumedAt`: the checkpoint's weights had been half-overwritten by a process killed while
+   * writing the next checkpoint, and were put back from the copy that checkpoint kept.
+   */
+  restoredWeights?: boolean;
   steps: number;
   /** Gradient steps in total (a resumed checkpoint's included). */
   updates: number;
@@ -136,11 +142,12 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
   let episode = 0;
   let updates = 0;
   let saved: ResumeState | null = null;
+  let restoredWeights = false;
   if (outDir) removeStaleTemporaries(outDir);
   if (options.resume && outDir && fs.existsSync(path.join(outDir, 'agent.json'))) {
     const meta = readMeta(outDir);
     assertResumable(meta, config, options.envMeta ?? CUSTOM_ENV, options.data, outDir);
-    assertWeightsMatchMeta(outDir, meta);
+    restoredWeights = restoreWeightsOfMeta(outDir, meta);
     recordWeights(outDir, meta);
     loadWeightsInto(agent.online, outDir);
     loadWeightsInto(agent.target, path.join(outDir, 'target'));
@@ -153,6 +160,7 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
     // paired with this run's resume files if this run is killed before its first agent.json.
     fs.rmSync(path.join(outDir, 'agent.json'), { force: true });
     removeResumeState(outDir);
+    removePrevious(outDir);
   }
   const firstStep = step;
   const firstUpdates = updates;
@@ -309,7 +317,7 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
   options.onProgress?.(step, config.totalSteps);
   await checkpoint(step, !interrupted);
   flush();
-  const resumed = firstStep > 0 ? { resumedAt: firstStep, exactResume: saved !== null } : {};
+  const resumed = firstStep > 0 ? { resumedAt: firstStep, exactResume: saved !== null, ...(restoredWeights ? { restoredWeights } : {}) } : {};
   return {
     agent,
     ...resumed,

@@ -6,4 +6,5 @@ export * from './backends/index.js';
 export * from './manager/index.js';
 export * from './canonical-json.js';
 export * from './sha256.js';
+export * from './stats/expanded-percentile.js';
 export * from './atomic-file.js';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../src/experiment/runner.js';
 import { parseExperiment } from '../src/experiment/schema.js';
 import { loadRun } from '../src/report/load-run.js';
-import { blockLengthFor, expandedTailMass, pairedBootstrap, windowCounts } from '../src/util/paired-bootstrap.js';
+import { blockLengthFor, blockTailMass, pairedBootstrap, windowCounts } from '../src/util/paired-bootstrap.js';
 import { buildScoreboard, type ScoreboardOptions } from '../src/report/scoreboard.js';
 import { scoreboardOptions } from './helpers/scoreboard.js';
 import { runCli, tempDir, writeSkewedTrace } from './helpers/workflow.js';
@@ -64,14 +64,11 @@ describe('pairedBootstrap', () => {
     expect(covered / series).toBeLessThan(0.985);
   });
 
-  it('reads its percentiles at the t-expanded tail (Hesterberg), with blocks − 1 degrees of freedom', () => {
+  it('reads its percentiles at the t-expanded tail with the blocks as units (7 for 20 windows)', () => {
     // 20 windows → blocks of 3 → 7 blocks, 6 df: t(0.975, 6) = 2.4469, × √(7/6) = 2.6430, and
-    // 2·Φ(−2.6430) = 0.00822. One block (1 window) has nothing to widen.
-    expect(expandedTailMass(0.95, 20)).toBeCloseTo(0.00822, 4);
-    expect(expandedTailMass(0.95, 1)).toBeCloseTo(0.05, 12);
-    // Many blocks: the t quantile nears the normal one and the tail nears 1 − confidence.
-    expect(expandedTailMass(0.95, 1_000_000)).toBeGreaterThan(0.049);
-    expect(expandedTailMass(0.95, 1_000_000)).toBeLessThan(0.05);
+    // 2·Φ(−2.6430) = 0.00822. One window is one block: nothing to widen.
+    expect(blockTailMass(0.95, 20)).toBeCloseTo(0.00822, 4);
+    expect(blockTailMass(0.95, 1)).toBeCloseTo(0.05, 12);
   });
 
   it('keeps the plain percentile interval on request, inside the expanded one from the same resamples', () => {

@@ -14,6 +14,27 @@ const LOG = [
 ].join('\n');
 
 describe('cachelab trace convert', () => {
+  it('a referrer first seen after the first 65,536 requests still gets its csv column (it used to be an error)', async () => {
+    const dir = tempDir();
+    const input = path.join(dir, 'late-referrer.log');
+    const line = (i: number, referrer: string) =>
+      `10.0.${(i >> 8) & 255}.${i & 255} - - [17/May/2015:10:05:03 +0000] "GET /p${i % 500} HTTP/1.1" 200 ${100 + (i % 7)} "${referrer}" "agent"`;
+    const lines = Array.from({ length: 70_000 }, (_, i) => line(i, i === 69_999 ? 'http://example.com/p1' : '-'));
+    fs.writeFileSync(input, `${lines.join('\n')}\n`);
+    const output = path.join(dir, 'out.csv');
+    const r = await runCli(['trace', 'convert', input, output, '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('request 70,000 is the first with a referrer; reading the whole trace to write the csv with a referrer column');
+    expect(JSON.parse(r.stdout)).toMatchObject({ requests: 70_000, objects: 500 });
+    const written = fs.readFileSync(output, 'utf8').trimEnd().split('\n');
+    expect(written[0]).toBe('time,key,size,op,session,referrer');
+    expect(written).toHaveLength(70_001);
+    expect(written[70_000]!.endsWith(',GET,10.0.17.111,http://example.com/p1')).toBe(true);
+    const back = await loadTrace(output);
+    expect(back.batch.length).toBe(70_000);
+    expect(back.referrerCount).toBe(1);
+  });
+
   it('refuses to write over its input (the streamed csv → csv truncated the trace to nothing)', async () => {
     const dir = tempDir();
     const input = path.join(dir, 'trace.csv');

@@ -46,6 +46,24 @@ export interface TraceWriter {
   abort(): Promise<void>;
 }
 
+/**
+ * A streamed csv whose header was decided on the first batch meets a field (op, session, referrer)
+ * that batch did not have. Nothing is dropped: the write fails, and the caller writes the csv from
+ * the whole trace instead (loadTrace, then writeTrace), whose counts decide the header.
+ */
+export class CsvColumnError extends ConfigError {
+  constructor(
+    path: string,
+    readonly column: 'op' | 'session' | 'referrer',
+    readonly request: number,
+  ) {
+    super(
+      'to',
+      `${path}: request ${request} has a ${column}, but none of the ${request - 1} requests before it had one, so the csv header has no ${column} column; write the csv from the whole trace (loadTrace, then writeTrace)`,
+    );
+  }
+}
+
 const TWO_32 = 4294967296;
 const MAX_UINT32 = 0xffffffff;
 
@@ -87,12 +105,7 @@ export function createTraceWriter(path: string, format: WritableFormat, labels: 
       // A stream whose first batch lacked a field that a later one has: fail rather than drop it.
       for (const column of OPTIONAL_COLUMNS) {
         const at = columns[column] || labels[`${column}Label`] === undefined ? -1 : firstPresent(batch[column], batch.length);
-        if (at >= 0) {
-          throw new ConfigError(
-            'to',
-            `${path}: request ${written + at + 1} has a ${column}, but none of the ${written} requests before it had one, so the csv header has no ${column} column; write the csv from the whole trace (loadTrace, then writeTrace)`,
-          );
-        }
+        if (at >= 0) throw new CsvColumnError(path, column, written + at + 1);
       }
     }
     await push(encode(batch, labels, written, path, columns));

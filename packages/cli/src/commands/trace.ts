@@ -1,6 +1,7 @@
 /** `cachelab trace stats|convert|generate`: inspect, convert and synthesize traces. */
 import {
   GENERATOR_KINDS,
+  CsvColumnError,
   UNKNOWN_NEXT_ACCESS,
   WRITABLE_FORMATS,
   computeNextAccess,
@@ -91,13 +92,19 @@ the other formats stream.`,
         const writer = createTraceWriter(output, to, reader);
         try {
           for await (const batch of reader) await writer.write(batch);
+          requests = await writer.close();
+          read = reader;
         } catch (error) {
           // A malformed record halfway: leave no shorter, valid-looking trace behind.
           await writer.abort();
-          throw error;
+          if (!(error instanceof CsvColumnError)) throw error;
+          // The first batch decided the csv header and a later request has a field it lacked:
+          // read the whole trace, whose counts decide the header, and write it again.
+          process.stderr.write(`note: ${input}: request ${formatCount(error.request)} is the first with a ${error.column}; reading the whole trace to write the csv with a ${error.column} column\n`);
+          const loaded = await loadTrace(input, options);
+          requests = await writeTrace(output, to, loaded.batch, loaded);
+          read = loaded;
         }
-        requests = await writer.close();
-        read = reader;
       }
       notePartialRecords(input, read);
       const keys = read.keyCount;

@@ -164,6 +164,16 @@ describe('csv reader', () => {
     expect([0, 1].map((id) => skipped.keyLabel(id))).toEqual(['42', '44']);
   });
 
+  it('reads decimal numbers only: hex, binary and octal sizes and times are invalid, exponents are fine', async () => {
+    const path = file('radix.csv', 'time,key,size\n1,a,0x10\n0b11,b,5\n3,c, 0o7\n4,d,1e3\n.5,e,2\n');
+    const error = await failure(path, {});
+    expect(error.message).toBe(`${path}:2: size in column 3 is not a non-negative number: "0x10" (use --skip-invalid to skip such records)`);
+    const kept = await loadTrace(path, { skipInvalid: true });
+    expect(kept.skipped).toBe(3);
+    expect(Array.from(kept.batch.size)).toEqual([1000, 2]);
+    expect(Array.from(kept.batch.time)).toEqual([4, 0.5]);
+  });
+
   it('turns a csv-parse error (unclosed quote) into a TraceFormatError', async () => {
     const path = file('quote.csv', '1,2,3\n1,"2,3\n');
     const error = await failure(path, { csv: 'key=1' });

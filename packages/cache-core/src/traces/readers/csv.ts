@@ -199,8 +199,12 @@ function internOptional(interner: ReaderContext['ops'], text: string | undefined
   return text === undefined || text === '' ? ABSENT : interner.internString(text);
 }
 
+/** Number() also reads 0x1F, 0b101 and 0o17: no trace means those, and a size of 0x10 read as 16 would pass unnoticed. */
+const NON_DECIMAL = /^\s*0[xXbBoO]/;
+
+/** A decimal number (exponents allowed), NaN for anything else. */
 function parseNumber(text: string | undefined): number {
-  if (text === undefined || text === '') return NaN;
+  if (text === undefined || text === '' || NON_DECIMAL.test(text)) return NaN;
   return Number(text);
 }
 

@@ -300,7 +300,7 @@ export function restoreWeightsOfMeta(dir: string, meta: CheckpointMeta): boolean
 /**
  * Writes into an agent.json from before `weightsSha256` existed the SHA-256 of the weights beside
  * it, before a resumed run's first checkpoint overwrites them: a kill in that checkpoint is then
- * refused like any other.
+ * repaired (or refused) like any other.
  */
 export function recordWeights(dir: string, meta: CheckpointMeta): CheckpointMeta {
   if (meta.weightsSha256 !== undefined) return meta;

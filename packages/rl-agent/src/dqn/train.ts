@@ -149,6 +149,8 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
     assertResumable(meta, config, options.envMeta ?? CUSTOM_ENV, options.data, outDir);
     restoredWeights = restoreWeightsOfMeta(outDir, meta);
     recordWeights(outDir, meta);
+    // The weights on disk are agent.json's now: a copy left by an earlier kill is not needed.
+    removePrevious(outDir);
     loadWeightsInto(agent.online, outDir);
     loadWeightsInto(agent.target, path.join(outDir, 'target'));
     agent.refreshForward();
@@ -230,7 +232,8 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
     // The asynchronous part first; then everything is written without an await (see checkpoint.ts):
     // this step's resume files, the weights, agent.json, and only then the older step's resume
     // files go. A process killed in that stretch leaves agent.json's step with its resume state,
-    // and weights that are either its own or refused on resume as newer than it.
+    // and weights that are either its own or newer ones that a resume replaces with its own, kept
+    // in previous/ (or refuses, when those are gone).
     const optimizer = finished ? null : await agent.optimizerState();
     const prepared = await prepareCheckpoint(agent.online, agent.target);
     if (optimizer) {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadForward } from '../src/dqn/checkpoint.js';
 import { resolveDqnConfig, type DqnConfig } from '../src/dqn/config.js';
 import { trainDqn } from '../src/dqn/train.js';
 import { ChainEnv } from './helpers/chain-env.js';
@@ -121,6 +122,9 @@ describe('a process killed while writing a checkpoint', () => {
         expect(fs.existsSync(path.join(dir, 'previous'))).toBe(false); // only while a checkpoint is written
         await trainUntil(dir, config, 3000, true, { op: 'renameSync', when: killAt });
         expect(JSON.parse(fs.readFileSync(path.join(dir, 'agent.json'), 'utf8')).state.step).toBe(2000);
+        // A replay (dqn:DIR) refuses the torn online weights rather than report another step's model.
+        // (Between weights.bin and its model.json the pair itself disagrees: "damaged or replaced".)
+        expect(() => loadForward(dir)).toThrow(/(not the ones agent\.json \(step 2000\) was written with|does not match the SHA-256 in model\.json).*`cachelab train` was stopped while writing a checkpoint here.* run it again with --resume/);
         // Code before previous/: "the online network's weights are not the ones agent.json (step 2000) was written with".
         const resumed = await trainDqn({ env: env(), config, outDir: dir, resume: true });
         resumed.agent.dispose();

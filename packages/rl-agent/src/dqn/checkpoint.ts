@@ -110,7 +110,7 @@ function readModelFiles(dir: string): { json: ModelJson; weights: Uint8Array } {
     throw new CheckpointError(dir, 'model.json has no single weightsManifest entry');
   }
   if (json.weightsSha256 !== undefined && json.weightsSha256 !== sha256Hex(weights)) {
-    throw new CheckpointError(dir, 'weights.bin does not match the SHA-256 in model.json (damaged or replaced); restore the checkpoint or train it again');
+    throw new CheckpointError(dir, 'weights.bin does not match the SHA-256 in model.json (damaged or replaced): if `cachelab train` was stopped while writing a checkpoint here, run it again with --resume; else restore the checkpoint or train it again');
   }
   return { json, weights };
 }
@@ -155,10 +155,21 @@ export function readMeta(dir: string): CheckpointMeta {
   return meta;
 }
 
-/** The online network of a checkpoint as a pure-TS forward pass (synchronous, no tfjs). */
+/**
+ * The online network of a checkpoint as a pure-TS forward pass (synchronous, no tfjs). Refuses
+ * online weights that are not the ones agent.json names (a training run killed while writing a
+ * checkpoint): a replay would otherwise report a model of another step than agent.json's.
+ */
 export function loadForward(dir: string): { forward: QForward; meta: CheckpointMeta } {
   const meta = readMeta(dir);
-  return { forward: new QForward(meta.spec, readDenseLayers(dir)), meta };
+  const layers = readDenseLayers(dir);
+  if (meta.weightsSha256 !== undefined && !filesMatch(modelFilesIn(dir), meta.weightsSha256.online)) {
+    throw new CheckpointError(
+      dir,
+      `the weights are not the ones agent.json (step ${meta.state.step}) was written with: \`cachelab train\` was stopped while writing a checkpoint here; run it again with --resume (it puts agent.json's weights back from ${PREVIOUS}/ and continues), or train into a new --out`,
+    );
+  }
+  return { forward: new QForward(meta.spec, layers), meta };
 }
 
 /** Both networks serialized, ready for `writeCheckpoint` (the asynchronous half of a checkpoint). */

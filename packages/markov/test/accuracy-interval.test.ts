@@ -13,6 +13,30 @@ import { batchOf } from './helpers.js';
 
 const ones = (n: number, value = 1) => new Array<number>(n).fill(value);
 
+/**
+ * One data set of `clients` clients: each makes 1–40 predictions and is right with its own
+ * probability, uniform in [0.2, 1.0] (mean 0.6, independent of how many it makes), so the
+ * population accuracy is 0.6. `single` lists every prediction's outcome on its own.
+ */
+function clusteredSet(random: () => number, clients: number): { predictions: number[]; correct: number[]; single: number[] } {
+  const predictions: number[] = [];
+  const correct: number[] = [];
+  const single: number[] = [];
+  for (let c = 0; c < clients; c++) {
+    const made = 1 + Math.floor(random() * 40);
+    const p = 0.2 + 0.8 * random();
+    let right = 0;
+    for (let i = 0; i < made; i++) {
+      const hit = random() < p ? 1 : 0;
+      right += hit;
+      single.push(hit);
+    }
+    predictions.push(made);
+    correct.push(right);
+  }
+  return { predictions, correct, single };
+}
+
 describe('accuracyInterval (cluster bootstrap)', () => {
   it('is [1, 1] when every prediction is right and [0, 0] when none is', () => {
     expect(accuracyInterval({ predictions: [3, 5, 2], correct: [3, 5, 2] })).toEqual({ low: 1, high: 1, confidence: 0.95, clusters: 3 });
@@ -38,30 +62,14 @@ describe('accuracyInterval (cluster bootstrap)', () => {
   });
 
   it('covers the true accuracy of clustered predictions about as often as its level says; a per-prediction interval does not', () => {
-    // 200 data sets of 120 clients; a client makes 1–40 predictions and is right with its own
-    // probability, uniform in [0.2, 1.0] (mean 0.6, independent of how many it makes), so the
-    // population accuracy is 0.6.
+    // 200 data sets of 120 clients (clusteredSet).
     const draw = new SeededRandom('clusters');
     const random = () => draw.uniform(0, 1);
     let clustered = 0;
     let perPrediction = 0;
     const sets = 200;
     for (let s = 0; s < sets; s++) {
-      const predictions: number[] = [];
-      const correct: number[] = [];
-      const single: number[] = [];
-      for (let c = 0; c < 120; c++) {
-        const made = 1 + Math.floor(random() * 40);
-        const p = 0.2 + 0.8 * random();
-        let right = 0;
-        for (let i = 0; i < made; i++) {
-          const hit = random() < p ? 1 : 0;
-          right += hit;
-          single.push(hit);
-        }
-        predictions.push(made);
-        correct.push(right);
-      }
+      const { predictions, correct, single } = clusteredSet(random, 120);
       const options = { confidence: 0.9, resamples: 300, seed: `set-${s}` };
       const byClient = accuracyInterval({ predictions, correct }, options);
       if (byClient.low <= 0.6 && 0.6 <= byClient.high) clustered++;
@@ -74,22 +82,13 @@ describe('accuracyInterval (cluster bootstrap)', () => {
   });
 
   it('covers as its level says with only 8 clients (expanded percentiles; plain ones covered 88.5 %)', () => {
-    // The same clients as above, 8 per data set, 600 sets, at 95 %.
+    // 600 data sets of 8 clients (clusteredSet), at 95 %.
     const draw = new SeededRandom('few-clusters');
     const random = () => draw.uniform(0, 1);
     let covered = 0;
     const sets = 600;
     for (let s = 0; s < sets; s++) {
-      const predictions: number[] = [];
-      const correct: number[] = [];
-      for (let c = 0; c < 8; c++) {
-        const made = 1 + Math.floor(random() * 40);
-        const p = 0.2 + 0.8 * random();
-        let right = 0;
-        for (let i = 0; i < made; i++) right += random() < p ? 1 : 0;
-        predictions.push(made);
-        correct.push(right);
-      }
+      const { predictions, correct } = clusteredSet(random, 8);
       const r = accuracyInterval({ predictions, correct }, { confidence: 0.95, resamples: 1000, seed: `few-${s}` });
       if (r.low <= 0.6 && 0.6 <= r.high) covered++;
     }

@@ -32,6 +32,17 @@ function metricsFrom(dir: string, from: number): Record<string, number>[] {
     });
 }
 
+/** The run every test compares with: `config` trained in one go (deterministic, so trained once). */
+let uninterruptedRun: Promise<string> | undefined;
+function uninterrupted(): Promise<string> {
+  uninterruptedRun ??= (async () => {
+    const dir = tempDir();
+    (await trainDqn({ env: env(), config, outDir: dir })).agent.dispose();
+    return dir;
+  })();
+  return uninterruptedRun;
+}
+
 const KILLED = 'killed (simulated)';
 
 /** Trains into `dir` until a Ctrl-C at `stopAt`; `kill` may throw from a file operation to simulate a kill there. */
@@ -66,8 +77,7 @@ async function trainUntil(
 
 describe('a process killed while writing a checkpoint', () => {
   it('a fresh run killed before its first agent.json leaves nothing an older run’s --resume would pick up', async () => {
-    const straight = tempDir();
-    (await trainDqn({ env: env(), config, outDir: straight })).agent.dispose();
+    const straight = await uninterrupted();
     const dir = tempDir();
     await trainUntil(dir, config, 2000, false); // run A: checkpoint at 2000
     // Run B, fresh (no --resume), another learning rate: killed after its resume-2000 files, before its weights.
@@ -79,8 +89,7 @@ describe('a process killed while writing a checkpoint', () => {
   }, 120_000);
 
   it('a checkpoint of the first version (no weights SHA-256 in agent.json), torn by the first new checkpoint, is put back', async () => {
-    const straight = tempDir();
-    (await trainDqn({ env: env(), config, outDir: straight })).agent.dispose();
+    const straight = await uninterrupted();
     const dir = tempDir();
     await trainUntil(dir, config, 2000, false);
     // What the first version wrote: no weightsSha256, one resume.json + resume.bin pair.
@@ -115,8 +124,7 @@ describe('a process killed while writing a checkpoint', () => {
     ];
     for (const [when, killAt] of kills) {
       it(`${when}: the next --resume puts agent.json's weights back and continues exactly`, async () => {
-        const straight = tempDir();
-        (await trainDqn({ env: env(), config, outDir: straight })).agent.dispose();
+        const straight = await uninterrupted();
         const dir = tempDir();
         await trainUntil(dir, config, 2000, false);
         expect(fs.existsSync(path.join(dir, 'previous'))).toBe(false); // only while a checkpoint is written
@@ -138,8 +146,7 @@ describe('a process killed while writing a checkpoint', () => {
     }
 
     it('killed while keeping the previous weights: nothing to put back, the resume is exact', async () => {
-      const straight = tempDir();
-      (await trainDqn({ env: env(), config, outDir: straight })).agent.dispose();
+      const straight = await uninterrupted();
       const dir = tempDir();
       await trainUntil(dir, config, 2000, false);
       await trainUntil(dir, config, 3000, true, { op: 'linkSync', when: (file) => file.includes(`${path.sep}target${path.sep}`) });
@@ -151,8 +158,7 @@ describe('a process killed while writing a checkpoint', () => {
     }, 120_000);
 
     it('on a file system without hard links the previous weights are copied, and put back the same', async () => {
-      const straight = tempDir();
-      (await trainDqn({ env: env(), config, outDir: straight })).agent.dispose();
+      const straight = await uninterrupted();
       const dir = tempDir();
       const link = fs.linkSync;
       fs.linkSync = () => {

@@ -151,9 +151,14 @@ describe('cachelab report', () => {
     const run = await runExperiment('pf', experiment, { runsDir: join(dir, 'runs'), workers: 1, quiet: true, command: 'cachelab run pf' });
     const out = join(dir, 'r');
     expect((await runCli(['report', run.runDir, '--out', out, '--quiet'])).code).toBe(0);
-    const rows = markdownTable(readFileSync(join(out, 'summary.md'), 'utf8'), 'Prefetch: loop');
+    const markdown = readFileSync(join(out, 'summary.md'), 'utf8');
+    const rows = markdownTable(markdown, 'Prefetch: loop');
     // 27 prefetches, 26 used; 4 misses remain (see run.test.ts for the hand-worked replay).
     expect(rows).toEqual([['lru+markov', '2', '27', (26 / 27).toFixed(4), (26 / 30).toFixed(4), (4 / 30).toFixed(4), '1.0000']]);
+    // A txt trace has no sizes: the byte table would repeat the request table, so one line says so.
+    expect(markdown).not.toContain('### Byte miss ratio: loop');
+    expect(markdown).toContain('Byte miss ratio: loop: the same as the request miss ratio in every cell (every request of this trace has the same size), so not repeated.');
+    expect(markdownTable(markdown, 'Request miss ratio: loop').map((r) => r[0])).toEqual(['lru', 'lru+markov']);
   });
 
   it('says when a run folder was written in an experiment format this version no longer reads', async () => {

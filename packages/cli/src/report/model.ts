@@ -164,7 +164,11 @@ function traceSection(run: RunData, trace: string, source: string): ReportSectio
       source,
     },
     ratioTable(`Request miss ratio: ${trace}`, (c) => c.stats.missRatio, 'misses / requests; ★ marks the lowest of each column among non-oracle policies.'),
-    ratioTable(`Byte miss ratio: ${trace}`, (c) => c.stats.byteMissRatio, 'bytes missed / bytes requested; ★ marks the lowest of each column among non-oracle policies.'),
+    // A trace whose requests all have one size (txt, CSV without sizes) gives a byte table equal
+    // to the request table, cell for cell: said in a line instead of printed twice.
+    cells.every((c) => c.stats.byteMissRatio === c.stats.missRatio)
+      ? { kind: 'text', text: `Byte miss ratio: ${trace}: the same as the request miss ratio in every cell (every request of this trace has the same size), so not repeated.` }
+      : ratioTable(`Byte miss ratio: ${trace}`, (c) => c.stats.byteMissRatio, 'bytes missed / bytes requested; ★ marks the lowest of each column among non-oracle policies.'),
   ];
   const belady = series.find((s) => s.oracle && s.prefetch === null);
   if (belady) {

@@ -8,6 +8,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.js';
 import { reportFailure } from './util/cli-error.js';
+import { versionLine } from './util/manifest.js';
 import { exitQuietlyOnClosedPipe } from './util/closed-pipe.js';
 import { installInterruptHandler } from './util/interrupt.js';
 
@@ -16,6 +17,12 @@ export function buildProgram(): Command {
     .description('Replay cache traces, compare eviction and prefetch policies, train DQN cache agents, write reports.')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  // Not commander's .version(string): that would ask git for the commit on every invocation.
+  program.option('-V, --version', 'print the version and the git commit it runs from').on('option:version', () => {
+    const line = versionLine();
+    process.stdout.write(`${line}\n`);
+    throw new CommanderError(0, 'commander.version', line);
+  });
   registerCommands(program);
   return program;
 }

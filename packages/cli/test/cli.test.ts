@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadExperiment } from '../src/experiment/load.js';
 import { runExperiment } from '../src/experiment/runner.js';
@@ -20,6 +22,17 @@ describe('exit codes', () => {
     const workers = await runCli(['run', 'experiments/compare-web07', '--workers', '0']);
     expect(workers.code).toBe(1);
     expect(workers.stderr).toBe('cachelab: --workers must be at least 1, got "0"\n');
+  });
+
+  it('--version prints the CLI version and the commit a manifest would record, and exits 0', async () => {
+    const r = await runCli(['--version']);
+    expect(r.code).toBe(0);
+    const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    const git = (args: string[]) => execFileSync('git', args, { cwd: fileURLToPath(new URL('.', import.meta.url)), encoding: 'utf8' }).trim();
+    const commit = git(['rev-parse', 'HEAD']).slice(0, 12);
+    const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== '';
+    expect(r.stdout).toBe(`cachelab ${version} (git ${commit}${dirty ? ', uncommitted changes' : ''})\n`);
+    expect((await runCli(['-V'])).stdout).toBe(r.stdout);
   });
 
   it('0 and no stack trace when the reader of stdout goes away (cachelab … | head)', async () => {

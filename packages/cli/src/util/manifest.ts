@@ -84,6 +84,17 @@ export function packageVersions(): Record<string, string> {
   return versions;
 }
 
+/**
+ * `cachelab --version`: the CLI's version and the commit it runs from, as a manifest records them
+ * (a figure quoted with this line can be traced to the code that produced it).
+ */
+export function versionLine(): string {
+  const version = packageVersions()['@cachelab/cli'] ?? 'unknown';
+  const git = gitState();
+  if (git.commit === null) return `cachelab ${version} (not a git checkout)`;
+  return `cachelab ${version} (git ${git.commit.slice(0, 12)}${git.dirty ? ', uncommitted changes' : ''})`;
+}
+
 export interface ManifestInput {
   command: string;
   startedAt: Date;

@@ -21,6 +21,10 @@ async function refused(args: string[], message: RegExp): Promise<void> {
 }
 
 describe('cachelab markov eval refuses flags that would change nothing', () => {
+  it('an oracle policy (belady) for the prefetch replay, before reading the trace', async () => {
+    await refused(['--prefetch', '--size', '50%', '--policy', 'belady'], /^cachelab: --policy belady needs each request's next access, which a prefetched object does not have/);
+  });
+
   it('replay flags without --prefetch', async () => {
     await refused(['--threshold', '0.2'], /--threshold .*--prefetch/);
     await refused(['--degree', '4'], /--degree .*--prefetch/);

@@ -3,7 +3,7 @@
  * how often it predicted the next request (per session/client when the trace has them), and with
  * --prefetch how prefetching its predictions changes a cache's hit ratio against demand-only.
  */
-import { createPolicy, distinctBytes, parseCapacity, type CapacityUnit } from '@cachelab/cache-core';
+import { createPolicy, distinctBytes, getPolicyInfo, parseCapacity, type CapacityUnit } from '@cachelab/cache-core';
 import {
   ACCESS_LOG_PRESET,
   DEFAULT_OPTIONS,
@@ -291,6 +291,10 @@ export async function runMarkovEval(flags: EvalFlags, explicit?: ReadonlySet<str
     }
   }
   if (flags.prefetch) createPolicy(flags.policy, { capacity: 1, keySpace: 1 });
+  // An oracle (Belady) needs every request's next access, which prefetched objects do not have.
+  if (flags.prefetch && getPolicyInfo(flags.policy)?.needsOracle) {
+    throw new CliUsageError(`--policy ${flags.policy} needs each request's next access, which a prefetched object does not have; pick another policy for the prefetch replay`);
+  }
   const trace = await loadTraceNoting(flags.trace, traceReadOptions(flags));
   const started = performance.now();
   const evaluation = evaluatePredictor(probe, trace.batch, flags.top);

@@ -4,11 +4,13 @@
  * can never work found only cell by cell, and report figures averaged over fewer seeds than claimed.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '@cachelab/cache-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expandCells } from '../src/experiment/cells.js';
+import { assertPoliciesValid, assertPrefetchValid } from '../src/experiment/check-policies.js';
+import { loadExperiment } from '../src/experiment/load.js';
 import { runExperiment } from '../src/experiment/runner.js';
 import { parseExperiment } from '../src/experiment/schema.js';
 import { interrupt, resetInterrupt } from '../src/util/interrupt.js';
@@ -165,5 +167,51 @@ describe('report figures over fewer seeds than the experiment has', () => {
     expect(rows[0]).toBe('| lru | 1.0000 |');
     expect(rows[1]).toBe('| fifo | **1.0000** ★ |');
     expect(table).toContain('Means over fewer seeds (their other cells are incomplete), never marked: lru at 2 (1 of 2 seeds).');
+  });
+});
+
+describe('policy and prefetch settings no cell could run', () => {
+  async function refusal(input: Record<string, unknown>): Promise<{ error: ConfigError; runsDir: string }> {
+    const dir = tempDir();
+    const experiment = parseExperiment({ traces: [{ path: loopTrace(dir), name: 'loop' }], sizes: [2], ...input });
+    const runsDir = join(dir, 'runs');
+    const error = await runExperiment('bad', experiment, options(runsDir)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    return { error: error as ConfigError, runsDir };
+  }
+
+  it('refuses a parameter value or name a policy rejects before any cell runs, naming the entry', async () => {
+    // Before: the lru and fifo cells ran, then the wtinylfu cell failed on its own.
+    const range = await refusal({ policies: ['lru', 'fifo', { name: 'wtinylfu', params: { windowRatio: 2 } }] });
+    expect(range.error.field).toBe('policies[2].params.windowRatio');
+    expect(range.error.message).toBe('policies[2].params.windowRatio: must be between 0 and 1, got 2 (policy "wtinylfu")');
+    expect(existsSync(range.runsDir)).toBe(false);
+    const unknown = await refusal({ policies: [{ name: 'lru', params: { ratio: 1 } }] });
+    expect(unknown.error.field).toBe('policies[0].params.ratio');
+    expect(unknown.error.message).toMatch(/unknown parameter for policy "lru"; it takes no parameters/);
+    const type = await refusal({ policies: ['lru', { name: 'clock', params: { bits: 'two' } }] });
+    expect(type.error.message).toBe('policies[1].params.bits: expected a number, got "two" (policy "clock")');
+  });
+
+  it('refuses a prefetch setting the Markov predictor rejects before any cell runs', async () => {
+    const order = await refusal({ policies: ['lru'], prefetch: [{ name: 'ok', degree: 2 }, { name: 'deep', degree: 2, params: { order: 99 } }] });
+    expect(order.error.field).toBe('prefetch[1].params.order');
+    expect(order.error.message).toMatch(/^prefetch\[1\]\.params\.order: must be a whole number in \[1, 8\], got 99$/);
+    expect(existsSync(order.runsDir)).toBe(false);
+    const threshold = await refusal({ policies: ['lru'], prefetch: [{ name: 't', degree: 2, params: { threshold: 'high' } }] });
+    expect(threshold.error.field).toBe('prefetch[0].params.threshold');
+  });
+
+  it('passes every shipped experiment (the check refuses nothing a cell would run)', async () => {
+    const files = readdirSync('experiments').filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThan(30);
+    for (const file of files) {
+      const { experiment } = await loadExperiment(join('experiments', file));
+      expect(() => assertPoliciesValid(experiment.policies), file).not.toThrow();
+      expect(() => assertPrefetchValid(experiment.prefetch), file).not.toThrow();
+    }
   });
 });

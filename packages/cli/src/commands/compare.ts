@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { type TraceFormat, assertTraceHasSizes, knownPolicyNames, listPolicies, traceHasSizes } from '@cachelab/cache-core';
 import type { Command } from 'commander';
-import { assertPoliciesKnown } from '../experiment/check-policies.js';
+import { assertPoliciesValid } from '../experiment/check-policies.js';
 import { assertRunFinished } from '../experiment/outcome.js';
 import { runExperiment } from '../experiment/runner.js';
 import { type Experiment, parseExperiment, policyLabel, sizeLabel } from '../experiment/schema.js';
@@ -60,7 +60,7 @@ function tracePathForExperiment(path: string): string {
 export function compareExperiment(options: Pick<CompareOptions, 'trace' | 'format' | 'policies' | 'sizes' | 'unit' | 'seed'>): Experiment {
   const policies = options.policies ?? defaultPolicies();
   if (policies.length === 0) throw new CliUsageError(`no policies to compare; known policies: ${knownPolicyNames().join(', ')}`);
-  assertPoliciesKnown(policies);
+  assertPoliciesValid(policies);
   const trace = tracePathForExperiment(options.trace ?? shippedTracePath());
   try {
     return parseExperiment(

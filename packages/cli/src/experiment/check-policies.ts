@@ -1,15 +1,47 @@
-/** Fails fast, before any cell runs, on a policy name nobody registered (the error lists the known names). */
-import { UnknownPolicyError, createPolicy } from '@cachelab/cache-core';
+/**
+ * Fails fast, before any cell runs, on a policy or prefetch setting no cell could run: an
+ * unregistered policy name (the error lists the known names), a policy parameter the policy does
+ * not take or a value it refuses (`policies[2].params.windowRatio: must be between 0 and 1, got 2`),
+ * a prefetch setting the Markov predictor refuses. Without this, such a cell failed only after
+ * every cell before it had run.
+ */
+import { ConfigError, UnknownPolicyError, createPolicy } from '@cachelab/cache-core';
+import type { Experiment } from './schema.js';
+import { createCellPrefetcher } from './prefetch.js';
 import { isLearnedPolicyName } from './learned-names.js';
 
-export function assertPoliciesKnown(names: readonly string[]): void {
-  for (const name of names) {
+/**
+ * The capacity policies are built with to check their parameters. Parameter checks do not depend
+ * on it; errors that might (anything not naming one of the policy's own parameters) are left to
+ * the cell, which knows the real capacity.
+ */
+const PROBE_CAPACITY = 1024;
+
+export function assertPoliciesValid(policies: Experiment['policies'] | readonly string[]): void {
+  for (const [i, spec] of policies.entries()) {
+    const { name, params } = typeof spec === 'string' ? { name: spec, params: undefined } : spec;
     if (isLearnedPolicyName(name)) continue; // resolved by @cachelab/rl-agent when the cell runs
     try {
-      createPolicy(name, { capacity: 1, keySpace: 1 });
+      createPolicy(name, { capacity: PROBE_CAPACITY, keySpace: 1, ...(params ? { params } : {}) });
     } catch (error) {
       if (error instanceof UnknownPolicyError) throw error;
-      // other errors (bad parameters) are reported by the cell that uses them
+      const own = `${name}.`;
+      if (error instanceof ConfigError && error.field.startsWith(own)) {
+        const message = error.message.slice(error.field.length + 2); // without the "field: " prefix
+        throw new ConfigError(`policies[${i}].params.${error.field.slice(own.length)}`, `${message} (policy "${name}")`);
+      }
+    }
+  }
+}
+
+export function assertPrefetchValid(prefetch: Experiment['prefetch']): void {
+  for (const [i, spec] of prefetch.entries()) {
+    try {
+      createCellPrefetcher(spec);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      const field = error.field.startsWith('prefetch.') ? error.field.slice('prefetch.'.length) : `params.${error.field}`;
+      throw new ConfigError(`prefetch[${i}].${field}`, error.message.slice(error.field.length + 2));
     }
   }
 }

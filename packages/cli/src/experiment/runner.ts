@@ -14,7 +14,7 @@ import { configHash, hashFile } from '../util/hash.js';
 import { writeJsonFile } from '../util/json.js';
 import { createProgress } from '../util/progress.js';
 import { type Cell, expandCells, traceRefs } from './cells.js';
-import { assertPoliciesKnown } from './check-policies.js';
+import { assertPoliciesValid, assertPrefetchValid } from './check-policies.js';
 import { isLearnedPolicyName, trainedModelNames } from './learned-names.js';
 import { trainingUnitNotes } from '../util/training-unit-notice.js';
 import { type RunContext, executeCell, isCellComplete } from './execute-cell.js';
@@ -62,7 +62,8 @@ export function runDirectory(runsDir: string, name: string, experiment: Experime
 
 export async function runExperiment(name: string, experiment: Experiment, options: RunOptions): Promise<RunResult> {
   const { runDir, configHash: hash } = runDirectory(options.runsDir, name, experiment);
-  assertPoliciesKnown(experiment.policies.map((p) => (typeof p === 'string' ? p : p.name)));
+  assertPoliciesValid(experiment.policies);
+  assertPrefetchValid(experiment.prefetch);
   const traceChecksums: RunContext['traceChecksums'] = {};
   // Every trace must exist before any work starts.
   for (const trace of traceRefs(experiment)) {

@@ -42,7 +42,7 @@ export const sizeSchema = z.union([
 export const policySpecSchema = z.strictObject({
   /** Registry name (`lru`, `s3fifo`, `dqn:DIR`, ...). */
   name: z.string().min(1),
-  /** Policy parameters (unknown names are an error when the cell runs). */
+  /** Policy parameters (checked against the policy before any cell runs: check-policies.ts). */
   params: z.record(z.string(), paramValue).optional(),
   /** Name in reports and cell folders; default: the policy name. */
   label: name.optional(),

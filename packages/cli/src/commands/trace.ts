@@ -146,8 +146,9 @@ Examples:
   cachelab trace generate --kind zipf --alpha 0.9 --objects 50000 --requests 1000000 --seed 1 --out zipf.bin
   cachelab trace generate --kind sessions --endpoints 100 --users 20 --seed 7 --out api.csv --matrix api-matrix.json
 
-Same options and seed → byte-identical file. The sessions csv has a session column (read it with
---header). Rows and columns of the --matrix file are endpoint indices; its "keys" array gives the
+Same options and seed → byte-identical file. The sessions csv starts with a header row
+(time,key,size,session) that every cachelab command recognises, so its session column is read
+with no option. Rows and columns of the --matrix file are endpoint indices; its "keys" array gives the
 key label (/api/eN) of each, which is how a trace read back from the file maps to them.`,
     )
     .action(async (flags: GenerateFlags) => {

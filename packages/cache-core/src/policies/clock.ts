@@ -6,39 +6,23 @@
  * Parameters: `bits` (default 1): width of the per-object counter.
  */
 import type { PolicyInfo, PolicyOptions } from './policy.js';
-import { KeyedPolicy } from './internal/base.js';
-import { growUint8 } from './internal/arrays.js';
-import { KeyList, LinkStore } from './internal/key-list.js';
 import { checkRange, readParams } from './internal/params.js';
+import { QueuePolicy } from './internal/queue-policy.js';
 
 export const clockParams = {
   bits: { default: 1, doc: 'counter bits per object (1 = classic CLOCK; max counter 2^bits - 1)' },
 } as const;
 
-export class ClockPolicy extends KeyedPolicy {
-  private readonly links: LinkStore;
-  private readonly queue: KeyList;
-  /** 0 = absent, else 1 + counter. */
-  private state: Uint8Array;
+/** A resident key's state is 1 + its counter. */
+export class ClockPolicy extends QueuePolicy {
   private readonly maxFreq: number;
 
   constructor(options: PolicyOptions) {
-    super('clock', options.capacity, options.keySpace);
-    const p = readParams(this.name, clockParams, options.params);
-    checkRange(this.name, 'bits', p.bits, 1, 7);
-    this.maxFreq = (1 << p.bits) - 1;
-    this.links = new LinkStore(this.keyCap);
-    this.queue = new KeyList(this.links);
-    this.state = new Uint8Array(this.keyCap);
-  }
-
-  protected growKeys(n: number): void {
-    this.links.grow(n);
-    this.state = growUint8(this.state, n);
-  }
-
-  protected ownBytes(): number {
-    return this.links.bytes() + this.state.byteLength;
+    const p = readParams('clock', clockParams, options.params);
+    checkRange('clock', 'bits', p.bits, 1, 7);
+    const maxFreq = (1 << p.bits) - 1;
+    super('clock', options, 1 + maxFreq);
+    this.maxFreq = maxFreq;
   }
 
   lookup(key: number): boolean {
@@ -57,45 +41,7 @@ export class ClockPolicy extends KeyedPolicy {
       queue.moveToHead(key);
       key = queue.tail;
     }
-    queue.remove(key);
-    this.drop(key);
-    return key;
-  }
-
-  insert(key: number, size: number): void {
-    this.ensure(key);
-    this.state[key] = 1;
-    this.size[key] = size;
-    this.queue.pushHead(key);
-    this.used += size;
-    this.count++;
-  }
-
-  remove(key: number): boolean {
-    if (!this.has(key)) return false;
-    this.queue.remove(key);
-    this.drop(key);
-    return true;
-  }
-
-  has(key: number): boolean {
-    return (this.state[key] ?? 0) !== 0;
-  }
-
-  private drop(key: number): void {
-    this.state[key] = 0;
-    this.used -= this.size[key]!;
-    this.count--;
-  }
-
-  verify(): void {
-    let used = 0;
-    this.queue.walk('clock queue', (k) => {
-      const s = this.state[k]!;
-      if (s === 0 || s - 1 > this.maxFreq) throw new Error(`clock: key ${k} has state ${s}`);
-      used += this.size[k]!;
-    });
-    this.checkTotals(this.queue.length, used);
+    return this.evictKey(key);
   }
 }
 

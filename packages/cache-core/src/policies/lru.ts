@@ -5,80 +5,25 @@
  * Parameters: none.
  */
 import type { PolicyInfo, PolicyOptions } from './policy.js';
-import { KeyedPolicy } from './internal/base.js';
-import { growUint8 } from './internal/arrays.js';
-import { KeyList, LinkStore } from './internal/key-list.js';
 import { readParams } from './internal/params.js';
+import { QueuePolicy } from './internal/queue-policy.js';
 
 export const lruParams = {} as const;
 
-export class LruPolicy extends KeyedPolicy {
-  private readonly links: LinkStore;
-  private readonly queue: KeyList;
-  private resident: Uint8Array;
-
+export class LruPolicy extends QueuePolicy {
   constructor(options: PolicyOptions) {
-    super('lru', options.capacity, options.keySpace);
+    super('lru', options, 1);
     readParams(this.name, lruParams, options.params);
-    this.links = new LinkStore(this.keyCap);
-    this.queue = new KeyList(this.links);
-    this.resident = new Uint8Array(this.keyCap);
-  }
-
-  protected growKeys(n: number): void {
-    this.links.grow(n);
-    this.resident = growUint8(this.resident, n);
-  }
-
-  protected ownBytes(): number {
-    return this.links.bytes() + this.resident.byteLength;
   }
 
   lookup(key: number): boolean {
-    if (this.resident[key] !== 1) return false;
+    if (this.state[key] !== 1) return false;
     this.queue.moveToHead(key);
     return true;
   }
 
   evict(): number {
-    const key = this.queue.popTail();
-    this.drop(key);
-    return key;
-  }
-
-  insert(key: number, size: number): void {
-    this.ensure(key);
-    this.resident[key] = 1;
-    this.size[key] = size;
-    this.queue.pushHead(key);
-    this.used += size;
-    this.count++;
-  }
-
-  remove(key: number): boolean {
-    if (!this.has(key)) return false;
-    this.queue.remove(key);
-    this.drop(key);
-    return true;
-  }
-
-  has(key: number): boolean {
-    return this.resident[key] === 1;
-  }
-
-  private drop(key: number): void {
-    this.resident[key] = 0;
-    this.used -= this.size[key]!;
-    this.count--;
-  }
-
-  verify(): void {
-    let used = 0;
-    this.queue.walk('lru queue', (k) => {
-      if (this.resident[k] !== 1) throw new Error(`lru: key ${k} in the queue is not marked resident`);
-      used += this.size[k]!;
-    });
-    this.checkTotals(this.queue.length, used);
+    return this.evictKey(this.queue.tail);
   }
 }
 

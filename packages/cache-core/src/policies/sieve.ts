@@ -6,35 +6,19 @@
  * Parameters: none.
  */
 import type { PolicyInfo, PolicyOptions } from './policy.js';
-import { KeyedPolicy } from './internal/base.js';
-import { growUint8 } from './internal/arrays.js';
-import { KeyList, LinkStore, NIL } from './internal/key-list.js';
+import { NIL } from './internal/key-list.js';
 import { readParams } from './internal/params.js';
+import { QueuePolicy } from './internal/queue-policy.js';
 
 export const sieveParams = {} as const;
 
-export class SievePolicy extends KeyedPolicy {
-  private readonly links: LinkStore;
-  private readonly queue: KeyList;
-  /** 0 = absent, 1 = resident and not visited, 2 = resident and visited. */
-  private state: Uint8Array;
+/** A resident key's state is 1, or 2 once visited. */
+export class SievePolicy extends QueuePolicy {
   private hand = NIL;
 
   constructor(options: PolicyOptions) {
-    super('sieve', options.capacity, options.keySpace);
+    super('sieve', options, 2);
     readParams(this.name, sieveParams, options.params);
-    this.links = new LinkStore(this.keyCap);
-    this.queue = new KeyList(this.links);
-    this.state = new Uint8Array(this.keyCap);
-  }
-
-  protected growKeys(n: number): void {
-    this.links.grow(n);
-    this.state = growUint8(this.state, n);
-  }
-
-  protected ownBytes(): number {
-    return this.links.bytes() + this.state.byteLength;
   }
 
   lookup(key: number): boolean {
@@ -54,49 +38,22 @@ export class SievePolicy extends KeyedPolicy {
       const p = prev[key]!;
       key = p === NIL ? queue.tail : p;
     }
-    this.hand = this.links.prev[key]!;
-    queue.remove(key);
-    this.drop(key);
-    return key;
+    this.hand = prev[key]!;
+    return this.evictKey(key);
   }
 
-  insert(key: number, size: number): void {
-    this.ensure(key);
-    this.state[key] = 1;
-    this.size[key] = size;
-    this.queue.pushHead(key);
-    this.used += size;
-    this.count++;
+  override remove(key: number): boolean {
+    if (this.hand === key) this.hand = this.links.prev[key]!; // the hand only ever rests on a resident key
+    return super.remove(key);
   }
 
-  remove(key: number): boolean {
-    if (!this.has(key)) return false;
-    if (this.hand === key) this.hand = this.links.prev[key]!;
-    this.queue.remove(key);
-    this.drop(key);
-    return true;
-  }
-
-  has(key: number): boolean {
-    return (this.state[key] ?? 0) !== 0;
-  }
-
-  private drop(key: number): void {
-    this.state[key] = 0;
-    this.used -= this.size[key]!;
-    this.count--;
-  }
-
-  verify(): void {
-    let used = 0;
+  override verify(): void {
+    super.verify();
     let handSeen = this.hand === NIL;
     this.queue.walk('sieve queue', (k) => {
-      if (this.state[k] !== 1 && this.state[k] !== 2) throw new Error(`sieve: key ${k} has state ${this.state[k]}`);
       if (k === this.hand) handSeen = true;
-      used += this.size[k]!;
     });
     if (!handSeen) throw new Error(`sieve: hand ${this.hand} is not in the queue`);
-    this.checkTotals(this.queue.length, used);
   }
 }
 

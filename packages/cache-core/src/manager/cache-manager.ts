@@ -79,12 +79,14 @@ export class CacheManager {
   private backend: CacheBackend | undefined;
   private worker: PrefetchWorker | undefined;
   private running = false;
-  /** The start() in progress: concurrent calls share it (one backend and one connection, not one each). */
-  private starting: Promise<boolean> | undefined;
+  /**
+   * The last start() or stop() not yet finished. Lifecycle calls run one after another in call
+   * order (a start() made during a stop() runs once that stop is done, and the reverse);
+   * consecutive calls of the same kind share one run (one backend and one connection, not one each).
+   */
+  private lifecycle: { kind: 'start'; run: Promise<boolean> } | { kind: 'stop'; run: Promise<void> } | undefined;
   /** The backend has started at least once: its counters are reported even while stopped. */
   private startedOnce = false;
-  /** The stop() in progress: concurrent calls share it. */
-  private stopping: Promise<void> | undefined;
   private readonly defaultTtlMs: number;
 
   /** Validates `config` (throws `ConfigError` naming the field); connects nothing until `start()`. */
@@ -121,13 +123,20 @@ export class CacheManager {
    * in no-cache mode. Rejects only when the backend module itself cannot be loaded.
    */
   start(): Promise<boolean> {
-    if (this.running) return Promise.resolve(true);
-    return (this.starting ??= this.startBackend().finally(() => {
-      this.starting = undefined;
-    }));
+    const last = this.lifecycle;
+    if (last?.kind === 'start') return last.run;
+    if (last === undefined && this.running) return Promise.resolve(true);
+    // After a stop() in progress: starting now would race the backend's own stop (and, while
+    // the stop waits for prefetches in flight, answer true for a manager about to stop).
+    const run: Promise<boolean> = (last === undefined ? this.startBackend() : last.run.catch(() => undefined).then(() => this.startBackend())).finally(() => {
+      if (this.lifecycle?.run === run) this.lifecycle = undefined;
+    });
+    this.lifecycle = { kind: 'start', run };
+    return run;
   }
 
   private async startBackend(): Promise<boolean> {
+    if (this.running) return true;
     const backend = this.backend ?? (this.backend = await this.createBackend());
     let started = false;
     try {
@@ -153,14 +162,17 @@ export class CacheManager {
    * and then the backend. Concurrent calls share one stop.
    */
   stop(): Promise<void> {
-    return (this.stopping ??= this.stopBackend().finally(() => {
-      this.stopping = undefined;
-    }));
+    const last = this.lifecycle;
+    if (last?.kind === 'stop') return last.run;
+    // After a start() in progress, which would otherwise leave the manager running after this stop().
+    const run: Promise<void> = (last === undefined ? this.stopBackend() : last.run.catch(() => undefined).then(() => this.stopBackend())).finally(() => {
+      if (this.lifecycle?.run === run) this.lifecycle = undefined;
+    });
+    this.lifecycle = { kind: 'stop', run };
+    return run;
   }
 
   private async stopBackend(): Promise<void> {
-    // A start() in progress would otherwise leave the manager running after this stop().
-    if (this.starting) await this.starting.catch(() => false);
     if (!this.running) return;
     // The worker is kept (stopped) and resumes on the next start(). It stops before the manager
     // does, so the fetches it waits for can still store what they fetched.

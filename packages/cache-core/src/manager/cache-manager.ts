@@ -79,6 +79,8 @@ export class CacheManager {
   private backend: CacheBackend | undefined;
   private worker: PrefetchWorker | undefined;
   private running = false;
+  /** stopBackend is between its start and `running = false` (waiting for prefetches in flight). */
+  private stoppingBackend = false;
   /**
    * The last start() or stop() not yet finished. Lifecycle calls run one after another in call
    * order (a start() made during a stop() runs once that stop is done, and the reverse);
@@ -176,7 +178,12 @@ export class CacheManager {
     if (!this.running) return;
     // The worker is kept (stopped) and resumes on the next start(). It stops before the manager
     // does, so the fetches it waits for can still store what they fetched.
-    if (this.worker) await this.worker.stop();
+    this.stoppingBackend = true;
+    try {
+      if (this.worker) await this.worker.stop();
+    } finally {
+      this.stoppingBackend = false;
+    }
     this.running = false;
     try {
       await this.backend?.stop();
@@ -311,7 +318,8 @@ export class CacheManager {
     if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError('concurrency', `must be an integer >= 1, got ${concurrency}`);
     if (this.worker?.isRunning) throw new InvalidArgumentError('fetcher', 'a prefetch worker is already running; stop the manager first');
     this.worker = new PrefetchWorker(this.queue, concurrency, (item) => this.prefetchOne(fetcher, item));
-    if (this.running) this.worker.start();
+    // During a stop() the manager still runs but is about to stop: this worker starts on the next start().
+    if (this.running && !this.stoppingBackend) this.worker.start();
   }
 
   /** Resolves when the prefetch worker has emptied the queue and finished its fetches. */

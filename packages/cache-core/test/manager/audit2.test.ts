@@ -69,3 +69,35 @@ describe('audit 2: lifecycle', () => {
     expect(backend.open).toBe(true);
   });
 });
+
+describe('audit 2: prefetch worker', () => {
+  it('a worker set up while stop() waits for prefetches does not run after the stop (fetching into a stopped cache)', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { manager } = await startedManager({
+      prefetchFetcher: async () => {
+        await gate;
+        return 1;
+      },
+    });
+    manager.prefetch('/a');
+    const stopped = manager.stop();
+    const fetched: string[] = [];
+    manager.startPrefetchWorker(async (endpoint) => {
+      fetched.push(endpoint);
+      return 2;
+    });
+    manager.prefetch('/b');
+    release();
+    await stopped;
+    manager.prefetch('/c');
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    expect(fetched).toEqual([]);
+    expect(await manager.getMetrics()).toMatchObject({ prefetchFailures: 0, rejectedSets: 0, prefetchesStored: 1, prefetchQueueSize: 2 });
+    // The new worker runs from the next start().
+    await manager.start();
+    await manager.drainPrefetchQueue();
+    expect(fetched.sort()).toEqual(['/b', '/c']);
+    expect(await manager.get('/b')).toBe(2);
+  });
+});

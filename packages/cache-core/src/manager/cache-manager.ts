@@ -76,6 +76,12 @@ export class CacheManager {
   private readonly inFlight = new Map<string, { run: Promise<unknown>; ticket: WriteTicket }>();
   /** Keeps a getOrSet or prefetch result from overwriting a set/delete that landed while it was produced. */
   private readonly writes = new WriteGenerations();
+  /**
+   * Writes (set, delete) sent to the backend so far. A read that finds a corrupt entry deletes it
+   * only when no write was sent after the read: with a remote backend a newer value may have
+   * landed meanwhile, and deleting the key would lose it.
+   */
+  private writeSerial = 0;
   private backend: CacheBackend | undefined;
   private worker: PrefetchWorker | undefined;
   private running = false;
@@ -257,6 +263,7 @@ export class CacheManager {
     if (!this.running || !backend) return false;
     let removed = false;
     try {
+      this.writeSerial++;
       removed = await backend.delete(key);
     } catch (error) {
       this.backendFailure('delete', error);
@@ -419,6 +426,7 @@ export class CacheManager {
       return miss;
     }
     let entry: MaybePromise<BackendEntry | BackendLatin1Entry | undefined>;
+    const serial = this.writeSerial;
     try {
       // getLatin1, where the backend has it, spares the codec a copy (see CacheBackend).
       entry = backend.getLatin1 !== undefined ? backend.getLatin1(key) : backend.get(key);
@@ -430,7 +438,7 @@ export class CacheManager {
     if (isPromise(entry)) {
       // Promise.resolve: a native Promise even when a custom backend returns another thenable.
       return Promise.resolve(entry).then(
-        (e) => this.readEntry(key, e, withEntry, miss),
+        (e) => this.readEntry(key, e, withEntry, miss, serial),
         (error: unknown) => {
           this.backendFailure('get', error);
           this.counters.misses++;
@@ -438,10 +446,11 @@ export class CacheManager {
         },
       );
     }
-    return this.readEntry(key, entry, withEntry, miss);
+    return this.readEntry(key, entry, withEntry, miss, serial);
   }
 
-  private readEntry(key: string, entry: BackendEntry | BackendLatin1Entry | undefined, withEntry: boolean, miss: unknown): Lookup {
+  /** `serial`: `writeSerial` when the read was sent. */
+  private readEntry(key: string, entry: BackendEntry | BackendLatin1Entry | undefined, withEntry: boolean, miss: unknown, serial: number): Lookup {
     if (entry === undefined) {
       this.counters.misses++;
       this.logger.debug('cache miss', key);
@@ -451,8 +460,10 @@ export class CacheManager {
     if (value === FAILED) {
       this.counters.misses++;
       this.counters.decodeErrors++;
-      this.logger.warn(`cache manager: entry "${key}" is corrupt (${this.codec.lastDecodeError?.message}); treated as a miss and deleted`);
-      this.discard(key);
+      // A write sent after this read may already have replaced the corrupt bytes: then it stays.
+      const current = this.writeSerial === serial;
+      this.logger.warn(`cache manager: entry "${key}" is corrupt (${this.codec.lastDecodeError?.message}); treated as a miss${current ? ' and deleted' : ''}`);
+      if (current) this.discard(key);
       return miss;
     }
     this.counters.hits++;
@@ -535,6 +546,7 @@ export class CacheManager {
     let stored = false;
     try {
       const options = metadata === undefined ? { ttlMs, prefetched } : { ttlMs, metadata, prefetched };
+      this.writeSerial++;
       stored = await backend.set(key, bytes, options);
       if (!stored) {
         this.logger.warn(`cache manager: backend "${backend.name}" refused "${key}" (${bytes.length} encoded bytes); raise its capacity (backendConfig.maxBytes) or store smaller values`);

@@ -3,6 +3,8 @@
  * the in-memory backend: each one failed before the fix it names.
  */
 import { describe, expect, it } from 'vitest';
+import type { BackendEntry, BackendSetOptions } from '../../src/backends/backend.js';
+import { MemoryBackend } from '../../src/backends/memory.js';
 import { CacheManager } from '../../src/manager/cache-manager.js';
 import { AsyncBackend, RecordingLogger, startedManager } from './helpers.js';
 
@@ -99,5 +101,40 @@ describe('audit 2: prefetch worker', () => {
     await manager.drainPrefetchQueue();
     expect(fetched.sort()).toEqual(['/b', '/c']);
     expect(await manager.get('/b')).toBe(2);
+  });
+});
+
+/** A remote backend: the server reads an entry when asked, the answer arrives a little later. */
+class LaggingReadBackend extends AsyncBackend {
+  override async get(key: string): Promise<BackendEntry | undefined> {
+    const entry = this.inner.get(key);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    return entry;
+  }
+  override async set(key: string, value: Uint8Array, options?: BackendSetOptions) {
+    return this.inner.set(key, value, options);
+  }
+}
+
+describe('audit 2: corrupt entries', () => {
+  it('a corrupt entry read before a set lands is not deleted after it: the newer value stays', async () => {
+    const inner = new MemoryBackend();
+    const { manager } = await startedManager({ backend: new LaggingReadBackend(inner) });
+    inner.set('k', new Uint8Array([9, 9, 9])); // unknown marker byte
+    const read = manager.get('k', 'miss');
+    expect(await manager.set('k', 'fresh')).toBe(true);
+    expect(await read).toBe('miss');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await manager.get('k', 'gone')).toBe('fresh');
+    expect(await manager.getMetrics()).toMatchObject({ decodeErrors: 1, hits: 1, misses: 1, currentEntries: 1 });
+  });
+
+  it('without a write meanwhile the corrupt entry is still deleted', async () => {
+    const inner = new MemoryBackend();
+    const { manager } = await startedManager({ backend: new LaggingReadBackend(inner) });
+    inner.set('k', new Uint8Array([9, 9, 9]));
+    expect(await manager.get('k', 'miss')).toBe('miss');
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    expect(inner.stats().entries).toBe(0);
   });
 });

@@ -6,7 +6,8 @@
  *   Strings, numbers and booleans are written as they are (so `id: 123` and `id: '123'` share a
  *   key, as in a query string); `null` as `null`; undefined params are left out; nested objects and
  *   arrays as JSON with object keys sorted at every depth (stable whatever the insertion order);
- *   Dates as ISO strings; BigInts as digits. `%`, `&`, `=` and `|` inside names and values are
+ *   Dates as ISO strings; other objects with a `toJSON` (a URL, a Buffer) as what it returns, as
+ *   JSON.stringify does; BigInts as digits. `%`, `&`, `=` and `|` inside names and values are
  *   percent-encoded, so different params never produce the same key. An endpoint may not contain
  *   `|` (an InvalidArgumentError: URLs percent-encode it), so no endpoint reads as endpoint + params.
  * - A key longer than `MAX_CACHE_KEY_LENGTH` (250 characters, memcached's limit) becomes
@@ -22,7 +23,18 @@ export type CacheKeyParams = Readonly<Record<string, unknown>>;
 const SPECIAL = /[%&=|]/g;
 const escapePart = (text: string) => text.replace(SPECIAL, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
-function stableJson(value: unknown, path: string): unknown {
+/**
+ * The `toJSON` of an object that has one (a URL, a Buffer, a Decimal…), as JSON.stringify uses it.
+ * Such objects often keep their data out of their own enumerable properties (a URL has none):
+ * read field by field, every URL would be written as {} and all would share one key.
+ */
+function toJsonOf(value: object, name: string): { json: unknown } | undefined {
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  return typeof toJSON === 'function' ? { json: (toJSON as (key: string) => unknown).call(value, name) } : undefined;
+}
+
+/** `name`: the property holding `value` (what toJSON is given); `viaToJson`: `value` came from a toJSON, not called again (as JSON.stringify). */
+function stableJson(value: unknown, path: string, name = '', viaToJson = false): unknown {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
   if (typeof value === 'bigint') return `${value}n`;
@@ -31,12 +43,16 @@ function stableJson(value: unknown, path: string): unknown {
     // Object.keys sees no data in these: every Map would be written as {} and share one key.
     throw new InvalidArgumentError(path, `a ${value.constructor.name} cannot be part of a cache key; convert it to an object or an array`);
   }
-  if (Array.isArray(value)) return value.map((v, i) => (v === undefined ? null : stableJson(v, `${path}[${i}]`)));
+  if (typeof value === 'object' && !viaToJson) {
+    const converted = toJsonOf(value, name);
+    if (converted) return converted.json === undefined ? null : stableJson(converted.json, path, name, true);
+  }
+  if (Array.isArray(value)) return value.map((v, i) => (v === undefined ? null : stableJson(v, `${path}[${i}]`, String(i))));
   if (typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const name of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[name];
-      if (v !== undefined) out[name] = stableJson(v, `${path}.${name}`);
+    for (const field of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[field];
+      if (v !== undefined) out[field] = stableJson(v, `${path}.${field}`, field);
     }
     return out;
   }
@@ -48,12 +64,17 @@ function isoDate(date: Date, path: string): string {
   return date.toISOString();
 }
 
-function encodeValue(value: unknown, name: string): string {
+function encodeValue(value: unknown, name: string, viaToJson = false): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   if (value === null) return 'null';
   if (value instanceof Date) return isoDate(value, `params.${name}`);
-  return JSON.stringify(stableJson(value, `params.${name}`));
+  if (typeof value === 'object' && !viaToJson) {
+    // A URL is written as its href, as a Date is as its ISO string.
+    const converted = toJsonOf(value, name);
+    if (converted) return converted.json === undefined ? 'null' : encodeValue(converted.json, name, true);
+  }
+  return JSON.stringify(stableJson(value, `params.${name}`, name, viaToJson));
 }
 
 export function generateCacheKey(endpoint: string, params?: CacheKeyParams | null): string {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { BackendEntry, BackendSetOptions } from '../../src/backends/backend.js';
 import { MemoryBackend } from '../../src/backends/memory.js';
 import { CacheManager } from '../../src/manager/cache-manager.js';
+import { generateCacheKey } from '../../src/manager/keys.js';
 import { AsyncBackend, RecordingLogger, startedManager } from './helpers.js';
 
 /** A backend whose stop() takes a while (a connection closing) and whose state can be read. */
@@ -136,5 +137,27 @@ describe('audit 2: corrupt entries', () => {
     expect(await manager.get('k', 'miss')).toBe('miss');
     await new Promise((resolve) => setTimeout(resolve, 1));
     expect(inner.stats().entries).toBe(0);
+  });
+});
+
+describe('audit 2: generateCacheKey', () => {
+  it('objects whose data is behind toJSON (a URL) are encoded by it: different URLs never share a key', () => {
+    const a = generateCacheKey('/f', { u: new URL('https://a.example/x') });
+    const b = generateCacheKey('/f', { u: new URL('https://b.example/y') });
+    expect(a).not.toBe(b);
+    expect(a).toBe('/f|u=https://a.example/x');
+    expect(generateCacheKey('/f', { u: [new URL('https://a.example/')] })).toBe('/f|u=["https://a.example/"]');
+    expect(generateCacheKey('/f', { o: { u: new URL('https://b.example/') } })).toBe('/f|o={"u":"https://b.example/"}');
+    // As JSON.stringify: toJSON gets the property name, and is not called again on what it returns.
+    class Inner {
+      constructor(readonly name: string) {}
+      toJSON() {
+        return 'not called';
+      }
+    }
+    const named = { toJSON: (name: string) => new Inner(name) };
+    expect(generateCacheKey('/f', { p: { q: named } })).toBe('/f|p={"q":{"name":"q"}}');
+    // Plain data is unchanged.
+    expect(generateCacheKey('/f', { o: { b: 1, a: [1, 'x'] } })).toBe('/f|o={"a":[1,"x"],"b":1}');
   });
 });

@@ -33,8 +33,12 @@ function toJsonOf(value: object, name: string): { json: unknown } | undefined {
   return typeof toJSON === 'function' ? { json: (toJSON as (key: string) => unknown).call(value, name) } : undefined;
 }
 
-/** `name`: the property holding `value` (what toJSON is given); `viaToJson`: `value` came from a toJSON, not called again (as JSON.stringify). */
-function stableJson(value: unknown, path: string, name = '', viaToJson = false): unknown {
+/**
+ * `name`: the property holding `value` (what toJSON is given); `viaToJson`: `value` came from a
+ * toJSON, not called again (as JSON.stringify); `ancestors`: the objects being encoded around
+ * `value` (a cycle is refused, where it would otherwise overflow the stack).
+ */
+function stableJson(value: unknown, path: string, name = '', viaToJson = false, ancestors: object[] = []): unknown {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
   if (typeof value === 'bigint') return `${value}n`;
@@ -45,16 +49,22 @@ function stableJson(value: unknown, path: string, name = '', viaToJson = false):
   }
   if (typeof value === 'object' && !viaToJson) {
     const converted = toJsonOf(value, name);
-    if (converted) return converted.json === undefined ? null : stableJson(converted.json, path, name, true);
+    if (converted) return converted.json === undefined ? null : stableJson(converted.json, path, name, true, ancestors);
   }
-  if (Array.isArray(value)) return value.map((v, i) => (v === undefined ? null : stableJson(v, `${path}[${i}]`, String(i))));
   if (typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const field of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[field];
-      if (v !== undefined) out[field] = stableJson(v, `${path}.${field}`, field);
+    if (ancestors.includes(value)) throw new InvalidArgumentError(path, 'refers back to an object that contains it (a cycle), which cannot be part of a cache key');
+    ancestors.push(value);
+    try {
+      if (Array.isArray(value)) return value.map((v, i) => (v === undefined ? null : stableJson(v, `${path}[${i}]`, String(i), false, ancestors)));
+      const out: Record<string, unknown> = {};
+      for (const field of Object.keys(value).sort()) {
+        const v = (value as Record<string, unknown>)[field];
+        if (v !== undefined) out[field] = stableJson(v, `${path}.${field}`, field, false, ancestors);
+      }
+      return out;
+    } finally {
+      ancestors.pop();
     }
-    return out;
   }
   throw new InvalidArgumentError(path, `a ${typeof value} cannot be part of a cache key; pass data (strings, numbers, objects)`);
 }

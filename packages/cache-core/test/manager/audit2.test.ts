@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { BackendEntry, BackendSetOptions } from '../../src/backends/backend.js';
 import { MemoryBackend } from '../../src/backends/memory.js';
 import { CacheManager } from '../../src/manager/cache-manager.js';
+import { InvalidArgumentError } from '../../src/manager/errors.js';
 import { generateCacheKey } from '../../src/manager/keys.js';
 import { AsyncBackend, RecordingLogger, startedManager } from './helpers.js';
 
@@ -159,5 +160,19 @@ describe('audit 2: generateCacheKey', () => {
     expect(generateCacheKey('/f', { p: { q: named } })).toBe('/f|p={"q":{"name":"q"}}');
     // Plain data is unchanged.
     expect(generateCacheKey('/f', { o: { b: 1, a: [1, 'x'] } })).toBe('/f|o={"a":[1,"x"],"b":1}');
+  });
+});
+
+describe('audit 2: generateCacheKey cycles', () => {
+  it('a param that contains itself is an InvalidArgumentError naming it, not a stack overflow', async () => {
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    expect(() => generateCacheKey('/f', { c: cyclic })).toThrow(InvalidArgumentError);
+    expect(() => generateCacheKey('/f', { c: [cyclic] })).toThrow(/params\.c\[0\]\.self/);
+    const { manager } = await startedManager();
+    expect(() => manager.prefetch('/f', { c: cyclic })).toThrow(InvalidArgumentError);
+    // The same object twice, side by side, is no cycle.
+    const shared = { x: 1 };
+    expect(generateCacheKey('/f', { p: [shared, shared] })).toBe('/f|p=[{"x":1},{"x":1}]');
   });
 });

@@ -359,29 +359,39 @@ export class CacheManager {
    */
   async evictLowProbability(predictions: AccessPredictions, count = 10): Promise<number> {
     checkCount(count);
+    if (predictions === null || typeof predictions !== 'object' || Array.isArray(predictions)) {
+      throw new InvalidArgumentError('predictions', `must be a Map or a plain object of key → probability, got ${predictions === null ? 'null' : Array.isArray(predictions) ? 'an array' : typeof predictions}`);
+    }
     const backend = this.backend;
     if (!this.running || !backend || count === 0) return 0;
     const probabilityOf =
       predictions instanceof Map
         ? (key: string) => (predictions as ReadonlyMap<string, number>).get(key)
         : (key: string) => (Object.hasOwn(predictions, key) ? (predictions as Record<string, number>)[key] : undefined);
+    // Only the backend's own calls are backend failures: a mistake in `predictions` rejects.
+    let keys: string[];
     try {
-      const keys = await backend.keys(); // least → most recently used
-      const ranked = keys.map((key, lruRank) => {
-        const p = probabilityOf(key) ?? 0;
-        if (typeof p !== 'number' || Number.isNaN(p)) throw new InvalidArgumentError(`predictions["${key}"]`, `must be a number, got ${String(p)}`);
-        return { key, p, lruRank };
-      });
-      ranked.sort((a, b) => a.p - b.p || a.lruRank - b.lruRank);
-      const victims = ranked.slice(0, count).map((r) => r.key);
-      const evicted = victims.length > 0 ? await backend.evictKeys(victims) : 0;
-      if (evicted > 0) this.logger.info(`cache manager: evicted ${evicted} low-probability entries`);
-      return evicted;
+      keys = await backend.keys(); // least → most recently used
     } catch (error) {
-      if (error instanceof InvalidArgumentError) throw error;
       this.backendFailure('evictLowProbability', error);
       return 0;
     }
+    const ranked = keys.map((key, lruRank) => {
+      const p = probabilityOf(key) ?? 0;
+      if (typeof p !== 'number' || Number.isNaN(p)) throw new InvalidArgumentError(`predictions["${key}"]`, `must be a number, got ${String(p)}`);
+      return { key, p, lruRank };
+    });
+    ranked.sort((a, b) => a.p - b.p || a.lruRank - b.lruRank);
+    const victims = ranked.slice(0, count).map((r) => r.key);
+    let evicted = 0;
+    try {
+      evicted = victims.length > 0 ? await backend.evictKeys(victims) : 0;
+    } catch (error) {
+      this.backendFailure('evictLowProbability', error);
+      return 0;
+    }
+    if (evicted > 0) this.logger.info(`cache manager: evicted ${evicted} low-probability entries`);
+    return evicted;
   }
 
   // ---- metrics -----------------------------------------------------------------------------

@@ -176,3 +176,18 @@ describe('audit 2: generateCacheKey cycles', () => {
     expect(generateCacheKey('/f', { p: [shared, shared] })).toBe('/f|p=[{"x":1},{"x":1}]');
   });
 });
+
+describe('audit 2: evictLowProbability', () => {
+  it('predictions that are not a Map or an object reject with InvalidArgumentError, not a backend error resolved as 0', async () => {
+    const { manager } = await startedManager();
+    await manager.set('a', 1);
+    for (const bad of [null, undefined, 'a', 3, [['a', 0.5]]]) {
+      await expect(manager.evictLowProbability(bad as never, 1)).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
+    // A getter that throws is the caller's error too.
+    const throwing = Object.defineProperty({}, 'a', { enumerable: true, get: () => { throw new TypeError('bad prediction'); } });
+    await expect(manager.evictLowProbability(throwing, 1)).rejects.toThrow('bad prediction');
+    expect(await manager.getMetrics()).toMatchObject({ backendErrors: 0, evictions: 0, currentEntries: 1 });
+    expect(await manager.evictLowProbability({ a: 0.5 }, 1)).toBe(1);
+  });
+});

@@ -12,7 +12,8 @@ export type CapacityUnit = 'objects' | 'bytes';
 /**
  * Optional prefetch hook (implemented by @cachelab/markov). After each demand request the
  * replayer calls `observe`, then `predict`, and admits the predicted keys that are not resident
- * as if fetched from the origin (their last-seen size counts as fetched bytes).
+ * as if fetched from the origin (their last-seen size counts as fetched bytes). A prefetch counts
+ * as issued only when the key is then resident.
  */
 export interface Prefetcher {
   /** Sees demand request `i` of `batch` after the cache served it. */
@@ -145,8 +146,9 @@ export class Replayer {
       // insert() always follows a lookup that missed: policies keep per-request state there
       // (S3-FIFO/ARC ghost hits, LeCaR regrets), so a prefetch is a miss at fetch time to them.
       this.policy.lookup(key, size, UNKNOWN_NEXT_ACCESS, true);
-      // Oracle positions are unknown for prefetched keys.
-      if (!this.admit(key, size, UNKNOWN_NEXT_ACCESS, this.policy.capacity)) continue;
+      // Oracle positions are unknown for prefetched keys. A key the policy declined (larger than
+      // the cache, or refused by insert(): S3-FIFO's small FIFO, LIRS) is not a prefetch issued.
+      if (!this.admit(key, size, UNKNOWN_NEXT_ACCESS, this.policy.capacity) || !this.policy.has(key)) continue;
       this.prefetchedFlag[key] = counted ? PREFETCHED_COUNTED : PREFETCHED_IN_WARMUP;
       if (counted) {
         this.prefetchesIssued++;

@@ -20,8 +20,20 @@ export const MAX_CACHE_KEY_LENGTH = 250;
 
 export type CacheKeyParams = Readonly<Record<string, unknown>>;
 
-const SPECIAL = /[%&=|]/g;
-const escapePart = (text: string) => text.replace(SPECIAL, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+/** A UTF-16 surrogate without its pair: UTF-8 (a hashed key, a Redis key) turns every one into U+FFFD. */
+const LONE_SURROGATE_SOURCE = '[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]';
+const LONE_SURROGATE = new RegExp(LONE_SURROGATE_SOURCE);
+const SPECIAL = new RegExp(`[%&=|]|${LONE_SURROGATE_SOURCE}`, 'g');
+/**
+ * `%XX` for the separators; `%uXXXX` for a lone surrogate, so that two params differing only in
+ * one still differ once the key is UTF-8 (hashed, or sent to Redis). A `%` of the text is always
+ * `%25`, so neither can be mistaken for text.
+ */
+const escapePart = (text: string) =>
+  text.replace(SPECIAL, (c) => {
+    const code = c.charCodeAt(0);
+    return code >= 0xd800 ? `%u${code.toString(16).toUpperCase()}` : `%${code.toString(16).toUpperCase()}`;
+  });
 
 /**
  * The `toJSON` of an object that has one (a URL, a Buffer, a Decimal…), as JSON.stringify uses it.
@@ -92,6 +104,10 @@ export function generateCacheKey(endpoint: string, params?: CacheKeyParams | nul
   if (endpoint.includes('|')) {
     // The first "|" ends the endpoint: "/a|x=1" alone and ("/a", { x: 1 }) would share a key.
     throw new InvalidArgumentError('endpoint', `"${endpoint.length > 80 ? `${endpoint.slice(0, 80)}…` : endpoint}" contains "|", which separates the endpoint from its parameters in a cache key; percent-encode it (%7C), as a URL must`);
+  }
+  if (LONE_SURROGATE.test(endpoint)) {
+    // In UTF-8 it would read as U+FFFD: another endpoint's key once hashed or stored in Redis.
+    throw new InvalidArgumentError('endpoint', 'contains a lone UTF-16 surrogate (not text a URL can hold); percent-encode the endpoint');
   }
   let query = '';
   if (params) {

@@ -191,3 +191,16 @@ describe('audit 2: evictLowProbability', () => {
     expect(await manager.evictLowProbability({ a: 0.5 }, 1)).toBe(1);
   });
 });
+
+describe('audit 2: generateCacheKey and lone surrogates', () => {
+  it('params differing only in a lone surrogate keep different keys once hashed (UTF-8 made both U+FFFD)', () => {
+    const long = 'x'.repeat(300);
+    const keys = [long + '\uD800', long + '\uD801', long + '\uFFFD', long + '\uDC00'].map((p) => generateCacheKey('/e', { p }));
+    expect(new Set(keys).size).toBe(4);
+    expect(keys[0]).toMatch(/^\/e\|hash:[0-9a-f]{64}$/);
+    // Unhashed keys are well-formed text too (a Redis key is UTF-8); paired surrogates are kept.
+    expect(generateCacheKey('/e', { p: 'a\uD800b', '\uDC00': '\uD83D\uDE00' })).toBe('/e|p=a%uD800b&%uDC00=\uD83D\uDE00');
+    expect(generateCacheKey('/e', { p: '%uD800' })).toBe('/e|p=%25uD800');
+    expect(() => generateCacheKey('/e\uD800')).toThrow(InvalidArgumentError);
+  });
+});

@@ -102,7 +102,10 @@ export class LirsPolicy extends KeyedPolicy {
       this.hitResidentHirInQ(key);
       hit = true;
     }
-    if (hit) this.limitStack();
+    if (hit) {
+      this.settle();
+      this.limitStack();
+    }
     return hit;
   }
 
@@ -160,6 +163,7 @@ export class LirsPolicy extends KeyedPolicy {
       this.used += size;
       this.count++;
     }
+    this.settle();
     this.limitStack();
   }
 
@@ -174,7 +178,9 @@ export class LirsPolicy extends KeyedPolicy {
         this.used -= size;
         this.count--;
         this.flags[key] = 0;
-        this.prune();
+        // S may now hold no LIR block at all: prune it to the end, its top entry included, or a
+        // block admitted as LIR later would sit above HIR entries at the bottom of S.
+        this.prune(true);
         return true;
       }
       this.hirCount -= size;
@@ -269,8 +275,21 @@ export class LirsPolicy extends KeyedPolicy {
     }
   }
 
+  /**
+   * Restores the bottom of S to an LIR block after a request. A no-op while the paper's invariant
+   * holds (always, outside tiny caches): with lirLimit 1 a hit on a resident HIR block can demote
+   * the only LIR block and push the hit block itself out of Q (as in libCacheSim), leaving HIR
+   * entries below the LIR blocks admitted later. Left there, evictLir() took an HIR entry for an
+   * LIR block and corrupted the counters and NH.
+   */
+  private settle(): void {
+    if (this.lirCount > 0 && this.s.length > 0 && !(this.flags[this.s.tail]! & LIR)) this.prune();
+  }
+
   /** Moves the LIR block at the bottom of S to Q as resident HIR, then prunes S. */
   private evictLir(): void {
+    // Within a request of a tiny cache HIR entries can still sit below the LIR blocks (see settle()).
+    if (!(this.flags[this.s.tail]! & LIR)) this.prune(true);
     const key = this.s.tail;
     const size = this.size[key]!;
     this.lirCount -= size;
@@ -309,11 +328,14 @@ export class LirsPolicy extends KeyedPolicy {
     this.count--;
   }
 
-  /** Removes HIR entries from the bottom of S until an LIR block is there (never the top entry). */
-  private prune(): void {
+  /**
+   * Removes HIR entries from the bottom of S until an LIR block is there (never the top entry,
+   * unless `all`: after remove() of an LIR block, outside any request).
+   */
+  private prune(all = false): void {
     const s = this.s;
     let key = s.tail;
-    while (key !== s.head) {
+    while (key !== NIL && (all || key !== s.head)) {
       const f = this.flags[key]!;
       if (f & LIR) break;
       if (!(f & S_RES) && f & IN_NH) {
@@ -371,7 +393,9 @@ export class LirsPolicy extends KeyedPolicy {
     if (lir !== this.lirCount || hir !== this.hirCount) {
       throw new Error(`lirs: LIR/HIR ${lir}/${hir} differ from counters ${this.lirCount}/${this.hirCount}`);
     }
-    if (this.s.length > 0 && !(this.flags[this.s.tail]! & LIR) && this.s.tail !== this.s.head) {
+    // Stack pruning keeps an LIR block at the bottom of S, once there is one: a tiny cache can
+    // demote its only LIR block (a hit on a resident HIR block with lirLimit 1, as libCacheSim).
+    if (this.lirCount > 0 && this.s.length > 0 && !(this.flags[this.s.tail]! & LIR) && this.s.tail !== this.s.head) {
       throw new Error(`lirs: bottom of S (key ${this.s.tail}) is not LIR`);
     }
     this.checkTotals(count, used);

@@ -11,6 +11,7 @@
  * libCacheSim's, checked by the golden tests); Belady's ties among never-again objects follow
  * the policy under test when its choice is one of them.
  */
+import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import { builtinPolicies, createPolicy } from '../../src/policies/index.js';
 import type { EvictionPolicy } from '../../src/policies/policy.js';
@@ -23,15 +24,9 @@ import { slice } from './helpers.js';
 // ---------------------------------------------------------------------------------------------
 // Seeded random traces
 
+/** Uniform draws in [0, 1) from seedrandom (the project's one source of seeded randomness). */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seedrandom(`differential-${seed}`);
 }
 
 interface Trace {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UnknownPolicyError } from '@cachelab/cache-core';
+import { ConfigError, UnknownPolicyError, createPolicy, registerPolicy } from '@cachelab/cache-core';
 import { describe, expect, it } from 'vitest';
 import { traceRefs, tracePath } from '../src/experiment/cells.js';
 import { loadExperiment } from '../src/experiment/load.js';
@@ -111,11 +111,22 @@ describe('cachelab run', () => {
   });
 
   it('keeps going past a failing cell and reports it', async () => {
+    // A failure only the cell can find (it depends on the cell's capacity): settings any cell
+    // would refuse stop the run before it starts (run-audit.test.ts).
+    registerPolicy({
+      name: 'fifo-needs-1000',
+      summary: 'test policy: FIFO that refuses capacities below 1,000',
+      params: {},
+      factory: (o) => {
+        if (o.capacity < 1000) throw new ConfigError('capacity', `fifo-needs-1000 needs at least 1000, got ${o.capacity}`);
+        return createPolicy('fifo', o);
+      },
+    });
     const dir = tempDir();
-    const experiment = loopExperiment(dir, { policies: ['lru', { name: 'fifo', params: { bogus: 1 } }], seeds: [0] });
+    const experiment = loopExperiment(dir, { policies: ['lru', 'fifo-needs-1000'], seeds: [0] });
     const result = await runExperiment('f', experiment, options(join(dir, 'runs')));
     expect(result.ran).toBe(2);
-    expect(result.failed.map((f) => f.id).sort()).toEqual(['loop-100pct-fifo-s0', 'loop-2-fifo-s0']);
+    expect(result.failed.map((f) => f.id).sort()).toEqual(['loop-100pct-fifo-needs-1000-s0', 'loop-2-fifo-needs-1000-s0']);
     expect(result.failed[0]!.code).toBe('CONFIG');
     expect(() => assertRunFinished(result, 'cachelab run f')).toThrow(/2 cell\(s\) failed, finished cells are kept/);
   });

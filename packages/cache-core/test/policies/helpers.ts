@@ -50,6 +50,9 @@ export function hitPattern(policy: EvictionPolicy, batch: RequestBatch, unit: Ca
  * hold after every request (checked by `afterRequest`).
  */
 export class CheckedPolicy implements EvictionPolicy {
+  /** Keys evicted since the caller last emptied this list. */
+  evicted: number[] = [];
+
   constructor(
     readonly inner: EvictionPolicy,
     private readonly keySpace: number,
@@ -68,9 +71,9 @@ export class CheckedPolicy implements EvictionPolicy {
     return this.inner.count;
   }
 
-  lookup(key: number, size: number, nextAccess: number): boolean {
+  lookup(key: number, size: number, nextAccess: number, prefetch?: boolean): boolean {
     const resident = this.inner.has(key);
-    const hit = this.inner.lookup(key, size, nextAccess);
+    const hit = this.inner.lookup(key, size, nextAccess, prefetch);
     if (hit !== resident) throw new Error(`${this.name}: has(${key})=${resident} but lookup returned ${hit}`);
     return hit;
   }
@@ -78,6 +81,7 @@ export class CheckedPolicy implements EvictionPolicy {
   evict(incomingKey: number, incomingSize: number): number {
     const key = this.inner.evict(incomingKey, incomingSize);
     if (key >= 0 && this.inner.has(key)) throw new Error(`${this.name}: evicted key ${key} is still resident`);
+    this.evicted.push(key);
     return key;
   }
 

@@ -17,8 +17,9 @@ export class CachelabError extends Error {
 export class ConfigError extends CachelabError {
   constructor(
     readonly field: string,
-    message: string,
+    /** What is wrong with the field, without its name (to re-raise it under another field name). */
+    readonly detail: string,
   ) {
-    super('CONFIG', `${field}: ${message}`);
+    super('CONFIG', `${field}: ${detail}`);
   }
 }

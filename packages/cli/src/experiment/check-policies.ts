@@ -27,8 +27,7 @@ export function assertPoliciesValid(policies: Experiment['policies'] | readonly 
       if (error instanceof UnknownPolicyError) throw error;
       const own = `${name}.`;
       if (error instanceof ConfigError && error.field.startsWith(own)) {
-        const message = error.message.slice(error.field.length + 2); // without the "field: " prefix
-        throw new ConfigError(`policies[${i}].params.${error.field.slice(own.length)}`, `${message} (policy "${name}")`);
+        throw new ConfigError(`policies[${i}].params.${error.field.slice(own.length)}`, `${error.detail} (policy "${name}")`);
       }
     }
   }
@@ -41,7 +40,7 @@ export function assertPrefetchValid(prefetch: Experiment['prefetch']): void {
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       const field = error.field.startsWith('prefetch.') ? error.field.slice('prefetch.'.length) : `params.${error.field}`;
-      throw new ConfigError(`prefetch[${i}].${field}`, error.message.slice(error.field.length + 2));
+      throw new ConfigError(`prefetch[${i}].${field}`, error.detail);
     }
   }
 }

@@ -81,6 +81,12 @@ export interface CacheBackend {
   set(key: string, value: Uint8Array, options?: BackendSetOptions): MaybePromise<boolean>;
   /** True when the key existed. */
   delete(key: string): MaybePromise<boolean>;
+  /**
+   * Optional: whether a live (unexpired) entry is stored under `key`, without reading it: LRU
+   * order and the prefetched flag stay as they are. With it, the prefetch worker skips keys
+   * that are already cached instead of fetching them again (see `prefetchesSkipped`).
+   */
+  has?(key: string): MaybePromise<boolean>;
   getMany(keys: readonly string[]): MaybePromise<(BackendEntry | undefined)[]>;
   setMany(
     entries: readonly { key: string; value: Uint8Array; options?: BackendSetOptions }[],

@@ -176,6 +176,14 @@ export class MemoryBackend implements CacheBackend {
     return true;
   }
 
+  /** A live entry is stored under `key` (an expired one is not; it is left for the next sweep). */
+  has(key: string): boolean {
+    const slot = this.index.get(key);
+    if (slot === undefined) return false;
+    const expires = this.expiresAt[slot]!;
+    return expires === 0 || expires > this.clock.now();
+  }
+
   delete(key: string): boolean {
     const slot = this.index.get(key);
     if (slot === undefined) return false;

@@ -443,6 +443,21 @@ export class RedisBackend implements CacheBackend {
     return counts.reduce((a, b) => a + b, 0);
   }
 
+  /**
+   * The key has its index row and its entry key (which Redis drops itself once its TTL passes),
+   * as a get needs to find it. Reads no value, moves nothing in LRU order.
+   */
+  async has(key: string): Promise<boolean> {
+    if (!this.client || LONE_SURROGATE.test(key)) return false;
+    // Sets queued this turn go out first, so a key set just before is seen.
+    this.batcher.flush();
+    const shard = this.shards[this.shardIndex(key)]!;
+    return this.guarded('has', false, async (client) => {
+      const [indexed, stored] = await Promise.all([client.hexists(shard.indexKeys[1]!, key), client.exists(shard.entryPrefix + key)]);
+      return indexed === 1 && stored === 1;
+    });
+  }
+
   async delete(key: string): Promise<boolean> {
     return (await this.deleteMany([key], '')) === 1;
   }

@@ -15,7 +15,7 @@ import { MemoryBackend } from '../backends/memory.js';
 import type { RedisConfig } from '../backends/redis-config.js';
 import { Codec, DECODE_FAILED, type EncodedEntry } from './codec.js';
 import { resolveCacheManagerConfig, type CacheManagerConfig, type ResolvedCacheManagerConfig } from './config.js';
-import { BackendUnavailableError, InvalidArgumentError, SerializationError } from './errors.js';
+import { BackendUnavailableError, InvalidArgumentError, PrefetchTimeoutError, SerializationError } from './errors.js';
 import type { CacheKeyParams } from './keys.js';
 import type { CacheLogger } from './logger.js';
 import { buildMetrics, ManagerCounters, type CacheMetrics } from './metrics.js';
@@ -474,6 +474,8 @@ export class CacheManager {
       const current = this.writeSerial === serial;
       this.logger.warn(`cache manager: entry "${key}" is corrupt (${this.codec.lastDecodeError?.message}); treated as a miss${current ? ' and deleted' : ''}`);
       if (current) this.discard(key);
+      // Its prefetched flag was cleared by this read, so the backend will not count it wasted.
+      if (entry.prefetched) this.counters.corruptPrefetches++;
       return miss;
     }
     this.counters.hits++;
@@ -571,11 +573,19 @@ export class CacheManager {
     return stored;
   }
 
-  /** The prefetch worker's task: fetch one item and store it marked as prefetched; never rejects. */
+  /**
+   * The prefetch worker's task: fetch one item and store it marked as prefetched, unless its key
+   * is already cached (as the simulator skips resident keys); never rejects.
+   */
   private async prefetchOne(fetcher: PrefetchFetcher, item: PrefetchItem): Promise<void> {
     const ticket = this.writes.begin(item.key);
     try {
-      const value = await fetcher(item.endpoint, item.params);
+      if (await this.isCached(item.key)) {
+        this.counters.prefetchesSkipped++;
+        this.logger.debug('prefetch skipped: already cached', item.key);
+        return;
+      }
+      const value = await this.fetchWithTimeout(fetcher, item);
       if (!this.writes.claim(ticket)) return this.staleResult(item.key, 'prefetch');
       if (await this.store(item.key, value, this.defaultTtlMs, undefined, true)) this.counters.prefetchesStored++;
       else this.prefetchFailed(item, new Error('the backend refused the value'));
@@ -584,6 +594,37 @@ export class CacheManager {
     } finally {
       this.writes.release(ticket);
     }
+  }
+
+  /** Whether the backend holds `key` (false when it cannot tell: then the prefetch goes ahead). */
+  private async isCached(key: string): Promise<boolean> {
+    const backend = this.backend;
+    if (!this.running || backend?.has === undefined) return false;
+    try {
+      return await backend.has(key);
+    } catch (error) {
+      this.backendFailure('has', error);
+      return false;
+    }
+  }
+
+  /** The fetcher's result; rejects with PrefetchTimeoutError (and aborts the fetch's signal) past prefetchTimeout. */
+  private fetchWithTimeout(fetcher: PrefetchFetcher, item: PrefetchItem): Promise<unknown> {
+    const controller = new AbortController();
+    const fetched = Promise.resolve(fetcher(item.endpoint, item.params, { signal: controller.signal }));
+    const seconds = this.config.prefetchTimeout;
+    if (seconds === 0) return fetched;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new PrefetchTimeoutError(item.key, seconds);
+        controller.abort(error);
+        reject(error);
+      }, seconds * 1000);
+      // A pending fetch keeps the process alive if it must; the timeout alone does not.
+      timer.unref();
+    });
+    return Promise.race([fetched, timedOut]).finally(() => clearTimeout(timer));
   }
 
   private prefetchFailed(item: PrefetchItem, error: unknown): void {

@@ -43,6 +43,11 @@ export interface CacheManagerConfig {
   prefetchFetcher?: PrefetchFetcher;
   /** Prefetches fetched at the same time. Default 4. */
   prefetchConcurrency?: number;
+  /**
+   * Seconds a prefetch fetch may take: past it the fetch's `signal` aborts, the prefetch counts
+   * as failed and whatever it returns later is not stored. 0 = no limit. Default 30.
+   */
+  prefetchTimeout?: number;
   /** Time source for TTLs (ms). Default `Date.now`. */
   clock?: Clock;
   /** Where the manager logs. Default: console, warn and above. */
@@ -62,6 +67,7 @@ export interface ResolvedCacheManagerConfig {
   prefetchQueueSize: number;
   prefetchFetcher: PrefetchFetcher | undefined;
   prefetchConcurrency: number;
+  prefetchTimeout: number;
   clock: Clock;
   logger: CacheLogger;
 }
@@ -76,12 +82,13 @@ export const CACHE_MANAGER_DEFAULTS = {
   serializationFormat: 'v8',
   prefetchQueueSize: 1000,
   prefetchConcurrency: 4,
+  prefetchTimeout: 30,
 } as const satisfies Partial<ResolvedCacheManagerConfig>;
 
 const KNOWN_FIELDS = new Set<string>([
   'backendType', 'backendConfig', 'backend', 'defaultTtl', 'maxEntrySize', 'compressionEnabled',
   'compressionThreshold', 'compressionLevel', 'serializationFormat', 'prefetchQueueSize',
-  'prefetchFetcher', 'prefetchConcurrency', 'clock', 'logger',
+  'prefetchFetcher', 'prefetchConcurrency', 'prefetchTimeout', 'clock', 'logger',
 ]);
 
 function nonNegative(field: string, value: number, unit: string): number {
@@ -124,7 +131,7 @@ export function resolveCacheManagerConfig(config: CacheManagerConfig = {}): Reso
   const logger = config.logger ?? createConsoleLogger('warn');
   if (!hasMethods(logger, ['debug', 'info', 'warn', 'error'])) throw new ConfigError('logger', 'must have debug, info, warn and error methods');
   const fetcher = config.prefetchFetcher;
-  if (fetcher !== undefined && typeof fetcher !== 'function') throw new ConfigError('prefetchFetcher', 'must be a function (endpoint, params) => data');
+  if (fetcher !== undefined && typeof fetcher !== 'function') throw new ConfigError('prefetchFetcher', 'must be a function (endpoint, params, { signal }) => data');
   const backendConfig = config.backendConfig ?? {};
   if (typeof backendConfig !== 'object' || backendConfig === null) throw new ConfigError('backendConfig', 'must be an object');
   // A custom backend reads no backendConfig; the built-in ones refuse fields they do not know.
@@ -148,6 +155,7 @@ export function resolveCacheManagerConfig(config: CacheManagerConfig = {}): Reso
     prefetchQueueSize: positiveInteger('prefetchQueueSize', config.prefetchQueueSize ?? d.prefetchQueueSize),
     prefetchFetcher: fetcher,
     prefetchConcurrency: positiveInteger('prefetchConcurrency', config.prefetchConcurrency ?? d.prefetchConcurrency),
+    prefetchTimeout: nonNegative('prefetchTimeout', config.prefetchTimeout ?? d.prefetchTimeout, 'seconds'),
     clock,
     logger,
   };

@@ -36,3 +36,13 @@ export class BackendUnavailableError extends CachelabError {
     super('BACKEND_UNAVAILABLE', `backendType "${backendType}" is not available: ${reason}`, options);
   }
 }
+
+/** A prefetch fetch took longer than `prefetchTimeout`; its result, if it comes, is not stored. */
+export class PrefetchTimeoutError extends CachelabError {
+  constructor(
+    readonly key: string,
+    readonly timeoutSeconds: number,
+  ) {
+    super('PREFETCH_TIMEOUT', `the fetch of "${key}" took longer than prefetchTimeout (${timeoutSeconds} s); raise prefetchTimeout, or set it to 0 for no limit`);
+  }
+}

@@ -58,14 +58,23 @@ export interface CacheMetrics {
   rejectedSets: number;
   /** Backend operations that failed (the manager's own try/catch plus the backend's reported count). */
   backendErrors: number;
-  /** Prefetched entries removed (evicted, expired, deleted, overwritten) before any read. */
+  /**
+   * Prefetched entries removed (evicted, expired, deleted, overwritten) before any read, plus
+   * those whose first read found them corrupt (a miss, so the prefetch bought nothing).
+   */
   wastedPrefetches: number;
   /** Queued prefetches dropped because the queue was full and they had the lowest priority. */
   prefetchDropped: number;
-  /** Prefetches whose fetcher threw or whose data could not be stored. */
+  /** Prefetches whose fetcher threw, passed `prefetchTimeout`, or whose data could not be stored. */
   prefetchFailures: number;
   /** Prefetches fetched and stored by the worker. */
   prefetchesStored: number;
+  /**
+   * Prefetches the worker did not fetch because their key was already cached when it took them
+   * (only with a backend that has `has`; the built-in ones do). Refetching would overwrite a
+   * fresh entry and mark it prefetched, so its next hit would be credited to the prefetch.
+   */
+  prefetchesSkipped: number;
   /** getOrSet and prefetch results not stored because the key was set or deleted while they were produced. */
   staleResultsDropped: number;
 }
@@ -87,6 +96,9 @@ export class ManagerCounters {
   prefetchDropped = 0;
   prefetchFailures = 0;
   prefetchesStored = 0;
+  prefetchesSkipped = 0;
+  /** Prefetched entries found corrupt on their first read (the backend counts the other wasted ones). */
+  corruptPrefetches = 0;
   staleResultsDropped = 0;
   /** Values stored compressed, and their serialized / compressed bytes (refused values excluded). */
   compressionCount = 0;
@@ -141,10 +153,11 @@ export function buildMetrics(counters: ManagerCounters, codec: CodecStats, backe
     oversizedEntries: counters.oversizedEntries,
     rejectedSets: counters.rejectedSets,
     backendErrors: counters.backendErrors + (backend?.backendErrors ?? 0),
-    wastedPrefetches: backend?.wastedPrefetches ?? 0,
+    wastedPrefetches: (backend?.wastedPrefetches ?? 0) + counters.corruptPrefetches,
     prefetchDropped: counters.prefetchDropped,
     prefetchFailures: counters.prefetchFailures,
     prefetchesStored: counters.prefetchesStored,
+    prefetchesSkipped: counters.prefetchesSkipped,
     staleResultsDropped: counters.staleResultsDropped,
   };
 }

@@ -8,8 +8,18 @@
 import type { CacheKeyParams } from './keys.js';
 import type { PrefetchItem, PrefetchQueue } from './prefetch-queue.js';
 
-/** Fetches the data for one prefetch; its result is cached under generateCacheKey(endpoint, params). */
-export type PrefetchFetcher = (endpoint: string, params: CacheKeyParams | undefined) => unknown;
+/** What the worker hands a fetch besides the endpoint and params. */
+export interface PrefetchFetchContext {
+  /** Aborted when the fetch passes `prefetchTimeout` (its result is then not stored). */
+  signal: AbortSignal;
+}
+
+/**
+ * Fetches the data for one prefetch (may return a Promise); its result is cached under
+ * generateCacheKey(endpoint, params). Pass `context.signal` on (to `fetch`, for instance) so a
+ * fetch that timed out stops.
+ */
+export type PrefetchFetcher = (endpoint: string, params: CacheKeyParams | undefined, context: PrefetchFetchContext) => unknown;
 
 /** Fetches and stores one item; must not reject (failures are the caller's to count). */
 export type PrefetchRunner = (item: PrefetchItem) => Promise<void>;

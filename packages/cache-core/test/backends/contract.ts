@@ -148,6 +148,22 @@ export function backendContract(name: string, makeBackend: MakeBackend, options:
       expect((await backend.stats()).wastedPrefetches).toBe(3);
     });
 
+    it('has: a live key is there, an absent, deleted or expired one is not; nothing moves, no flag clears', async () => {
+      const { backend, advance } = await make();
+      if (backend.has === undefined) throw new Error(`${name} should implement has`);
+      await backend.set('a', bytes(1));
+      await backend.set('p', bytes(2), { prefetched: true });
+      await backend.set('short', bytes(3), { ttlMs });
+      await backend.set('gone', bytes(4));
+      await backend.delete('gone');
+      expect([await backend.has('a'), await backend.has('p'), await backend.has('short'), await backend.has('gone'), await backend.has('never')]).toEqual([true, true, true, false, false]);
+      expect(await backend.keys()).toEqual(['a', 'p', 'short']); // 'a' was not made most recent
+      expect((await backend.get('p'))?.prefetched).toBe(true); // still unread
+      await advance(ttlMs * 2);
+      expect(await backend.has('short')).toBe(false);
+      expect(await backend.has('a')).toBe(true);
+    });
+
     it('expires entries after their TTL: a miss, counted, bytes released', async () => {
       const { backend, advance } = await make();
       await backend.set('short', bytes(1, 2, 3), { ttlMs });

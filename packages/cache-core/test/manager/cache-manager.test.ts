@@ -438,7 +438,7 @@ describe('CacheManager: metrics', () => {
         'deserializationTimeMs', 'compressionTimeMs', 'decompressionTimeMs', 'compressionRatio', 'compressionCount',
         'prefetchRequests', 'prefetchHits', 'prefetchHitRate', 'cacheOperations', 'serializationErrors', 'compressionErrors',
         'prefetchQueueSize', 'evictions', 'expirations', 'utilization', 'decodeErrors', 'oversizedEntries', 'rejectedSets',
-        'backendErrors', 'wastedPrefetches', 'prefetchDropped', 'prefetchFailures', 'prefetchesStored', 'staleResultsDropped',
+        'backendErrors', 'wastedPrefetches', 'prefetchDropped', 'prefetchFailures', 'prefetchesStored', 'prefetchesSkipped', 'staleResultsDropped',
       ].sort(),
     );
     const backend = manager.currentBackend as MemoryBackend;

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../../src/manager/errors.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
+import { MemoryBackend } from '../../src/backends/memory.js';
+import { InvalidArgumentError, PrefetchTimeoutError } from '../../src/manager/errors.js';
 import { generateCacheKey } from '../../src/manager/keys.js';
 import { PrefetchQueue } from '../../src/manager/prefetch-queue.js';
 import { CacheManager } from '../../src/manager/cache-manager.js';
@@ -174,6 +176,116 @@ describe('CacheManager: prefetch API', () => {
     await manager.drainPrefetchQueue();
     expect(manager.getPrefetchQueue()).toEqual([]);
     expect(await manager.get('/later')).toBe('fetched');
+  });
+});
+
+describe('CacheManager: prefetch of keys already cached, corrupt prefetches', () => {
+  it('a key already cached when the worker takes it is not fetched again, and its next hit is no prefetch hit', async () => {
+    const fetched: string[] = [];
+    const { manager, clock } = await startedManager({ defaultTtl: 10, prefetchFetcher: (endpoint) => (fetched.push(endpoint), 'prefetched') });
+    await manager.set('/cached', 'demand');
+    await manager.set('/expired', 'demand', { ttl: 1 });
+    clock.advance(2_000);
+    manager.prefetchMany([['/cached'], ['/expired'], ['/new']]);
+    await manager.drainPrefetchQueue();
+    expect(fetched).toEqual(['/expired', '/new']);
+    expect(await manager.getEntry('/cached')).toMatchObject({ value: 'demand', prefetched: false });
+    expect(await manager.getEntry('/expired')).toMatchObject({ value: 'prefetched', prefetched: true });
+    expect(await manager.getMetrics()).toMatchObject({ prefetchRequests: 3, prefetchesSkipped: 1, prefetchesStored: 2, prefetchHits: 1, sets: 4 });
+  });
+
+  it('a backend without has: the prefetch goes ahead as before', async () => {
+    const inner = new MemoryBackend();
+    const backend = new Proxy(inner, { get: (target, prop) => (prop === 'has' ? undefined : Reflect.get(target, prop, target)) });
+    const fetched: string[] = [];
+    const { manager } = await startedManager({ backend, prefetchFetcher: (endpoint) => (fetched.push(endpoint), 'prefetched') });
+    await manager.set('/cached', 'demand');
+    manager.prefetch('/cached');
+    await manager.drainPrefetchQueue();
+    expect(fetched).toEqual(['/cached']);
+    expect(await manager.getMetrics()).toMatchObject({ prefetchesSkipped: 0, prefetchesStored: 1 });
+  });
+
+  it('a prefetched entry found corrupt on its first read is a miss, a decode error and a wasted prefetch', async () => {
+    const { manager } = await startedManager({ prefetchFetcher: () => 'prefetched' });
+    manager.prefetch('/fine');
+    await manager.drainPrefetchQueue();
+    // A prefetched entry whose bytes went bad in the store (unknown marker 0x07).
+    (manager.currentBackend as MemoryBackend).set('/corrupt', Uint8Array.of(0x07, 1, 2), { prefetched: true });
+    expect(await manager.get('/corrupt', 'default')).toBe('default');
+    expect(await manager.get('/fine')).toBe('prefetched');
+    expect(await manager.getMetrics()).toMatchObject({ decodeErrors: 1, wastedPrefetches: 1, prefetchHits: 1, misses: 1 });
+  });
+});
+
+describe('CacheManager: prefetchTimeout', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('is validated, defaults to 30 s, 0 meaning no limit', async () => {
+    expect(new CacheManager().config.prefetchTimeout).toBe(30);
+    expect(new CacheManager({ prefetchTimeout: 0 }).config.prefetchTimeout).toBe(0);
+    for (const bad of [-1, Number.NaN, Infinity]) {
+      const error = (() => {
+        try {
+          new CacheManager({ prefetchTimeout: bad });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).field).toBe('prefetchTimeout');
+    }
+  });
+
+  it('a fetch past the limit is aborted, counted as failed, its late result not stored, and stop() does not wait for it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const signals = new Map<string, AbortSignal>();
+    const late = new Map<string, (value: string) => void>();
+    const { manager, logger } = await startedManager({
+      prefetchTimeout: 2,
+      prefetchFetcher: (endpoint, _params, { signal }) => {
+        signals.set(endpoint, signal);
+        return endpoint === '/quick' ? 'quick' : new Promise<string>((resolve) => late.set(endpoint, resolve));
+      },
+    });
+    manager.prefetchMany([['/hangs'], ['/quick']]);
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(signals.get('/hangs')!.aborted).toBe(false);
+    expect(signals.get('/quick')!.aborted).toBe(false);
+    const stopped = manager.stop();
+    await vi.advanceTimersByTimeAsync(1);
+    await stopped; // resolves at the timeout, not never
+    expect(signals.get('/hangs')!.aborted).toBe(true);
+    expect(signals.get('/hangs')!.reason).toBeInstanceOf(PrefetchTimeoutError);
+    expect(signals.get('/quick')!.aborted).toBe(false);
+    expect(logger.at('warn')).toEqual([
+      'cache manager: prefetch of "/hangs" failed: the fetch of "/hangs" took longer than prefetchTimeout (2 s); raise prefetchTimeout, or set it to 0 for no limit',
+    ]);
+    await manager.start();
+    late.get('/hangs')!('too late');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await manager.get('/hangs', 'absent')).toBe('absent');
+    expect(await manager.get('/quick')).toBe('quick');
+    expect(await manager.getMetrics()).toMatchObject({ prefetchFailures: 1, prefetchesStored: 1 });
+  });
+
+  it('prefetchTimeout 0: a slow fetch is waited for however long it takes', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let finish!: (value: string) => void;
+    let signal!: AbortSignal;
+    const { manager } = await startedManager({
+      prefetchTimeout: 0,
+      prefetchFetcher: (_endpoint, _params, context) => ((signal = context.signal), new Promise<string>((resolve) => (finish = resolve))),
+    });
+    manager.prefetch('/slow');
+    await vi.advanceTimersByTimeAsync(3_600_000);
+    expect(signal.aborted).toBe(false);
+    finish('slow');
+    await manager.drainPrefetchQueue();
+    expect(await manager.get('/slow')).toBe('slow');
+    expect(await manager.getMetrics()).toMatchObject({ prefetchFailures: 0, prefetchesStored: 1 });
   });
 });
 

@@ -3,12 +3,14 @@
  *
  * - No params (or none defined): the endpoint itself: `/api/users/123`.
  * - Otherwise `endpoint|name=value&name=value` with names sorted: `/api/users|filter=active&id=123`.
- *   Strings, numbers and booleans are written as they are (so `id: 123` and `id: '123'` share a
- *   key, as in a query string); `null` as `null`; undefined params are left out; nested objects and
- *   arrays as JSON with object keys sorted at every depth (stable whatever the insertion order);
- *   Dates as ISO strings; other objects with a `toJSON` (a URL, a Buffer) as what it returns, as
- *   JSON.stringify does; BigInts as digits. `%`, `&`, `=` and `|` inside names and values are
- *   percent-encoded, so different params never produce the same key. An endpoint may not contain
+ *   Strings, numbers and booleans are written as they are; `null` as `null`; undefined params are
+ *   left out; nested objects and arrays as JSON with object keys sorted at every depth (stable
+ *   whatever the insertion order); Dates as ISO strings; other objects with a `toJSON` (a URL, a
+ *   Buffer) as what it returns, as JSON.stringify does; BigInts as digits. A value is thus written
+ *   as its text, as in a query string: a value and a string holding that same text share a key
+ *   (`123` and `'123'`, `true` and `'true'`, `null` and `'null'`, `[1]` and `'[1]'`, a Date and its
+ *   ISO string). `%`, `&`, `=` and `|` inside names and values are percent-encoded, so params whose
+ *   names or texts differ never produce the same key. An endpoint may not contain
  *   `|` (an InvalidArgumentError: URLs percent-encode it), so no endpoint reads as endpoint + params.
  * - A key longer than `MAX_CACHE_KEY_LENGTH` (250 characters, memcached's limit) becomes
  *   `endpoint|hash:<sha256 hex of the parameter part>` (endpoint + 70 characters).

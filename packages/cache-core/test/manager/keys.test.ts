@@ -38,6 +38,13 @@ describe('generateCacheKey', () => {
     expect(generateCacheKey('/e', { 'a|b': '100%' })).toBe('/e|a%7Cb=100%25');
   });
 
+  it('writes a value as its text: a value and a string with that text share a key (documented), other texts do not', () => {
+    const pairs: [unknown, string][] = [[123, '123'], [true, 'true'], [null, 'null'], [[1], '[1]'], [{ b: 1, a: 2 }, '{"a":2,"b":1}'], [new Date(0), '1970-01-01T00:00:00.000Z']];
+    for (const [value, text] of pairs) expect(generateCacheKey('/e', { q: value })).toBe(generateCacheKey('/e', { q: text }));
+    const keys = [[1], '[ 1]', [1, 2], '1', 1.5, 'null ', { a: 1 }, '{"a":"1"}'].map((q) => generateCacheKey('/e', { q }));
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
   it(`hashes keys longer than ${MAX_CACHE_KEY_LENGTH} characters as endpoint|hash:<sha256 of the params>`, () => {
     const params = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`param${i}`, `value${i}`]));
     const query = Object.keys(params)

@@ -6,8 +6,8 @@
 import { availableParallelism } from 'node:os';
 import { CachelabError, ConfigError } from '../errors.js';
 import { createPolicy, getPolicyInfo } from '../policies/registry.js';
-import { computeNextAccess } from '../traces/next-access.js';
-import { UNKNOWN_NEXT_ACCESS, type RequestBatch } from '../traces/request.js';
+import { computeNextAccess, hasNextAccess } from '../traces/next-access.js';
+import type { RequestBatch } from '../traces/request.js';
 import { runMrcJob, type MrcJob, type MrcPoint, type ReplayColumns } from './mrc-job.js';
 import { MrcWorkerPool } from './mrc-pool.js';
 import type { CapacityUnit } from './replay.js';
@@ -89,7 +89,8 @@ export async function missRatioCurve(trace: RequestBatch, keyCount: number, opti
     createPolicy(policy, { capacity: options.capacities[0]!, keySpace: 1, ...(params ? { params } : {}) });
   }
   const needsOracle = options.policies.some((p) => getPolicyInfo(p)?.needsOracle);
-  if (needsOracle && trace.length > 0 && trace.nextAccess[0] === UNKNOWN_NEXT_ACCESS) computeNextAccess(trace, keyCount);
+  // Every position is checked (not just the first): a batch assembled by hand may be partly filled.
+  if (needsOracle && trace.length > 0 && !hasNextAccess(trace)) computeNextAccess(trace, keyCount);
 
   const total = jobs.length * trace.length;
   const done = new Float64Array(jobs.length);

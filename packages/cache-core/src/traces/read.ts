@@ -10,13 +10,13 @@ import { TraceFileError, TraceFormatError } from './errors.js';
 import { ConfigError } from '../errors.js';
 import { LOG_SESSIONS, resolveFormat, type LogSession, type TraceFormat, type TraceReadOptions } from './format.js';
 import { KeyInterner } from './interner.js';
-import { computeNextAccess, repairNextAccess } from './next-access.js';
+import { computeNextAccess, hasNextAccess, repairNextAccess } from './next-access.js';
 import type { ReaderContext } from './readers/context.js';
 import { readCsv } from './readers/csv.js';
 import { readLog } from './readers/log.js';
 import { ORACLE_GENERAL_RECORD_BYTES, readOracleGeneral } from './readers/oracle-general.js';
 import { readTxt } from './readers/txt.js';
-import { UNKNOWN_NEXT_ACCESS, type RequestBatch } from './request.js';
+import type { RequestBatch } from './request.js';
 
 const DEFAULT_BATCH_SIZE = 1 << 16;
 
@@ -272,6 +272,6 @@ export async function traceHasSizes(path: string, options: TraceReadOptions = {}
 
 /** Fills next-access positions when the trace lacks them (for policies with needsOracle). */
 export function withNextAccess(trace: LoadedTrace): LoadedTrace {
-  if (trace.batch.length > 0 && trace.batch.nextAccess[0] === UNKNOWN_NEXT_ACCESS) computeNextAccess(trace.batch, trace.keyCount);
+  if (trace.batch.length > 0 && !hasNextAccess(trace.batch)) computeNextAccess(trace.batch, trace.keyCount);
   return trace;
 }

@@ -65,4 +65,21 @@ describe('withNextAccess / hasNextAccess', () => {
     expect(Array.from(trace.batch.nextAccess)).toEqual([2, NO_NEXT_ACCESS, NO_NEXT_ACCESS]);
     expect(hasNextAccess(batch)).toBe(true);
   });
+
+  it('a batch filled only in part (position 0 known) is completed, and Belady replays it through missRatioCurve', async () => {
+    const { missRatioCurve, withNextAccess, UNKNOWN_NEXT_ACCESS } = await import('../../src/index.js');
+    const keys = [1, 2, 3, 1, 2, 4, 1];
+    const partial = () => {
+      const batch = batchOf(keys);
+      batch.nextAccess[0] = 3; // right, but the rest unknown
+      for (let i = 1; i < keys.length; i++) batch.nextAccess[i] = UNKNOWN_NEXT_ACCESS;
+      return batch;
+    };
+    const filled = withNextAccess({ path: 'x', format: 'txt', batch: partial(), keyCount: 5, sessionCount: 0, opCount: 0, referrerCount: 0, skipped: 0, partial: 0, partialExample: undefined, nextAccessRepaired: 0, hasSizes: false, keyLabel: String, sessionLabel: String, opLabel: String, referrerLabel: String });
+    expect(Array.from(filled.batch.nextAccess)).toEqual([3, 4, NO_NEXT_ACCESS, 6, NO_NEXT_ACCESS, NO_NEXT_ACCESS, NO_NEXT_ACCESS]);
+    // Capacity 2, hand-worked (every miss is admitted): 1, 2 miss; 3 misses and evicts 2 (needed
+    // after 1); 1 hits; 2 misses and evicts 3 (never needed again); 4 misses; 1 hits: 5 misses.
+    const curve = await missRatioCurve(partial(), 5, { policies: ['belady'], capacities: [2], unit: 'objects', workers: 0 });
+    expect(curve.points[0]!.stats.misses).toBe(5);
+  });
 });

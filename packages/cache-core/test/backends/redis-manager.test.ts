@@ -87,6 +87,21 @@ describe('CacheManager on Redis', () => {
     expect((await manager.getMetrics()).decodeErrors).toBe(1);
   });
 
+  it('the prefetch worker skips keys already in Redis (has), and an entry expired by Redis is fetched again', async () => {
+    const fetched: string[] = [];
+    const { manager, keyPrefix } = await startManager({ prefetchFetcher: (endpoint) => (fetched.push(endpoint), `fetched ${endpoint}`) });
+    await manager.set('/cached', 'demand');
+    await manager.set('/expiring', 'demand');
+    await raw.pexpire(`${keyPrefix}{${keyPrefix}0}:e:/expiring`, 1); // Redis drops the entry key itself
+    await sleep(20);
+    manager.prefetchMany([['/cached'], ['/expiring'], ['/new']]);
+    await manager.drainPrefetchQueue();
+    expect(fetched.sort()).toEqual(['/expiring', '/new']);
+    expect(await manager.getEntry('/cached')).toMatchObject({ value: 'demand', prefetched: false });
+    expect(await manager.getEntry('/new')).toMatchObject({ value: 'fetched /new', prefetched: true });
+    expect(await manager.getMetrics()).toMatchObject({ prefetchesSkipped: 1, prefetchesStored: 2, prefetchHits: 1, backendErrors: 0 });
+  });
+
   it('with signing, a tampered entry is a miss and counted as rejected by the backend', async () => {
     const secret = 'shared-redis-signing-secret';
     const { manager, keyPrefix } = await startManager({ signingSecret: secret });

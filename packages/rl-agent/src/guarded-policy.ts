@@ -110,9 +110,9 @@ export class GuardedLearnedPolicy implements EvictionPolicy {
     return this.weights.w0;
   }
 
-  lookup(key: number, size: number, nextAccess: number): boolean {
+  lookup(key: number, size: number, nextAccess: number, prefetch = false): boolean {
     this.time++;
-    const hit = this.inner.lookup(key, size, nextAccess);
+    const hit = this.inner.lookup(key, size, nextAccess, prefetch);
     if (!hit) {
       const expert = this.ghosts.expertOf(key);
       if (expert >= 0) {

@@ -97,12 +97,12 @@ export class SelectedPolicy implements EvictionPolicy {
     return this.leader;
   }
 
-  lookup(key: number, size: number, nextAccess: number): boolean {
+  lookup(key: number, size: number, nextAccess: number, prefetch = false): boolean {
     const rate = 1 / (SELECT_DEFAULTS.horizonFactor * Math.max(this.real.count, 1));
     const averages = this.recentMissRatio;
     for (let e = 0; e < this.shadows.length; e++) {
       const shadow = this.shadows[e]!;
-      const hit = shadow.lookup(key, size, nextAccess);
+      const hit = shadow.lookup(key, size, nextAccess, prefetch);
       if (!hit) admitAfterMiss(shadow, key, size, nextAccess);
       averages[e] = averages[e]! + rate * ((hit ? 0 : 1) - averages[e]!);
     }
@@ -110,7 +110,7 @@ export class SelectedPolicy implements EvictionPolicy {
     for (let e = 1; e < averages.length; e++) if (averages[e]! < averages[best]!) best = e;
     this.leader = best;
     this.leadRequests[best]!++;
-    return this.real.lookup(key, size, nextAccess);
+    return this.real.lookup(key, size, nextAccess, prefetch);
   }
 
   evict(incomingKey: number, incomingSize: number): number {

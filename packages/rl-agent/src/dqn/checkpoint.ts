@@ -169,7 +169,16 @@ export function loadForward(dir: string): { forward: QForward; meta: CheckpointM
       `the weights are not the ones agent.json (step ${meta.state.step}) was written with: \`cachelab train\` was stopped while writing a checkpoint here; run it again with --resume (it puts agent.json's weights back from ${PREVIOUS}/ and continues), or train into a new --out`,
     );
   }
-  return { forward: new QForward(meta.spec, layers), meta };
+  let forward: QForward;
+  try {
+    forward = new QForward(meta.spec, layers);
+  } catch (error) {
+    throw new CheckpointError(
+      dir,
+      `agent.json's network spec ${JSON.stringify(meta.spec)} does not describe the weights in model.json (${(error as Error).message}); pass a directory written by \`cachelab train\` as it left it`,
+    );
+  }
+  return { forward, meta };
 }
 
 /** Both networks serialized, ready for `writeCheckpoint` (the asynchronous half of a checkpoint). */

@@ -175,8 +175,14 @@ export class CandidateCache implements EvictionPolicy {
     return key < this.flags.length && (this.flags[key]! & RESIDENT) !== 0;
   }
 
-  lookup(key: number, _size: number, _nextAccess: number): boolean {
+  /**
+   * A request for `key`. A `prefetch` lookup (the simulator only admitting a prefetch) is not a
+   * request: the scorer does not learn it and no request statistic (clock, counts, miss ratio)
+   * moves, so the features stay those of the demand stream the model was trained on.
+   */
+  lookup(key: number, _size: number, _nextAccess: number, prefetch = false): boolean {
     this.ensure(key);
+    if (prefetch) return this.has(key);
     this.clock++;
     this.freq[key]!++;
     if (this.observedAhead === key) this.observedAhead = -1;

@@ -135,8 +135,11 @@ export class EvictionEnv implements Env {
   private replayer!: Replayer;
   private position = 0;
   private decisions = 0;
-  /** Victims chosen for the request at `position`, handed to the Replayer's evict calls in order. */
-  private readonly pending: Uint32Array;
+  /**
+   * Victims chosen for the request at `position`, handed to the Replayer's evict calls in order
+   * (grown when a large object in byte mode needs more room than it has).
+   */
+  private pending: Uint32Array;
   private pendingCount = 0;
   private pendingTaken = 0;
   private pendingFreed = 0;
@@ -241,7 +244,11 @@ export class EvictionEnv implements Env {
     const d = this.distanceToNextUse(victim);
     const horizon = this.horizonFactor * Math.max(this.cache.count, 1);
     const reward = this.rewardShape === 'rank' ? this.rankOf(d) : evictionReward(d, horizon, this.rewardShape);
-    if (this.pendingCount === this.pending.length) throw new Error('more than 64 evictions for one request');
+    if (this.pendingCount === this.pending.length) {
+      const grown = new Uint32Array(this.pending.length * 2);
+      grown.set(this.pending);
+      this.pending = grown;
+    }
     this.pending[this.pendingCount++] = victim;
     this.pendingFreed += this.cache.sizeOf(victim);
     this.decisions++;

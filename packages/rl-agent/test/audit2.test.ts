@@ -1,0 +1,130 @@
+/**
+ * Second audit's regressions: each test failed on the code before its fix (see the audit report).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Replayer, type Prefetcher, type RequestBatch } from '@cachelab/cache-core';
+import seedrandom from 'seedrandom';
+import { describe, expect, it } from 'vitest';
+import { initBackend } from '../src/backend.js';
+import { CheckpointError, loadForward } from '../src/dqn/checkpoint.js';
+import { resolveDqnConfig } from '../src/dqn/config.js';
+import { trainDqn } from '../src/dqn/train.js';
+import { CandidateCache } from '../src/env/candidate-cache.js';
+import { EvictionEnv } from '../src/env/eviction-env.js';
+import type { AccessScorer } from '../src/env/features.js';
+import { QForward } from '../src/dqn/forward.js';
+import { GuardedLearnedPolicy } from '../src/guarded-policy.js';
+import { SelectedPolicy } from '../src/selected-policy.js';
+import { traceOf } from './helpers/trace.js';
+import { tempDirs } from './helpers/temp-dirs.js';
+
+const tempDir = tempDirs('rl-audit2');
+
+/** A scorer that records every key it is shown. */
+function recordingScorer(): AccessScorer & { seen: number[] } {
+  const seen: number[] = [];
+  return { seen, observe: (key) => void seen.push(key), accessProbability: () => 0 };
+}
+
+/** Prefetches the key after the one just requested (a deterministic stand-in for a predictor). */
+class NextKeyPrefetcher implements Prefetcher {
+  private last = 0;
+  observe(batch: RequestBatch, i: number): void {
+    this.last = batch.key[i]!;
+  }
+  predict(out: Uint32Array): number {
+    out[0] = this.last + 1;
+    return 1;
+  }
+}
+
+const lruTail = (c: CandidateCache) => {
+  c.sampleCandidates();
+  return c.candidates[0]!;
+};
+
+describe('a prefetch admission is not a request to the learned policy', () => {
+  // keys 0..9 twice: after the first pass every key has been seen, so the prefetcher can fetch it.
+  const keys = [...Array.from({ length: 10 }, (_, i) => i), 3, 7, 1, 9, 0, 5, 2, 8, 4, 6, 3, 3, 1];
+
+  it('CandidateCache: its scorer and request statistics see demand requests only', () => {
+    const scorer = recordingScorer();
+    const cache = new CandidateCache({ name: 't', capacity: 4, candidates: 3, rng: seedrandom('x'), scorer }, lruTail);
+    const replayer = new Replayer(cache, { unit: 'objects', prefetcher: new NextKeyPrefetcher() });
+    replayer.feed(traceOf(keys));
+    expect(replayer.result().prefetchesIssued).toBeGreaterThan(0);
+    expect(scorer.seen).toEqual(keys);
+    expect(cache.clock).toBe(keys.length);
+  });
+
+  it('dqn-guard: the flag reaches the inner cache', () => {
+    const scorer = recordingScorer();
+    const inner = new CandidateCache({ name: 'g', capacity: 4, candidates: 3, rng: seedrandom('x'), scorer }, lruTail);
+    const guard = new GuardedLearnedPolicy(inner, { name: 'guard' });
+    const replayer = new Replayer(guard, { unit: 'objects', prefetcher: new NextKeyPrefetcher() });
+    replayer.feed(traceOf(keys));
+    expect(replayer.result().prefetchesIssued).toBeGreaterThan(0);
+    expect(scorer.seen).toEqual(keys);
+    expect(inner.clock).toBe(keys.length);
+  });
+});
+
+describe('EvictionEnv in byte mode', () => {
+  it('a large object that needs more than 64 evictions is one request of many decisions, not a crash', () => {
+    // 100 objects of 10 bytes fill 1,000 bytes; a 1,000-byte object then needs all of them gone.
+    const keys = [...Array.from({ length: 100 }, (_, i) => i), 100, 0];
+    const sizes = [...Array.from({ length: 100 }, () => 10), 1000, 10];
+    const env = new EvictionEnv(traceOf(keys, sizes), { capacity: 1000, unit: 'bytes', candidates: 4 });
+    env.reset({ seed: 1 });
+    let decisions = 0;
+    for (;;) {
+      const r = env.step(0);
+      decisions++;
+      if (r.terminated) break;
+    }
+    // 100 for key 100, then 1 for key 0 (which evicts key 100).
+    expect(decisions).toBe(101);
+    expect(env.hitRatio()).toBe(0);
+  });
+});
+
+describe('a checkpoint whose agent.json does not describe its weights', () => {
+  it('loadForward (what dqn:DIR and the controller read) refuses it with a CheckpointError, not a RangeError or TypeError', async () => {
+    await initBackend();
+    const dir = tempDir();
+    const env = new EvictionEnv(traceOf([0, 1, 2, 3, 0, 4, 1, 5, 2, 0, 6, 1]), { capacity: 3 });
+    const { agent } = await trainDqn({
+      env,
+      config: resolveDqnConfig({ totalSteps: 20, learningStarts: 5, batchSize: 4, hiddenLayers: [4] }),
+      outDir: dir,
+      envMeta: { kind: 'eviction', settings: env.settings() },
+    });
+    agent.dispose();
+    const file = path.join(dir, 'agent.json');
+    const meta = JSON.parse(fs.readFileSync(file, 'utf8')) as { spec: { hiddenLayers: number[]; features: number } };
+    fs.writeFileSync(file, JSON.stringify({ ...meta, spec: { ...meta.spec, features: 16 } }));
+    expect(() => loadForward(dir)).toThrow(CheckpointError);
+    const { spec: _spec, ...withoutSpec } = meta;
+    fs.writeFileSync(file, JSON.stringify(withoutSpec));
+    expect(() => loadForward(dir)).toThrow(CheckpointError);
+  });
+});
+
+describe('dqn-select: a prefetch admission is not a request to its caches', () => {
+  it('the real cache and every shadow count demand requests only', () => {
+    const features = 14;
+    const forward = new QForward({ layout: 'per-action', features, actions: 3, hiddenLayers: [1] }, [
+      { inputs: features, units: 1, kernel: new Float32Array(features).fill(0.1), bias: new Float32Array(1) },
+      { inputs: 1, units: 1, kernel: Float32Array.of(1), bias: new Float32Array(1) },
+    ]);
+    const policy = new SelectedPolicy('dqn-select:test', [{ forward, envOptions: {}, markovScorer: false }], { capacity: 4, seed: 1 });
+    const keys = [...Array.from({ length: 10 }, (_, i) => i), 3, 7, 1, 9, 0, 5, 2, 8, 4, 6, 3, 3, 1];
+    const replayer = new Replayer(policy, { unit: 'objects', prefetcher: new NextKeyPrefetcher() });
+    replayer.feed(traceOf(keys));
+    expect(replayer.result().prefetchesIssued).toBeGreaterThan(0);
+    const inside = policy as unknown as { real: CandidateCache; shadows: CandidateCache[] };
+    expect([inside.real, ...inside.shadows].map((c) => c.clock)).toEqual([keys.length, keys.length, keys.length]);
+    policy.verify();
+  });
+});

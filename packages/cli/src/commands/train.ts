@@ -269,7 +269,7 @@ function buildEnv(
       ...(flags.maxEpisodeSteps !== undefined ? { maxEpisodeSteps: flags.maxEpisodeSteps } : {}),
       ...(flags.segmentSteps !== undefined ? { segmentSteps: flags.segmentSteps } : {}),
     });
-    return { env: built.env, envMeta: { kind: 'eviction', settings: built.first.settings() } };
+    return { env: built.env, envMeta: { kind: 'eviction', settings: { ...built.first.settings(), ...episodeLimits(flags) } } };
   }
   if (members.length > 1) throw new CliUsageError('--env cache trains on one trace at one size; several --trace or --size values need --env eviction');
   if (flags.segmentSteps !== undefined) throw new CliUsageError('--segment-steps applies to --env eviction with several traces or sizes');
@@ -282,7 +282,19 @@ function buildEnv(
     predictor: () => agent.markovNextRequestPredictor(),
   });
   const env = flags.maxEpisodeSteps !== undefined ? new agent.AsyncTimeLimit(e, flags.maxEpisodeSteps) : e;
-  return { env, envMeta: { kind: 'cache', settings: { ...e.settings(), capacity: members[0]!.capacity } } };
+  return { env, envMeta: { kind: 'cache', settings: { ...e.settings(), capacity: members[0]!.capacity, ...episodeLimits(flags) } } };
+}
+
+/**
+ * Where episodes are cut (--max-episode-steps, --segment-steps): recorded in agent.json with the
+ * environment settings, only when given (so other runs' agent.json is unchanged), because they
+ * shape the training a --resume continues and must not change there.
+ */
+function episodeLimits(flags: TrainFlags): { maxEpisodeSteps?: number; segmentSteps?: number } {
+  return {
+    ...(flags.maxEpisodeSteps !== undefined ? { maxEpisodeSteps: flags.maxEpisodeSteps } : {}),
+    ...(flags.segmentSteps !== undefined ? { segmentSteps: flags.segmentSteps } : {}),
+  };
 }
 
 function describe(s: TrainSummary): string {

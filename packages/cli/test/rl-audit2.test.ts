@@ -1,0 +1,46 @@
+/** Second audit's regressions for `cachelab train` (each failed before its fix; see the audit report). */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDir, writeSkewedTrace } from './helpers/workflow.js';
+
+const budget = ['--learning-starts', '20', '--batch-size', '8', '--hidden-layers', '4', '--log-interval', '50', '--quiet', '--json'];
+
+describe('cachelab train --resume: the episode limits are settings of the run', () => {
+  it('refuses another --max-episode-steps, naming it; the same one resumes', async () => {
+    const dir = tempDir('cachelab-rl-audit2-');
+    const trace = writeSkewedTrace(dir, 3000, 400);
+    const model = path.join(dir, 'm');
+    const train = ['train', '--trace', trace, '--size', '10%', '--seed', '1', '--out', model, ...budget];
+    const first = await runCli([...train, '--steps', '100', '--max-episode-steps', '30']);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const other = await runCli([...train, '--steps', '150', '--max-episode-steps', '45', '--resume']);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/cannot resume .*maxEpisodeSteps/);
+    const dropped = await runCli([...train, '--steps', '150', '--resume']);
+    expect(dropped.code).toBe(1);
+    expect(dropped.stderr).toMatch(/cannot resume .*maxEpisodeSteps/);
+    const same = await runCli([...train, '--steps', '150', '--max-episode-steps', '30', '--resume']);
+    expect(same.stderr).toBe('');
+    expect(same.code).toBe(0);
+    expect(JSON.parse(same.stdout)).toMatchObject({ resumedAt: 100, steps: 150 });
+    expect(JSON.parse(fs.readFileSync(path.join(model, 'agent.json'), 'utf8')).env.settings).toMatchObject({ maxEpisodeSteps: 30 });
+  });
+
+  it('refuses another --segment-steps for several sizes', async () => {
+    const dir = tempDir('cachelab-rl-audit2-');
+    const trace = writeSkewedTrace(dir, 3000, 400);
+    const model = path.join(dir, 'm');
+    const train = ['train', '--trace', trace, '--size', '5%,10%', '--seed', '1', '--out', model, ...budget];
+    const first = await runCli([...train, '--steps', '100', '--segment-steps', '20']);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const other = await runCli([...train, '--steps', '150', '--segment-steps', '25', '--resume']);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/cannot resume .*segmentSteps/);
+    const same = await runCli([...train, '--steps', '150', '--segment-steps', '20', '--resume']);
+    expect(same.stderr).toBe('');
+    expect(same.code).toBe(0);
+  });
+});

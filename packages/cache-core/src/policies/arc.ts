@@ -8,9 +8,8 @@
  * Parameters: none.
  */
 import type { PolicyInfo, PolicyOptions } from './policy.js';
-import { KeyedPolicy } from './internal/base.js';
-import { growUint8 } from './internal/arrays.js';
-import { KeyList, LinkStore, NIL } from './internal/key-list.js';
+import { NIL, type KeyList } from './internal/key-list.js';
+import { SegmentedPolicy } from './internal/segmented-policy.js';
 import { readParams } from './internal/params.js';
 
 export const arcParams = {} as const;
@@ -21,8 +20,7 @@ const T2 = 2;
 const B1 = 3;
 const B2 = 4;
 
-export class ArcPolicy extends KeyedPolicy {
-  private readonly links: LinkStore;
+export class ArcPolicy extends SegmentedPolicy {
   private readonly t1: KeyList;
   private readonly t2: KeyList;
   private readonly b1: KeyList;
@@ -35,26 +33,14 @@ export class ArcPolicy extends KeyedPolicy {
   private readonly target = new Float64Array(1);
   /** Which ghost list the current miss hit (0 none, B1, B2); decides insert and eviction. */
   private ghostHit = 0;
-  private where: Uint8Array;
 
   constructor(options: PolicyOptions) {
     super('arc', options.capacity, options.keySpace);
     readParams(this.name, arcParams, options.params);
-    this.links = new LinkStore(this.keyCap);
-    this.t1 = new KeyList(this.links);
-    this.t2 = new KeyList(this.links);
-    this.b1 = new KeyList(this.links);
-    this.b2 = new KeyList(this.links);
-    this.where = new Uint8Array(this.keyCap);
-  }
-
-  protected growKeys(n: number): void {
-    this.links.grow(n);
-    this.where = growUint8(this.where, n);
-  }
-
-  protected ownBytes(): number {
-    return this.links.bytes() + this.where.byteLength;
+    this.t1 = this.newList();
+    this.t2 = this.newList();
+    this.b1 = this.newList();
+    this.b2 = this.newList();
   }
 
   lookup(key: number): boolean {
@@ -181,21 +167,9 @@ export class ArcPolicy extends KeyedPolicy {
   }
 
   verify(): void {
-    const sums = [0, 0, 0, 0, 0];
-    const lists: [KeyList, number][] = [
-      [this.t1, T1],
-      [this.t2, T2],
-      [this.b1, B1],
-      [this.b2, B2],
-    ];
-    for (const [list, id] of lists) {
-      list.walk(`arc list ${id}`, (k) => {
-        if (this.where[k] !== id) throw new Error(`arc: key ${k} in list ${id} is marked ${this.where[k]}`);
-        sums[id]! += this.size[k]!;
-      });
-    }
-    if (sums[T1] !== this.t1Size || sums[T2] !== this.t2Size || sums[B1] !== this.b1Size || sums[B2] !== this.b2Size) {
-      throw new Error(`arc: list sizes ${sums.slice(1).join('/')} differ from the counters`);
+    const sums = [this.walkSegment(this.t1, T1), this.walkSegment(this.t2, T2), this.walkSegment(this.b1, B1), this.walkSegment(this.b2, B2)];
+    if (sums[0] !== this.t1Size || sums[1] !== this.t2Size || sums[2] !== this.b1Size || sums[3] !== this.b2Size) {
+      throw new Error(`arc: list sizes ${sums.join('/')} differ from the counters`);
     }
     const p = this.target[0]!;
     if (p < 0 || p > this.capacity) throw new Error(`arc: p=${p} outside [0, capacity]`);

@@ -13,9 +13,9 @@
  * Parameters: smallSizeRatio (0.1), ghostSizeRatio (0.9), moveToMainThreshold (2), mainWhenSmallFull (false).
  */
 import type { PolicyInfo, PolicyOptions } from './policy.js';
-import { KeyedPolicy } from './internal/base.js';
 import { growUint8 } from './internal/arrays.js';
-import { KeyList, LinkStore, NIL } from './internal/key-list.js';
+import { NIL, type KeyList } from './internal/key-list.js';
+import { SegmentedPolicy } from './internal/segmented-policy.js';
 import { checkRange, readParams } from './internal/params.js';
 
 export const s3fifoParams = {
@@ -33,12 +33,10 @@ const SMALL = 1;
 const MAIN = 2;
 const GHOST = 3;
 
-export class S3FifoPolicy extends KeyedPolicy {
-  private readonly links: LinkStore;
+export class S3FifoPolicy extends SegmentedPolicy {
   private readonly small: KeyList;
   private readonly main: KeyList;
   private readonly ghost: KeyList;
-  private where: Uint8Array;
   private freq: Uint8Array;
   private readonly smallCap: number;
   private readonly mainCap: number;
@@ -62,22 +60,19 @@ export class S3FifoPolicy extends KeyedPolicy {
     this.ghostCap = Math.floor(this.capacity * p.ghostSizeRatio);
     this.threshold = p.moveToMainThreshold;
     this.mainWhenSmallFull = p.mainWhenSmallFull;
-    this.links = new LinkStore(this.keyCap);
-    this.small = new KeyList(this.links);
-    this.main = new KeyList(this.links);
-    this.ghost = new KeyList(this.links);
-    this.where = new Uint8Array(this.keyCap);
+    this.small = this.newList();
+    this.main = this.newList();
+    this.ghost = this.newList();
     this.freq = new Uint8Array(this.keyCap);
   }
 
-  protected growKeys(n: number): void {
-    this.links.grow(n);
-    this.where = growUint8(this.where, n);
+  protected override growKeys(n: number): void {
+    super.growKeys(n);
     this.freq = growUint8(this.freq, n);
   }
 
-  protected ownBytes(): number {
-    return this.links.bytes() + this.where.byteLength + this.freq.byteLength;
+  protected override ownBytes(): number {
+    return super.ownBytes() + this.freq.byteLength;
   }
 
   lookup(key: number): boolean {
@@ -210,17 +205,9 @@ export class S3FifoPolicy extends KeyedPolicy {
   }
 
   verify(): void {
-    const sum = (list: KeyList, id: number): number => {
-      let total = 0;
-      list.walk(`s3fifo list ${id}`, (k) => {
-        if (this.where[k] !== id) throw new Error(`s3fifo: key ${k} in list ${id} is marked ${this.where[k]}`);
-        total += this.size[k]!;
-      });
-      return total;
-    };
-    const small = sum(this.small, SMALL);
-    const main = sum(this.main, MAIN);
-    const ghost = sum(this.ghost, GHOST);
+    const small = this.walkSegment(this.small, SMALL);
+    const main = this.walkSegment(this.main, MAIN);
+    const ghost = this.walkSegment(this.ghost, GHOST);
     if (small !== this.smallUsed || main !== this.mainUsed || ghost !== this.ghostUsed) {
       throw new Error(`s3fifo: walked sizes ${small}/${main}/${ghost} differ from ${this.smallUsed}/${this.mainUsed}/${this.ghostUsed}`);
     }

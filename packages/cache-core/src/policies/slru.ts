@@ -7,9 +7,8 @@
  * Parameters: protectedRatio (0.8).
  */
 import type { PolicyInfo, PolicyOptions } from './policy.js';
-import { KeyedPolicy } from './internal/base.js';
-import { growUint8 } from './internal/arrays.js';
-import { KeyList, LinkStore } from './internal/key-list.js';
+import type { KeyList } from './internal/key-list.js';
+import { SegmentedPolicy } from './internal/segmented-policy.js';
 import { checkRange, readParams } from './internal/params.js';
 
 export const slruParams = {
@@ -19,11 +18,9 @@ export const slruParams = {
 const PROBATION = 1;
 const PROTECTED = 2;
 
-export class SlruPolicy extends KeyedPolicy {
-  private readonly links: LinkStore;
+export class SlruPolicy extends SegmentedPolicy {
   private readonly probation: KeyList;
   private readonly protected_: KeyList;
-  private where: Uint8Array;
   private readonly protectedCap: number;
   private protectedUsed = 0;
 
@@ -32,19 +29,8 @@ export class SlruPolicy extends KeyedPolicy {
     const p = readParams(this.name, slruParams, options.params);
     checkRange(this.name, 'protectedRatio', p.protectedRatio, 0, 1);
     this.protectedCap = Math.floor(this.capacity * p.protectedRatio);
-    this.links = new LinkStore(this.keyCap);
-    this.probation = new KeyList(this.links);
-    this.protected_ = new KeyList(this.links);
-    this.where = new Uint8Array(this.keyCap);
-  }
-
-  protected growKeys(n: number): void {
-    this.links.grow(n);
-    this.where = growUint8(this.where, n);
-  }
-
-  protected ownBytes(): number {
-    return this.links.bytes() + this.where.byteLength;
+    this.probation = this.newList();
+    this.protected_ = this.newList();
   }
 
   lookup(key: number): boolean {
@@ -107,16 +93,8 @@ export class SlruPolicy extends KeyedPolicy {
   }
 
   verify(): void {
-    let used = 0;
-    let prot = 0;
-    this.probation.walk('slru probation', (k) => {
-      if (this.where[k] !== PROBATION) throw new Error(`slru: key ${k} in probation is marked ${this.where[k]}`);
-      used += this.size[k]!;
-    });
-    this.protected_.walk('slru protected', (k) => {
-      if (this.where[k] !== PROTECTED) throw new Error(`slru: key ${k} in protected is marked ${this.where[k]}`);
-      prot += this.size[k]!;
-    });
+    const used = this.walkSegment(this.probation, PROBATION);
+    const prot = this.walkSegment(this.protected_, PROTECTED);
     if (prot !== this.protectedUsed) throw new Error(`slru: protected holds ${prot}, counter ${this.protectedUsed}`);
     this.checkTotals(this.probation.length + this.protected_.length, used + prot);
   }

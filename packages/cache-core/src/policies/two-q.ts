@@ -6,9 +6,8 @@
  * Parameters: kinRatio (0.25), koutRatio (0.5).
  */
 import type { PolicyInfo, PolicyOptions } from './policy.js';
-import { KeyedPolicy } from './internal/base.js';
-import { growUint8 } from './internal/arrays.js';
-import { KeyList, LinkStore } from './internal/key-list.js';
+import type { KeyList } from './internal/key-list.js';
+import { SegmentedPolicy } from './internal/segmented-policy.js';
 import { checkRange, readParams } from './internal/params.js';
 
 export const twoQParams = {
@@ -20,12 +19,10 @@ const A1IN = 1;
 const AM = 2;
 const A1OUT = 3;
 
-export class TwoQPolicy extends KeyedPolicy {
-  private readonly links: LinkStore;
+export class TwoQPolicy extends SegmentedPolicy {
   private readonly a1in: KeyList;
   private readonly am: KeyList;
   private readonly a1out: KeyList;
-  private where: Uint8Array;
   private readonly kin: number;
   private readonly kout: number;
   private a1inUsed = 0;
@@ -39,20 +36,9 @@ export class TwoQPolicy extends KeyedPolicy {
     checkRange(this.name, 'koutRatio', p.koutRatio, 0, 10);
     this.kin = Math.floor(this.capacity * p.kinRatio);
     this.kout = Math.floor(this.capacity * p.koutRatio);
-    this.links = new LinkStore(this.keyCap);
-    this.a1in = new KeyList(this.links);
-    this.am = new KeyList(this.links);
-    this.a1out = new KeyList(this.links);
-    this.where = new Uint8Array(this.keyCap);
-  }
-
-  protected growKeys(n: number): void {
-    this.links.grow(n);
-    this.where = growUint8(this.where, n);
-  }
-
-  protected ownBytes(): number {
-    return this.links.bytes() + this.where.byteLength;
+    this.a1in = this.newList();
+    this.am = this.newList();
+    this.a1out = this.newList();
   }
 
   lookup(key: number): boolean {
@@ -135,17 +121,9 @@ export class TwoQPolicy extends KeyedPolicy {
   }
 
   verify(): void {
-    const sum = (list: KeyList, id: number): number => {
-      let total = 0;
-      list.walk(`2q list ${id}`, (k) => {
-        if (this.where[k] !== id) throw new Error(`2q: key ${k} in list ${id} is marked ${this.where[k]}`);
-        total += this.size[k]!;
-      });
-      return total;
-    };
-    const a1in = sum(this.a1in, A1IN);
-    const am = sum(this.am, AM);
-    const a1out = sum(this.a1out, A1OUT);
+    const a1in = this.walkSegment(this.a1in, A1IN);
+    const am = this.walkSegment(this.am, AM);
+    const a1out = this.walkSegment(this.a1out, A1OUT);
     if (a1in !== this.a1inUsed || a1out !== this.a1outUsed) throw new Error('2q: list sizes differ from counters');
     if (a1out > this.kout) throw new Error(`2q: A1out holds ${a1out} > Kout ${this.kout}`);
     this.checkTotals(this.a1in.length + this.am.length, a1in + am);

@@ -10,10 +10,9 @@
  * Parameters: windowRatio (0.01), protectedRatio (0.8).
  */
 import type { PolicyInfo, PolicyOptions } from './policy.js';
-import { KeyedPolicy } from './internal/base.js';
-import { growUint8 } from './internal/arrays.js';
 import { FrequencySketch } from './internal/frequency-sketch.js';
-import { KeyList, LinkStore, NIL } from './internal/key-list.js';
+import { NIL, type KeyList } from './internal/key-list.js';
+import { SegmentedPolicy } from './internal/segmented-policy.js';
 import { checkRange, readParams } from './internal/params.js';
 
 export const wtinylfuParams = {
@@ -25,12 +24,10 @@ const WINDOW = 1;
 const PROBATION = 2;
 const PROTECTED = 3;
 
-export class WTinyLfuPolicy extends KeyedPolicy {
-  private readonly links: LinkStore;
+export class WTinyLfuPolicy extends SegmentedPolicy {
   private readonly window: KeyList;
   private readonly probation: KeyList;
   private readonly protected_: KeyList;
-  private where: Uint8Array;
   private readonly sketch: FrequencySketch;
   private readonly windowCap: number;
   private readonly mainCap: number;
@@ -47,23 +44,16 @@ export class WTinyLfuPolicy extends KeyedPolicy {
     this.windowCap = Math.floor(this.capacity * p.windowRatio);
     this.mainCap = this.capacity - this.windowCap;
     this.protectedCap = Math.floor(this.mainCap * p.protectedRatio);
-    this.links = new LinkStore(this.keyCap);
-    this.window = new KeyList(this.links);
-    this.probation = new KeyList(this.links);
-    this.protected_ = new KeyList(this.links);
-    this.where = new Uint8Array(this.keyCap);
+    this.window = this.newList();
+    this.probation = this.newList();
+    this.protected_ = this.newList();
     // Sketch width follows the capacity only: keySpace is a sizing hint that streamed replays lack,
     // and results must not depend on it (replay --size 128MiB = mrc at 128MiB).
     this.sketch = new FrequencySketch(this.capacity);
   }
 
-  protected growKeys(n: number): void {
-    this.links.grow(n);
-    this.where = growUint8(this.where, n);
-  }
-
-  protected ownBytes(): number {
-    return this.links.bytes() + this.where.byteLength + this.sketch.bytes();
+  protected override ownBytes(): number {
+    return super.ownBytes() + this.sketch.bytes();
   }
 
   lookup(key: number): boolean {
@@ -175,17 +165,9 @@ export class WTinyLfuPolicy extends KeyedPolicy {
   }
 
   verify(): void {
-    const sum = (list: KeyList, id: number): number => {
-      let total = 0;
-      list.walk(`wtinylfu list ${id}`, (k) => {
-        if (this.where[k] !== id) throw new Error(`wtinylfu: key ${k} in list ${id} is marked ${this.where[k]}`);
-        total += this.size[k]!;
-      });
-      return total;
-    };
-    const w = sum(this.window, WINDOW);
-    const pb = sum(this.probation, PROBATION);
-    const pt = sum(this.protected_, PROTECTED);
+    const w = this.walkSegment(this.window, WINDOW);
+    const pb = this.walkSegment(this.probation, PROBATION);
+    const pt = this.walkSegment(this.protected_, PROTECTED);
     if (w !== this.windowUsed || pb !== this.probationUsed || pt !== this.protectedUsed) {
       throw new Error(`wtinylfu: walked ${w}/${pb}/${pt}, counters ${this.windowUsed}/${this.probationUsed}/${this.protectedUsed}`);
     }

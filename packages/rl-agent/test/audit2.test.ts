@@ -128,3 +128,45 @@ describe('dqn-select: a prefetch admission is not a request to its caches', () =
     policy.verify();
   });
 });
+
+describe('EvictionEnv trains on the decisions dqn:DIR replays, in byte mode too', () => {
+  it('several evictions for one request: same candidates, features and victims as the replay', () => {
+    const rng = seedrandom('bytes');
+    const keys: number[] = [];
+    const sizes: number[] = [];
+    const sizeOf = new Map<number, number>();
+    for (let i = 0; i < 3000; i++) {
+      const k = Math.floor(rng() ** 2 * 200);
+      keys.push(k);
+      if (!sizeOf.has(k)) sizeOf.set(k, 1 + Math.floor(rng() * 100));
+      sizes.push(sizeOf.get(k)!);
+    }
+    const trace = traceOf(keys, sizes);
+    const options = { capacity: 2000, unit: 'bytes' as const, candidates: 6, recentCandidates: 1, regimeFeatures: true, reuseFeatures: true, decayFeatures: true };
+    // The env with a fixed action (a sampled candidate, not the LRU tail) …
+    const action = 4;
+    const env = new EvictionEnv(trace, options);
+    const trained: number[][] = [[...env.reset({ seed: 9 }).observation]];
+    for (;;) {
+      const r = env.step(action);
+      if (r.terminated) break;
+      trained.push([...r.observation]);
+    }
+    // … and the replay of a policy that takes the same row, with the env's candidate generator.
+    const replayed: number[][] = [];
+    const obs = new Float32Array(env.observationSpace.size);
+    const cache = new CandidateCache({ name: 'replay', keySpace: 200, rng: seedrandom('eviction-env-9'), ...options }, (c) => {
+      c.sampleCandidates();
+      c.writeFeatures(obs);
+      replayed.push([...obs]);
+      return c.candidates[action]!;
+    });
+    const replayer = new Replayer(cache, { unit: 'bytes' });
+    replayer.feed(trace);
+    expect(replayed.length).toBe(trained.length);
+    expect(replayed.length).toBeGreaterThan(keys.length / 4);
+    const firstDifference = trained.findIndex((row, i) => row.some((v, j) => !Object.is(v, replayed[i]![j])));
+    expect(firstDifference).toBe(-1);
+    expect(env.hitRatio()).toBe(replayer.result().hits / replayer.result().requests);
+  });
+});

@@ -108,8 +108,8 @@ export class CandidateCache implements EvictionPolicy {
   private readonly scratchFreq: Float64Array;
   private readonly scratchAdmitted: Float64Array;
   private readonly scorer: AccessScorer | undefined;
-  /** The key whose request the scorer has seen ahead of its lookup (observeIncoming); −1: none. */
-  private observedAhead = -1;
+  /** The key whose lookup was made ahead of the simulator's (lookupAhead); −1: none. */
+  private lookedAhead = -1;
   private lastAccess: Float64Array;
   /** The request before the last one (0: fewer than two requests so far). */
   private prevAccess: Float64Array;
@@ -183,10 +183,13 @@ export class CandidateCache implements EvictionPolicy {
   lookup(key: number, _size: number, _nextAccess: number, prefetch = false): boolean {
     this.ensure(key);
     if (prefetch) return this.has(key);
+    if (this.lookedAhead === key) {
+      this.lookedAhead = -1;
+      return this.has(key);
+    }
     this.clock++;
     this.freq[key]!++;
-    if (this.observedAhead === key) this.observedAhead = -1;
-    else this.scorer?.observe(key);
+    this.scorer?.observe(key);
     const hit = (this.flags[key]! & RESIDENT) !== 0;
     this.missRatio += MISS_EMA * ((hit ? 0 : 1) - this.missRatio);
     if (this.decayFeatures) this.countDecayed(key);
@@ -241,14 +244,15 @@ export class CandidateCache implements EvictionPolicy {
   }
 
   /**
-   * Shows the scorer the request for `key` before its lookup, which then does not show it again.
-   * EvictionEnv decides before the missing request's lookup, replay after it: with this, the
-   * access_probability feature of a decision is the same in training and in replay.
+   * Makes the lookup of the request for `key` now, ahead of the simulator's, which then changes
+   * nothing and answers the same. EvictionEnv decides before it feeds the missing request to its
+   * Replayer; with this (and each victim evicted as soon as it is chosen) every decision sees the
+   * state a replay decides on: after the lookup, after the request's earlier evictions.
    */
-  observeIncoming(key: number): void {
-    if (!this.scorer || this.observedAhead === key) return;
-    this.scorer.observe(key);
-    this.observedAhead = key;
+  lookupAhead(key: number, size: number, nextAccess: number): boolean {
+    const hit = this.lookup(key, size, nextAccess);
+    this.lookedAhead = key;
+    return hit;
   }
 
   /** Fills `candidates` for one decision and returns how many distinct residents it holds. */
@@ -256,7 +260,7 @@ export class CandidateCache implements EvictionPolicy {
     const k = this.k;
     const out = this.candidates;
     let n = 0;
-    // Walk from the LRU tail / FIFO head past excluded keys (the env's pending victims).
+    // Walk from the LRU tail / FIFO head past excluded keys.
     let t = this.lruTail;
     if (exclude) while (t !== NIL && exclude(t)) t = this.lruPrev[t]!;
     if (t !== NIL) out[n++] = t;
@@ -291,16 +295,15 @@ export class CandidateCache implements EvictionPolicy {
   }
 
   /**
-   * Writes the K × F observation (F = `features`) of the current candidates into `obs` (length K·F).
-   * `beforeLookup`: the decision is taken before the missing request's lookup (EvictionEnv),
-   * so the clock and miss ratio are advanced as that lookup will; LearnedPolicy decides after it.
+   * Writes the K × F observation (F = `features`) of the current candidates into `obs` (length K·F),
+   * as of after the missing request's lookup (the simulator's, or EvictionEnv's `lookupAhead`).
    */
-  writeFeatures(obs: Float32Array, beforeLookup = false): void {
+  writeFeatures(obs: Float32Array): void {
     const k = this.k;
     const F = this.features;
     const c = this.candidates;
-    const clock = beforeLookup ? this.clock + 1 : this.clock;
-    const missRatio = beforeLookup ? this.missRatio + MISS_EMA * (1 - this.missRatio) : this.missRatio;
+    const clock = this.clock;
+    const missRatio = this.missRatio;
     const scale = Math.max(this.count, 1);
     const meanSize = this.count > 0 ? this.used / this.count : 1;
     // Gather each candidate's state once; the rank loops below compare these locals.

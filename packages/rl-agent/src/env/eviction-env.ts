@@ -135,18 +135,10 @@ export class EvictionEnv implements Env {
   private replayer!: Replayer;
   private position = 0;
   private decisions = 0;
-  /**
-   * Victims chosen for the request at `position`, handed to the Replayer's evict calls in order
-   * (grown when a large object in byte mode needs more room than it has).
-   */
-  private pending: Uint32Array;
-  private pendingCount = 0;
-  private pendingTaken = 0;
-  private pendingFreed = 0;
-  private readonly isPending = (key: number): boolean => {
-    for (let i = 0; i < this.pendingCount; i++) if (this.pending[i] === key) return true;
-    return false;
-  };
+  /** The request whose lookup the cache made ahead of the Replayer's (−1: none yet). */
+  private lookedUp = -1;
+  /** The victim `step` chose, handed to the cache's evict call (−1 between decisions). */
+  private victim = -1;
 
   constructor(
     readonly trace: RequestBatch,
@@ -179,7 +171,6 @@ export class EvictionEnv implements Env {
     this.candidateDistances = new Float64Array(this.k);
     this.actionSpace = new Discrete(this.k);
     this.observationSpace = new Box(-1, 1, [this.k, featureCount(this.featureOptions())]);
-    this.pending = new Uint32Array(64);
   }
 
   /** Settings stored with a trained model (agent.json) so a policy rebuilds the same features. */
@@ -218,13 +209,13 @@ export class EvictionEnv implements Env {
         decayFeatures: this.decayFeatures,
         ...(this.options.scorer === 'markov' ? { scorer: markovAccessScorer() } : {}),
       },
-      () => this.pending[this.pendingTaken++]!,
+      () => this.victim,
     );
     this.replayer = new Replayer(this.cache, { unit: this.unit });
     this.position = this.start;
     this.decisions = 0;
     this.nextUse.fill(NO_NEXT_ACCESS);
-    this.clearPending();
+    this.lookedUp = -1;
     const observation = new Float32Array(this.observationSpace.size);
     if (!this.advance(observation)) {
       // An episode without a single decision cannot be stepped: say why instead of failing later.
@@ -244,13 +235,11 @@ export class EvictionEnv implements Env {
     const d = this.distanceToNextUse(victim);
     const horizon = this.horizonFactor * Math.max(this.cache.count, 1);
     const reward = this.rewardShape === 'rank' ? this.rankOf(d) : evictionReward(d, horizon, this.rewardShape);
-    if (this.pendingCount === this.pending.length) {
-      const grown = new Uint32Array(this.pending.length * 2);
-      grown.set(this.pending);
-      this.pending = grown;
-    }
-    this.pending[this.pendingCount++] = victim;
-    this.pendingFreed += this.cache.sizeOf(victim);
+    // Evicted now, as a replay evicts it: the request's next decision (byte mode) sees the cache
+    // without it, and the Replayer, fed the request once no decision is left, finds the room made.
+    this.victim = victim;
+    this.cache.evict(this.trace.key[this.position]!, this.unit === 'bytes' ? this.trace.size[this.position]! : 1);
+    this.victim = -1;
     this.decisions++;
     const observation = new Float32Array(this.observationSpace.size);
     const terminated = !this.advance(observation);
@@ -276,15 +265,15 @@ export class EvictionEnv implements Env {
       const i = this.position;
       const key = keys[i]!;
       const size = bytes ? sizes[i]! : 1;
-      if (!cache.has(key) && size <= capacity && cache.used - this.pendingFreed + size > capacity) {
-        this.candidateCount = cache.sampleCandidates(this.isPending);
-        cache.observeIncoming(key); // the scorer's state at the decision is replay's (after the lookup)
-        cache.writeFeatures(observation, true);
+      if (!cache.has(key) && size <= capacity && cache.used + size > capacity) {
+        // A replay decides after the missing request's lookup: make it now (once per request).
+        if (this.lookedUp !== i) cache.lookupAhead(key, size, this.trace.nextAccess[i]!);
+        this.lookedUp = i;
+        this.candidateCount = cache.sampleCandidates();
+        cache.writeFeatures(observation);
         return true;
       }
       this.feedOne(i);
-      if (this.pendingTaken !== this.pendingCount) throw new Error(`replayer used ${this.pendingTaken} of ${this.pendingCount} chosen victims`);
-      this.clearPending();
       this.position++;
     }
     return false;
@@ -316,12 +305,6 @@ export class EvictionEnv implements Env {
     const next = this.nextUse[victim]!;
     if (next < 0 || next >= this.end) return Infinity;
     return next - this.position;
-  }
-
-  private clearPending(): void {
-    this.pendingCount = 0;
-    this.pendingTaken = 0;
-    this.pendingFreed = 0;
   }
 
   private info(): Info {

@@ -54,6 +54,10 @@ export class MarkovPolicy implements EvictionPolicy {
 
   constructor(options: PolicyOptions) {
     const p = readMarkovParams(options.params);
+    // As cache-core's policies (checkCapacity): NaN would never evict, a negative one never admit.
+    if (!(Number.isFinite(options.capacity) && options.capacity >= 0)) {
+      throw new ConfigError('capacity', `policy "markov" needs a finite capacity >= 0, got ${options.capacity}`);
+    }
     this.capacity = options.capacity;
     this.predictor = new MarkovPredictor({
       order: Math.max(1, Math.round(p.order)),

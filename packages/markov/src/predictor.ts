@@ -173,7 +173,8 @@ export class MarkovPredictor implements SequencePredictor {
   private candCount = 0;
   private candWeight = 0;
   private readonly contextScratch: Uint32Array;
-  private readonly onePredictionKey = new Uint32Array(1);
+  /** Float64, not Uint32: a key that is no id (-1, 1.5) must reach predictAllInto's check unconverted. */
+  private readonly onePredictionKey = new Float64Array(1);
   private readonly onePredictionProb = new Float64Array(1);
 
   constructor(options: Partial<MarkovOptions> = {}, state?: PredictorState) {
@@ -329,7 +330,13 @@ export class MarkovPredictor implements SequencePredictor {
   predictNext(context: ArrayLike<number>, k: number, session: number = NO_SESSION): Prediction[] {
     if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`k must be a whole number ≥ 1 (how many predictions), got ${k}`);
     const n = Math.min(context.length, this.historyLength);
-    for (let j = 0; j < n; j++) this.contextScratch[j] = context[context.length - n + j]!;
+    for (let j = 0; j < n; j++) {
+      const key = context[context.length - n + j]!;
+      // Checked before the scratch (Uint32Array) wraps it: -1 became 2^32 − 1, whose key-indexed
+      // arrays could not be allocated, and the throw left the candidate scratch dirty.
+      if (!(key >>> 0 === key && key <= MAX_KEY_ID)) throw new RangeError(keyIdProblem(key));
+      this.contextScratch[j] = key;
+    }
     const keys = new Uint32Array(Math.max(0, k));
     const probs = new Float64Array(keys.length);
     const count = this.predictFrom(this.contextScratch, 0, n, session, this.ownedSlot(session), keys.length, keys, probs);
@@ -379,6 +386,11 @@ export class MarkovPredictor implements SequencePredictor {
     const now = this.clock - 1;
     for (let j = 0; j < count; j++) {
       const key = keys[j]!;
+      // A key that is no id would read undefined from the key-indexed arrays: NaN.
+      if (!(key >>> 0 === key && key <= MAX_KEY_ID)) {
+        this.clearCandidates(n);
+        throw new RangeError(keyIdProblem(key));
+      }
       const pos = key < this.candPos.length ? this.candPos[key]! : -1;
       const next = pos >= 0 && weight > 0 ? this.candScore[pos]! / weight : 0;
       let share = 0;
@@ -420,12 +432,29 @@ export class MarkovPredictor implements SequencePredictor {
     };
   }
 
-  /** Checks the table's invariants (state cap, successor cap, counts summing to totals). */
+  /**
+   * Checks the model's invariants (state cap, successor cap, counts summing to totals, key ids,
+   * finite counts, nothing stamped after the clock); `load` runs it on every model file.
+   */
   verify(): void {
-    this.table.verify();
-    this.referrerTable?.verify();
+    const clock = this.clock;
+    if (!(Number.isInteger(clock) && clock >= 0)) throw new Error(`clock ${clock} is not a whole number ≥ 0`);
+    this.table.verify(clock, MAX_KEY_ID);
+    this.referrerTable?.verify(clock, MAX_KEY_ID);
     for (let s = 0; s < this.slotLength.length; s++) {
-      if (this.slotLength[s]! > this.historyLength) throw new Error(`history slot ${s} holds ${this.slotLength[s]} keys > ${this.historyLength}`);
+      const length = this.slotLength[s]!;
+      if (length > this.historyLength) throw new Error(`history slot ${s} holds ${length} keys > ${this.historyLength}`);
+      if (this.slotCount[s]! > this.positions) throw new Error(`history slot ${s} counts ${this.slotCount[s]} requests > positions ${this.positions}`);
+      const base = s * this.historyLength;
+      for (let j = base; j < base + length; j++) {
+        if (this.slotHistory[j]! > MAX_KEY_ID) throw new Error(`history slot ${s} holds key ${this.slotHistory[j]} > ${MAX_KEY_ID}`);
+      }
+    }
+    if (!(this.popularityTotal >= 0 && this.popularityTotal < Infinity)) throw new Error(`popularity total is ${this.popularityTotal}`);
+    if (this.popularity.length !== this.popularityStamp.length) throw new Error('popularity arrays differ in length');
+    for (let key = 0; key < this.popularity.length; key++) {
+      if (!(this.popularity[key]! >= 0 && this.popularity[key]! < Infinity)) throw new Error(`popularity of key ${key} is ${this.popularity[key]}`);
+      if (!(this.popularityStamp[key]! >= 0 && this.popularityStamp[key]! <= clock)) throw new Error(`popularity stamp of key ${key} is ${this.popularityStamp[key]}, not in [0, clock ${clock}]`);
     }
   }
 
@@ -557,6 +586,8 @@ export class MarkovPredictor implements SequencePredictor {
     // Counts and total share one decay stamp: scale stored counts to now for the +1 prior.
     const factor = table.decayedTotal(s, now) / table.total[s]!;
     const live = remaining * factor;
+    // Counts that decayed to nothing are no evidence (as in vote()): no candidates at probability 0.
+    if (!(live > 0)) return;
     const mass = this.referrerWeight * this.candWeight;
     for (let j = start; j < end; j++) {
       const key = table.succKey[j]!;
@@ -837,7 +868,11 @@ export class MarkovPredictor implements SequencePredictor {
   static load(bytes: Uint8Array): MarkovPredictor {
     const state = decodeModel(bytes);
     try {
-      return new MarkovPredictor(state.options, state);
+      const model = new MarkovPredictor(state.options, state);
+      // A file without a checksum (the older format) can hold anything: arrays that would predict
+      // NaN, crash on a key id no model holds, or read past a state, are refused here.
+      model.verify();
+      return model;
     } catch (error) {
       if (error instanceof MarkovModelError) throw error;
       throw new MarkovModelError(0, (error as Error).message);

@@ -135,7 +135,7 @@ export function decodeModel(bytes: Uint8Array): PredictorState {
   } catch (error) {
     throw new MarkovModelError(magic.length + 4, `header is not JSON (${(error as Error).message})`);
   }
-  if (typeof header !== 'object' || header === null || !Array.isArray(header.arrays) || typeof header.options !== 'object') {
+  if (typeof header !== 'object' || header === null || !Array.isArray(header.arrays) || typeof header.options !== 'object' || header.options === null || Array.isArray(header.options)) {
     throw new MarkovModelError(magic.length + 4, 'header lacks options or arrays');
   }
   for (const field of ['clock', 'lastSession', 'popularityTotal', 'liveStates'] as const) {
@@ -144,12 +144,13 @@ export function decodeModel(bytes: Uint8Array): PredictorState {
   const dataStart = align8(jsonEnd);
   const arrays: Partial<Record<keyof Arrays, ArrayLike<number>>> = {};
   for (const entry of header.arrays) {
+    if (typeof entry !== 'object' || entry === null) throw new MarkovModelError(jsonEnd, `array manifest entry ${JSON.stringify(entry)} is not an object`);
     const type = ARRAY_FIELDS[entry.name];
     if (type === undefined || entry.type !== type) throw new MarkovModelError(jsonEnd, `unexpected array ${String(entry.name)} of type ${String(entry.type)}`);
     const Type = ARRAY_TYPES[type];
     const start = dataStart + entry.offset;
     const byteLength = entry.length * Type.BYTES_PER_ELEMENT;
-    if (!Number.isInteger(entry.length) || entry.length < 0 || !Number.isInteger(entry.offset) || entry.offset % 8 !== 0 || start + byteLength > bytes.length) {
+    if (!Number.isInteger(entry.length) || entry.length < 0 || !Number.isInteger(entry.offset) || entry.offset < 0 || entry.offset % 8 !== 0 || start + byteLength > bytes.length) {
       throw new MarkovModelError(start, `array ${entry.name} (${entry.length} entries) does not fit in the ${bytes.length} bytes`);
     }
     // Copy into a fresh, aligned buffer.

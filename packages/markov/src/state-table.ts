@@ -248,19 +248,27 @@ export class StateTable {
     return 0;
   }
 
-  /** Throws on a broken invariant (tests). */
-  verify(): void {
+  /**
+   * Throws on a broken invariant (tests, and loading a model file). `clock`: no state may have
+   * been touched later; `maxKey`: the largest key id a successor may have.
+   */
+  verify(clock = Infinity, maxKey = 0xffffffff): void {
     let live = 0;
     for (let s = 0; s < this.capacity; s++) {
-      if (this.inUse[s] !== 1) continue;
+      if (this.inUse[s] === 0) continue;
+      if (this.inUse[s] !== 1) throw new Error(`state ${s} has in use flag ${this.inUse[s]} (0 or 1)`);
       live++;
       const n = this.filled[s]!;
       if (n > this.successorsPerState) throw new Error(`state ${s} has ${n} successors > cap ${this.successorsPerState}`);
+      if (!(this.total[s]! >= 0 && this.total[s]! < Infinity)) throw new Error(`state ${s} has total ${this.total[s]}`);
+      if (!(this.stamp[s]! >= 0 && this.stamp[s]! <= clock)) throw new Error(`state ${s} has stamp ${this.stamp[s]}, not in [0, clock ${clock}]`);
       let sum = 0;
       const start = s * this.successorsPerState;
       for (let j = start; j < start + n; j++) {
-        if (!(this.succCount[j]! > 0)) throw new Error(`state ${s} successor slot ${j - start} has count ${this.succCount[j]}`);
-        if (!(this.succError[j]! >= 0 && this.succError[j]! < this.succCount[j]!)) throw new Error(`state ${s} successor slot ${j - start}: error ${this.succError[j]} not in [0, count)`);
+        if (!(this.succCount[j]! > 0 && this.succCount[j]! < Infinity)) throw new Error(`state ${s} successor slot ${j - start} has count ${this.succCount[j]}`);
+        if (this.succKey[j]! > maxKey) throw new Error(`state ${s} successor slot ${j - start} has key ${this.succKey[j]} > ${maxKey}`);
+        // ≤, not <: decay can round a count and its error to the same subnormal (count − error stays a lower bound, 0).
+        if (!(this.succError[j]! >= 0 && this.succError[j]! <= this.succCount[j]!)) throw new Error(`state ${s} successor slot ${j - start}: error ${this.succError[j]} not in [0, count]`);
         for (let i = start; i < j; i++) if (this.succKey[i] === this.succKey[j]) throw new Error(`state ${s} lists key ${this.succKey[j]} twice`);
         sum += this.succCount[j]!;
       }

@@ -99,6 +99,9 @@ function keyIdProblem(key: number): string {
   return `key must be a dense integer id in [0, ${MAX_KEY_ID}], got ${key}; intern raw keys to ids first (cache-core's KeyInterner does, and trace readers already give such ids)`;
 }
 
+/** Largest session id `observe` accepts (batches hold sessions as Int32, and so do the history slots' owners). */
+export const MAX_SESSION_ID = 2 ** 31 - 1;
+
 /** Rate counters halve when a slot's request count reaches this (keeps them in range, ages them). */
 const RATE_COUNT_LIMIT = 2 ** 30;
 
@@ -243,6 +246,11 @@ export class MarkovPredictor implements SequencePredictor {
   observe(key: number, session: number, referrer: number = NO_REFERRER): void {
     // Keys index typed arrays: a negative or fractional id would be silently wrapped or dropped.
     if (!(key >>> 0 === key && key <= MAX_KEY_ID)) throw new RangeError(keyIdProblem(key));
+    // Slot owners are Int32: a fractional session or one above 2^31 − 1 never owned its slot, so
+    // its history was reset on every request and it learned nothing (while `updates` counted it).
+    if (session >= 0 && !(Number.isInteger(session) && session <= MAX_SESSION_ID)) {
+      throw new RangeError(`session must be a whole number in [0, ${MAX_SESSION_ID}] (or negative for the global stream), got ${session}`);
+    }
     const now = this.clock++;
     const slot = this.claimSlot(session);
     const base = slot * this.historyLength;

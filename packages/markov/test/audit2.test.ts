@@ -188,3 +188,19 @@ describe('predictNext takes key ids only', () => {
     expect(keys[0]).toBe(5);
   });
 });
+
+describe('observe takes session ids that fit a slot owner', () => {
+  it('refuses a fractional session or one above 2^31 − 1 (they learned nothing: states stayed 0 while updates counted)', () => {
+    for (const session of [1.5, 2 ** 31 + 1]) {
+      const p = new MarkovPredictor({ sessionStats: true });
+      expect(() => p.observe(1, session), String(session)).toThrow(RangeError);
+      expect(p.updates).toBe(0);
+    }
+    // The largest Int32 session learns like any other; negative ones are the global stream.
+    const p = new MarkovPredictor();
+    for (const key of [1, 2, 1]) p.observe(key, 2 ** 31 - 1);
+    expect(p.predictNext([1], 3, 2 ** 31 - 1)).toEqual([{ key: 2, probability: 0.5 }]);
+    p.observe(4, -0.5);
+    expect(p.currentSession).toBe(-0.5);
+  });
+});

@@ -101,12 +101,12 @@ describe('cachelab markov eval', () => {
   });
 
   it('passes the context options through to the model (--json options)', async () => {
-    const args = ['--order-weight', '3', '--session-weight', '2', '--positions', '8', '--unordered', '4', '--skip', '3'];
+    const args = ['--order-weight', '3', '--session-stats', '--session-weight', '2', '--positions', '8', '--unordered', '4', '--skip', '3'];
     const r = await runCli(['markov', 'eval', '--trace', small, ...args, '--recent-window', '32', '--recent-scale', '2', '--recent-boost', '0.5', '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).options).toMatchObject({ orderWeight: 3, sessionWeight: 2, positions: 8, unordered: 4, skip: 3, recentWindow: 32, recentScale: 2, recentBoost: 0.5 });
+    expect(JSON.parse(r.stdout).options).toMatchObject({ orderWeight: 3, sessionStats: true, sessionWeight: 2, positions: 8, unordered: 4, skip: 3, recentWindow: 32, recentScale: 2, recentBoost: 0.5 });
     const text = await runCli(['markov', 'eval', '--trace', small, ...args]);
-    expect(text.stdout).toContain('markov order 1 (blend, positions 8, unordered 4, skip 3)');
+    expect(text.stdout).toContain('markov order 1 (blend, per-session stats, positions 8, unordered 4, skip 3)');
   });
 
   it('--against: a predictor against itself differs by exactly 0; the comparison is in --json', async () => {

@@ -77,8 +77,7 @@ function ignoredBy(o: MarkovOptions): Array<[fields: readonly (keyof MarkovOptio
   if (o.recentWindow === 0) ignored.push([['recentScale', 'recentBoost'], 'has no effect without --recent-window']);
   if (o.referrerWeight === 0) ignored.push([['referrerWindow', 'referrerSuccessors', 'referrerStates'], 'has no effect without --referrer-weight > 0']);
   if (o.mode === 'fallback') ignored.push([['orderWeight', 'sessionWeight'], 'has no effect in --mode fallback (no blending)']);
-  // (--session-weight without --session-stats is let through: it is recorded in the options, and
-  // packages/cli/test/markov.test.ts passes it that way to check the pass-through.)
+  if (!o.sessionStats) ignored.push([['sessionWeight'], 'has no effect without --session-stats (it weighs the per-session statistics)']);
   return ignored;
 }
 

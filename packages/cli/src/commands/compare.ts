@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { type TraceFormat, assertTraceHasSizes, knownPolicyNames, listPolicies, traceHasSizes } from '@cachelab/cache-core';
+import { ConfigError, type TraceFormat, assertTraceHasSizes, knownPolicyNames, listPolicies, traceHasSizes } from '@cachelab/cache-core';
 import type { Command } from 'commander';
 import { assertPoliciesValid } from '../experiment/check-policies.js';
 import { assertRunFinished } from '../experiment/outcome.js';
@@ -75,9 +75,11 @@ export function compareExperiment(options: Pick<CompareOptions, 'trace' | 'forma
       'the compare options',
     );
   } catch (error) {
-    const field = (error as { field?: string }).field ?? '';
-    const option = field.startsWith('sizes') ? '--sizes' : field.startsWith('policies') ? '--policies' : field.startsWith('traces') ? '--trace/--format' : field;
-    throw new CliUsageError(`${option}: ${(error as Error).message}`);
+    if (!(error instanceof ConfigError)) throw error;
+    const { field } = error;
+    const option = field.startsWith('sizes') ? '--sizes' : field.startsWith('policies') ? '--policies' : field.startsWith('traces') ? '--trace/--format' : field.startsWith('seeds') ? '--seed' : field;
+    // The field only where it says which entry (`--sizes: sizes[1]: …`), not the option again (`--sizes: sizes: …`).
+    throw new CliUsageError(`${option}: ${/\[\d+\]/.test(field) ? `${field}: ` : ''}${error.detail}`);
   }
 }
 

@@ -17,7 +17,7 @@ import type { Cell, DqnTrainCell, ReplayCell } from './cells.js';
 import { type TraceRef, tracePath } from './cells.js';
 import { UnsupportedCellError } from './errors.js';
 import { trainCell } from './dqn-train.js';
-import { isLearnedPolicyName, resolveTrainedModels } from './learned-names.js';
+import { isLearnedPolicyName, replayModelsCurrent, resolveTrainedModels, trainedModelChecksums } from './learned-names.js';
 import { importRlAgent } from './optional-packages.js';
 import { createCellPrefetcher } from './prefetch.js';
 import { type LoadedTrace, getTrace } from './trace-cache.js';
@@ -50,7 +50,8 @@ function cellConfig(context: RunContext, cell: Cell): unknown {
 /**
  * Complete = summary.json present, config.json identical to what this cell would write, and the
  * trace(s) summary.json was computed from (their SHA-256) still the ones on disk: a trace rewritten
- * in place (same path, other requests) makes its cells run again rather than mix two traces in a run.
+ * in place (same path, other requests) makes its cells run again rather than mix two traces in a run;
+ * for a `dqn:@NAME` replay, also the model it measured still the one trained (`replayModelsCurrent`).
  */
 export function isCellComplete(context: RunContext, cell: Cell): boolean {
   const dir = cellDir(context, cell);
@@ -68,7 +69,9 @@ function summaryTracesCurrent(context: RunContext, cell: Cell, file: string): bo
   }
   const current = (ref: TraceRef) => checksumOf(context, ref);
   if ((summary?.trace?.sha256 ?? null) !== current(cell.trace)) return false;
-  if (cell.kind !== 'dqn-train') return true;
+  // A replay of the experiment's own model measured the model its training cell holds now (a run
+  // stopped between training a model again and replaying it left the old model's figures).
+  if (cell.kind !== 'dqn-train') return replayModelsCurrent(summary, context.runDir, cell.policy.name, cell.seed);
   const more = cell.moreMembers ?? [];
   return more.every((member, i) => (summary.moreMembers?.[i]?.trace?.sha256 ?? null) === current(member.trace));
 }
@@ -139,6 +142,7 @@ async function runReplay(context: RunContext, cell: ReplayCell, trace: LoadedTra
     seed: cell.seed,
     ...(cell.policy.params ? { params: cell.policy.params } : {}),
   });
+  const models = trainedModelChecksums(context.runDir, cell.policy.name, cell.seed);
   const prefetcher: Prefetcher | undefined = cell.prefetch ? createCellPrefetcher(cell.prefetch) : undefined;
   const replayer = new Replayer(policy, {
     unit: cell.unit,
@@ -184,6 +188,7 @@ async function runReplay(context: RunContext, cell: ReplayCell, trace: LoadedTra
       seed: cell.seed,
       warmup: cell.warmup,
       prefetch: cell.prefetch,
+      ...(models ? { models } : {}),
       stats: replayer.finish(),
     },
   };

@@ -2,8 +2,8 @@
  * Loads each trace once per process (a worker runs many cells on the same trace) and derives
  * what cell sizes are relative to: distinct objects and distinct bytes.
  */
-import { existsSync } from 'node:fs';
-import { CachelabError, type RequestBatch, type TraceReadOptions, distinctBytes, withNextAccess } from '@cachelab/cache-core';
+import { existsSync, statSync } from 'node:fs';
+import { CachelabError, TraceFileError, type RequestBatch, type TraceReadOptions, distinctBytes, withNextAccess } from '@cachelab/cache-core';
 import { type TraceRef, tracePath } from './cells.js';
 import { loadTraceNoting } from '../util/load-trace.js';
 
@@ -28,9 +28,11 @@ export class TraceMissingError extends CachelabError {
 
 const cache = new Map<string, Promise<LoadedTrace>>();
 
+/** The trace's absolute path; a missing path or a folder is an error naming it (hashing a folder fails with a bare EISDIR). */
 export function assertTraceExists(trace: TraceRef): string {
   const absolute = tracePath(trace);
   if (!existsSync(absolute)) throw new TraceMissingError(trace, absolute);
+  if (statSync(absolute).isDirectory()) throw new TraceFileError(absolute, `is a directory; trace "${trace.name}" must name a trace file`);
   return absolute;
 }
 

@@ -4,7 +4,10 @@ import { CliUsageError } from './cli-error.js';
 export function parseNonNegativeInt(option: string) {
   return (value: string): number => {
     if (!/^\d+$/.test(value.trim())) throw new CliUsageError(`${option} must be a whole number ≥ 0, got "${value}"`);
-    return Number(value);
+    const n = Number(value);
+    // Above 2^53 a number is rounded to a neighbour: another seed or count than the one typed.
+    if (!Number.isSafeInteger(n)) throw new CliUsageError(`${option} must be at most ${Number.MAX_SAFE_INTEGER} (2^53 − 1), got "${value}"`);
+    return n;
   };
 }
 

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { CachelabError, type ReplayStats } from '@cachelab/cache-core';
 import { z } from 'zod';
 import { type Cell, type PrefetchRef, expandCells } from '../experiment/cells.js';
+import { replayModelsCurrent } from '../experiment/learned-names.js';
 import { type Experiment, parseExperiment } from '../experiment/schema.js';
 
 export interface ReplaySummary {
@@ -240,6 +241,12 @@ export function loadRun(path: string): RunData {
     }
     if (cell.kind === 'replay') {
       validated(REPLAY_SUMMARY, summary, summaryFile);
+      // A replay of a model the run has trained again since (the run stopped before replaying
+      // it again): `run` does it again, so it is not complete here either.
+      if (!replayModelsCurrent(summary, runDir, cell.policy.name, cell.seed)) {
+        data.incomplete.push(cell.id);
+        continue;
+      }
       data.replay.push({ ...(summary as ReplaySummary), windows: missSeries(readJsonLines(join(dir, 'metrics.jsonl'))) });
     } else {
       data.training.push({
@@ -252,5 +259,32 @@ export function loadRun(path: string): RunData {
       });
     }
   }
+  assertOneTraceVersion(data);
   return data;
+}
+
+/** A run whose cells of one trace were computed from two versions of its file (it was rewritten, and a run redoing them stopped). */
+export class RunMixedTraceError extends CachelabError {
+  constructor(runDir: string, trace: string, versions: Map<string, string[]>) {
+    const listed = [...versions].map(([sha, cells]) => `${sha === 'null' ? 'no checksum' : `SHA-256 ${sha.slice(0, 12)}…`}: ${cells.slice(0, 3).join(', ')}${cells.length > 3 ? ` and ${cells.length - 3} more` : ''}`);
+    super(
+      'RUN_MIXED_TRACE',
+      `${runDir}: the cells of trace "${trace}" were computed from two versions of its file (${listed.join('; ')}), as when the trace is rewritten and a run redoing its cells stops before the end; run the experiment again to finish redoing them, then report`,
+    );
+  }
+}
+
+/**
+ * `run` redoes the cells of a trace whose bytes changed; a report of a run stopped halfway would
+ * put figures of both versions side by side in one table. Refused, naming the cells of each version.
+ */
+function assertOneTraceVersion(data: RunData): void {
+  const byTrace = new Map<string, Map<string, string[]>>();
+  for (const cell of data.replay) {
+    const versions = byTrace.get(cell.trace.name) ?? new Map<string, string[]>();
+    const sha = String(cell.trace.sha256 ?? null);
+    versions.set(sha, [...(versions.get(sha) ?? []), cell.cell]);
+    byTrace.set(cell.trace.name, versions);
+  }
+  for (const [trace, versions] of byTrace) if (versions.size > 1) throw new RunMixedTraceError(data.runDir, trace, versions);
 }

@@ -11,11 +11,13 @@ import { CheckpointError, loadForward } from '../src/dqn/checkpoint.js';
 import { resolveDqnConfig } from '../src/dqn/config.js';
 import { trainDqn } from '../src/dqn/train.js';
 import { CandidateCache } from '../src/env/candidate-cache.js';
+import { CacheEnv } from '../src/env/cache-env.js';
 import { EvictionEnv } from '../src/env/eviction-env.js';
 import type { AccessScorer } from '../src/env/features.js';
 import { QForward } from '../src/dqn/forward.js';
 import { GuardedLearnedPolicy } from '../src/guarded-policy.js';
 import { SelectedPolicy } from '../src/selected-policy.js';
+import { SuccessorPredictor } from './helpers/predictor.js';
 import { traceOf } from './helpers/trace.js';
 import { tempDirs } from './helpers/temp-dirs.js';
 
@@ -168,5 +170,17 @@ describe('EvictionEnv trains on the decisions dqn:DIR replays, in byte mode too'
     const firstDifference = trained.findIndex((row, i) => row.some((v, j) => !Object.is(v, replayed[i]![j])));
     expect(firstDifference).toBe(-1);
     expect(env.hitRatio()).toBe(replayer.result().hits / replayer.result().requests);
+  });
+});
+
+describe('CacheEnv options', () => {
+  it('refuses a topK, eviction fraction or prefetch threshold the controller could not run (a RangeError naming it)', () => {
+    const trace = traceOf([0, 1, 2, 3, 0, 1]);
+    const make = (options: { topK?: number; evictFractions?: number[]; prefetchThresholds?: number[] }) => () =>
+      new CacheEnv(trace, { capacity: 2, window: 2, predictor: () => new SuccessorPredictor(), ...options });
+    for (const topK of [0, -1, 2.5, Number.NaN]) expect(make({ topK }), `topK ${topK}`).toThrow(/topK must be a positive integer/);
+    for (const f of [0, -0.1, 1.5, Number.NaN]) expect(make({ evictFractions: [0.01, f] }), `fraction ${f}`).toThrow(/evictFractions/);
+    for (const t of [-0.1, 1.5, Number.NaN]) expect(make({ prefetchThresholds: [t] }), `threshold ${t}`).toThrow(/prefetchThresholds/);
+    expect(make({ topK: 3, evictFractions: [0.5, 1], prefetchThresholds: [0, 1] })().actionSpace.n).toBe(7);
   });
 });

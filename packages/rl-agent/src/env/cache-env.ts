@@ -155,9 +155,15 @@ export class CacheEnv implements AsyncEnv {
     this.end = Math.min(options.end ?? trace.length, trace.length);
     if (!(this.start >= 0 && this.start < this.end)) throw new RangeError(`empty episode range [${this.start}, ${this.end})`);
     this.topK = options.topK ?? 8;
+    // What AgentController refuses live (topK), or what would reach the manager as NaN counts.
+    if (!Number.isInteger(this.topK) || this.topK < 1) throw new RangeError(`topK must be a positive integer, got ${this.topK}`);
+    const fractions = options.evictFractions ?? [0.01, 0.05];
+    if (fractions.some((f) => !(f > 0 && f <= 1))) throw new RangeError(`evictFractions must be in (0, 1], got [${fractions.join(', ')}]`);
+    const thresholds = options.prefetchThresholds ?? [0.5, 0.2];
+    if (thresholds.some((t) => !(t >= 0 && t <= 1))) throw new RangeError(`prefetchThresholds must be in [0, 1], got [${thresholds.join(', ')}]`);
     this.predKeys = new Uint32Array(this.topK);
     this.predProbs = new Float64Array(this.topK);
-    this.actions = cacheEnvActions(options.capacity, options.evictFractions ?? [0.01, 0.05], options.prefetchThresholds ?? [0.5, 0.2]);
+    this.actions = cacheEnvActions(options.capacity, fractions, thresholds);
     this.actionSpace = new Discrete(this.actions.length);
     this.observationSpace = new Box(0, 1, [CACHE_ENV_FEATURES.length]);
   }

@@ -27,7 +27,10 @@ export interface DqnConfig {
   endEpsilon: number;
   /** Fraction of totalSteps over which ε decays linearly from start to end. */
   explorationFraction: number;
-  /** Environment steps (random actions) before learning starts. */
+  /**
+   * Environment steps before the first gradient step. Actions follow the ε schedule from step 0
+   * (CleanRL's learning_starts): random only as far as ε is 1, as it nearly is at the defaults.
+   */
   learningStarts: number;
   /** Environment steps between gradient steps. */
   trainFrequency: number;
@@ -80,7 +83,7 @@ export const DQN_DOCS: Readonly<Record<keyof DqnConfig, string>> = {
   startEpsilon: 'initial exploration epsilon',
   endEpsilon: 'final exploration epsilon',
   explorationFraction: 'fraction of totalSteps over which epsilon decays linearly',
-  learningStarts: 'random-action steps before learning starts',
+  learningStarts: 'environment steps before the first gradient step (actions follow the epsilon schedule meanwhile)',
   trainFrequency: 'environment steps between gradient steps',
   maxGradNorm: 'global-norm gradient clipping threshold',
   huberDelta: 'Huber loss delta',

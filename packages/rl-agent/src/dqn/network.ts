@@ -22,7 +22,7 @@ export function observationSize(spec: QNetworkSpec): number {
   return spec.layout === 'flat' ? spec.features : spec.features * spec.actions;
 }
 
-/** Builds the Q-network with seeded Glorot-uniform initialisation (layer i gets seed + i). */
+/** Builds the Q-network with seeded Glorot-uniform initialisation (layer i gets seed · 101 + i). */
 export function buildQNetwork(spec: QNetworkSpec, seed: number): tf.Sequential {
   const model = tf.sequential();
   const inputShape = spec.layout === 'flat' ? [spec.features] : [spec.actions, spec.features];

@@ -100,10 +100,11 @@ export interface MarkovOptions {
    * Prediction target. 1 (default): the next request; probabilities are exclusive and sum to ≤ 1.
    * W > 1: the keys requested within the next W requests of the session (a lookahead window, as in
    * dependency-graph web prefetching, Padmanabhan & Mogul 1996): the model also counts, for each of
-   * the last W keys, the current key as a "soon" successor, and predictions give per-key
-   * P(requested within W | current key) = count/(occurrences + lookaheadPrior). These are not
-   * exclusive events and may sum to more than 1. What a prefetcher wants when requests of several
-   * users interleave in one stream.
+   * the last W keys, the current key as a "soon" successor, and predictions score each key
+   * min(1, (count − space-saving error)/(occurrences + lookaheadPrior)), count being the requests
+   * of the key within W after an occurrence of the current key: an expected number of requests per
+   * occurrence, not a probability (see the README). Scores are not exclusive and may sum to more
+   * than 1. What a prefetcher wants when requests of several users interleave in one stream.
    */
   lookahead: number;
   /** Pseudo-occurrences in the lookahead denominator: shrinks estimates backed by few observations. Default 3. */

@@ -9,8 +9,9 @@ import type { SequencePredictor } from './types.js';
 
 export interface PrefetchOptions {
   /**
-   * Least predicted probability worth a fetch. Default 0.3: above what one observation gives
-   * (0.5 next-request with escape, 1/(1+3) = 0.25 with lookahead and its default prior).
+   * Least predicted probability worth a fetch. Default 0.3: above what one observation gives with
+   * lookahead (1/(1+3) = 0.25 with its default prior), below what it gives for the next request
+   * (0.5 with the PPM-C escape), so there one observation is enough.
    */
   threshold: number;
   /** Most keys prefetched after one request. Default 2. */

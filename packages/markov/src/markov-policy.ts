@@ -8,7 +8,7 @@
  * `sample` residents that rotates through the dense resident list (deterministic, no RNG).
  * Ties go to the least recently used. Registered as `markov` when @cachelab/markov is imported.
  */
-import { ABSENT, ConfigError, type EvictionPolicy, type PolicyInfo, type PolicyOptions } from '@cachelab/cache-core';
+import { ABSENT, checkCapacity, checkInteger, checkRange, ConfigError, readParams, type EvictionPolicy, type PolicyInfo, type PolicyOptions } from '@cachelab/cache-core';
 import { MarkovPredictor } from './predictor.js';
 
 export const markovPolicyParams = {
@@ -20,18 +20,23 @@ export const markovPolicyParams = {
   maxSuccessors: { default: 8, doc: 'cap on successors per state' },
 } as const;
 
-type Params = { -readonly [K in keyof typeof markovPolicyParams]: number };
+/** The policy's own parameters, checked with cache-core's wording (`markov.sample: …`, as `lru.x: …`). */
+function readMarkovParams(raw: PolicyOptions['params']) {
+  const p = readParams('markov', markovPolicyParams, raw);
+  checkInteger('markov', 'horizon', p.horizon, 0, Number.MAX_SAFE_INTEGER);
+  checkInteger('markov', 'sample', p.sample, 1, 1 << 20);
+  checkRange('markov', 'halfLife', p.halfLife, 0, Number.MAX_VALUE);
+  return p;
+}
 
-function readMarkovParams(raw: PolicyOptions['params']): Params {
-  const params = Object.fromEntries(Object.entries(markovPolicyParams).map(([k, v]) => [k, v.default])) as Params;
-  for (const [name, value] of Object.entries(raw ?? {})) {
-    if (!(name in markovPolicyParams)) {
-      throw new ConfigError(name, `unknown parameter of policy markov; known: ${Object.keys(markovPolicyParams).join(', ')}`);
-    }
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new ConfigError(name, `must be a number ≥ 0, got ${String(value)}`);
-    params[name as keyof Params] = value;
+/** The predictor checks its own options (order, maxStates, maxSuccessors); its errors are renamed as this policy's parameters. */
+function createPredictor(p: ReturnType<typeof readMarkovParams>): MarkovPredictor {
+  try {
+    return new MarkovPredictor({ order: p.order, maxStates: p.maxStates, maxSuccessors: p.maxSuccessors, halfLife: p.halfLife > 0 ? p.halfLife : Infinity });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(`markov.${error.field}`, error.detail);
+    throw error;
   }
-  return params;
 }
 
 export class MarkovPolicy implements EvictionPolicy {
@@ -54,19 +59,11 @@ export class MarkovPolicy implements EvictionPolicy {
 
   constructor(options: PolicyOptions) {
     const p = readMarkovParams(options.params);
-    // As cache-core's policies (checkCapacity): NaN would never evict, a negative one never admit.
-    if (!(Number.isFinite(options.capacity) && options.capacity >= 0)) {
-      throw new ConfigError('capacity', `policy "markov" needs a finite capacity >= 0, got ${options.capacity}`);
-    }
+    checkCapacity('markov', options.capacity);
     this.capacity = options.capacity;
-    this.predictor = new MarkovPredictor({
-      order: Math.max(1, Math.round(p.order)),
-      maxStates: p.maxStates,
-      maxSuccessors: p.maxSuccessors,
-      halfLife: p.halfLife > 0 ? p.halfLife : Infinity,
-    });
-    this.horizon = Math.round(p.horizon);
-    this.sample = Math.max(1, Math.round(p.sample));
+    this.predictor = createPredictor(p);
+    this.horizon = p.horizon;
+    this.sample = p.sample;
     const keys = Math.max(16, options.keySpace ?? 1024);
     this.residents = new Uint32Array(keys);
     this.position = new Int32Array(keys).fill(-1);

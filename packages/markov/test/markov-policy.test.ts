@@ -1,4 +1,4 @@
-import { createPolicy, listPolicies, replay, type RequestBatch } from '@cachelab/cache-core';
+import { ConfigError, createPolicy, listPolicies, replay, type RequestBatch } from '@cachelab/cache-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MarkovPolicy } from '../src/index.js';
@@ -13,6 +13,29 @@ describe('markov eviction policy', () => {
     expect(listPolicies().map((p) => p.name)).toContain('markov');
     expect(createPolicy('markov', { capacity: 3 })).toBeInstanceOf(MarkovPolicy);
     expect(() => createPolicy('markov', { capacity: 3, params: { nope: 1 } })).toThrow(/nope/);
+  });
+
+  it('checks its parameters as the zoo does: errors name markov.<param>, fractions are refused, not rounded', () => {
+    const fieldOf = (params: Record<string, unknown>): string | undefined => {
+      try {
+        createPolicy('markov', { capacity: 3, params: params as Record<string, number> });
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as ConfigError).field;
+      }
+      return undefined;
+    };
+    expect(fieldOf({ nope: 1 })).toBe('markov.nope');
+    expect(fieldOf({ order: 0 })).toBe('markov.order'); // was rounded up to 1
+    expect(fieldOf({ order: 1.5 })).toBe('markov.order'); // was rounded to 2
+    expect(fieldOf({ order: 9 })).toBe('markov.order');
+    expect(fieldOf({ sample: 0 })).toBe('markov.sample'); // was raised to 1
+    expect(fieldOf({ horizon: 2.5 })).toBe('markov.horizon');
+    expect(fieldOf({ halfLife: -1 })).toBe('markov.halfLife');
+    expect(fieldOf({ maxSuccessors: 256 })).toBe('markov.maxSuccessors');
+    expect(fieldOf({ maxStates: 0 })).toBe('markov.maxStates');
+    expect(fieldOf({ order: '2' })).toBe('markov.order');
+    expect(fieldOf({ order: 2, sample: 8, horizon: 10, halfLife: 0, maxStates: 1024, maxSuccessors: 4 })).toBeUndefined();
   });
 
   it('keeps the predicted next key on a loop where LRU always misses (hand-worked)', () => {

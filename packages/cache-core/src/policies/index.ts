@@ -17,6 +17,8 @@ export * from './random.js';
 export * from './belady.js';
 // The regret machinery of LeCaR and CACHEUS, public for policies built elsewhere (rl-agent's dqn-guard).
 export { ExpertHistories, ExpertWeights } from './internal/learned-experts.js';
+// Parameter and capacity checks with the zoo's error wording, public for policies built elsewhere (markov).
+export { checkCapacity, checkInteger, checkRange, readParams } from './internal/params.js';
 // Seeded, allocation-free draws (xorshift128 seeded by seedrandom), public for bootstrap loops elsewhere.
 export { SeededRandom } from './internal/random.js';
 

@@ -37,6 +37,13 @@ export function checkRange(policy: string, name: string, value: number, lo: numb
   }
 }
 
+/** Throws a ConfigError unless `value` is a whole number with `lo <= value <= hi`. */
+export function checkInteger(policy: string, name: string, value: number, lo: number, hi: number): void {
+  if (!(Number.isInteger(value) && value >= lo && value <= hi)) {
+    throw new ConfigError(`${policy}.${name}`, `must be a whole number from ${lo} to ${hi}, got ${value}`);
+  }
+}
+
 /** Validates the capacity every policy receives. */
 export function checkCapacity(policy: string, capacity: number): void {
   if (!(Number.isFinite(capacity) && capacity >= 0)) {

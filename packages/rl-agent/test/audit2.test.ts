@@ -13,12 +13,13 @@ import { trainDqn } from '../src/dqn/train.js';
 import { CandidateCache } from '../src/env/candidate-cache.js';
 import { CacheEnv } from '../src/env/cache-env.js';
 import { EvictionEnv } from '../src/env/eviction-env.js';
+import { MixtureEnv } from '../src/env/mixture-env.js';
 import type { AccessScorer } from '../src/env/features.js';
 import { QForward } from '../src/dqn/forward.js';
 import { GuardedLearnedPolicy } from '../src/guarded-policy.js';
 import { SelectedPolicy } from '../src/selected-policy.js';
 import { SuccessorPredictor } from './helpers/predictor.js';
-import { traceOf } from './helpers/trace.js';
+import { traceOf, zipfTrace } from './helpers/trace.js';
 import { tempDirs } from './helpers/temp-dirs.js';
 
 const tempDir = tempDirs('rl-audit2');
@@ -182,5 +183,39 @@ describe('CacheEnv options', () => {
     for (const f of [0, -0.1, 1.5, Number.NaN]) expect(make({ evictFractions: [0.01, f] }), `fraction ${f}`).toThrow(/evictFractions/);
     for (const t of [-0.1, 1.5, Number.NaN]) expect(make({ prefetchThresholds: [t] }), `threshold ${t}`).toThrow(/prefetchThresholds/);
     expect(make({ topK: 3, evictFractions: [0.5, 1], prefetchThresholds: [0, 1] })().actionSpace.n).toBe(7);
+  });
+});
+
+describe('environment ranges and horizons that would replay the wrong requests or reward NaN', () => {
+  it('a fractional start or end, or an infinite horizonFactor, is a RangeError', () => {
+    const trace = traceOf([0, 1, 2, 3, 0, 1, 4, 2]);
+    expect(() => new EvictionEnv(trace, { capacity: 2, start: 1.5 })).toThrow(/start/);
+    expect(() => new EvictionEnv(trace, { capacity: 2, end: 6.5 })).toThrow(/end/);
+    expect(() => new EvictionEnv(trace, { capacity: 2, horizonFactor: Number.POSITIVE_INFINITY, rewardShape: 'hyperbolic' })).toThrow(/horizonFactor/);
+    const predictor = () => new SuccessorPredictor();
+    expect(() => new CacheEnv(trace, { capacity: 2, window: 2, predictor, start: 0.5 })).toThrow(/start/);
+    expect(() => new CacheEnv(trace, { capacity: 2, window: 2, predictor, end: 7.5 })).toThrow(/end/);
+  });
+});
+
+describe('a finished mixture run, extended with --resume, then interrupted', () => {
+  it('resumes exactly (its actions are replayed from the episode the extension started at)', async () => {
+    const traces = [zipfTrace(4000, 300, 0.9, 1), zipfTrace(4000, 300, 0.9, 2)];
+    const make = () => new MixtureEnv(traces.map((batch) => new EvictionEnv(batch, { capacity: 30 })), { segmentSteps: 150 });
+    const config = (totalSteps: number) => resolveDqnConfig({ seed: 4, totalSteps, learningStarts: 100, logInterval: 250, bufferSize: 500, batchSize: 8, hiddenLayers: [4] });
+    const straight = tempDir();
+    const broken = tempDir();
+    for (const dir of [straight, broken]) (await trainDqn({ env: make(), config: config(700), outDir: dir })).agent.dispose();
+    (await trainDqn({ env: make(), config: config(2500), outDir: straight, resume: true })).agent.dispose();
+    const stop = new AbortController();
+    const first = await trainDqn({ env: make(), config: config(2500), outDir: broken, resume: true, signal: stop.signal, onProgress: (s) => s === 2000 && stop.abort() });
+    first.agent.dispose();
+    expect(first).toMatchObject({ steps: 2000, interrupted: true, exactResume: false });
+    const resumed = await trainDqn({ env: make(), config: config(2500), outDir: broken, resume: true });
+    resumed.agent.dispose();
+    expect(resumed).toMatchObject({ resumedAt: 2000, exactResume: true, steps: 2500 });
+    for (const file of ['weights.bin', 'target/weights.bin']) {
+      expect(fs.readFileSync(path.join(broken, file)).equals(fs.readFileSync(path.join(straight, file))), file).toBe(true);
+    }
   });
 });

@@ -30,9 +30,10 @@ export interface ResumeState {
   /** Actions taken since the `reset` of episode `fromEpisode`, in order. */
   episodeActions: Int32Array;
   /**
-   * The episode those actions start at: the current one, or 0 for an environment whose episodes
-   * carry state over (a MixtureEnv continues its members across segments), retraced from the run's
-   * start. Absent: the current episode.
+   * The episode those actions start at: the current one, or, for an environment whose episodes
+   * carry state over (a MixtureEnv continues its members across segments), the one the run's action
+   * log starts at (0; or the checkpoint's episode when the run resumed from the weights alone, as a
+   * finished run extended does), retraced from there. Absent: the current episode.
    */
   fromEpisode?: number;
   /** The observation and return those actions reached (checked after replaying them). */

@@ -186,7 +186,7 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
   // A MixtureEnv continues its members across episodes (segments): a fresh one rebuilds an
   // episode only by retracing the whole run, so its actions are kept from the run's start.
   const retraceRun = env instanceof MixtureEnv;
-  // The episode the replayed actions start at (the interrupted one, or 0 for a retraced run).
+  // The episode the replayed actions start at: the interrupted one, or where a retraced run's log starts.
   const fromEpisode = saved ? (saved.fromEpisode ?? episode) : episode;
   const obs = new Float32Array(env.observationSpace.size);
   obs.set((await env.reset({ seed: config.seed + fromEpisode })).observation);
@@ -242,7 +242,9 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
         buffer: buffer.snapshot(),
         optimizer,
         episodeActions: episodeActions.subarray(0, actionCount),
-        ...(retraceRun ? { fromEpisode: 0 } : {}),
+        // A retraced run's actions start where this run's log started: episode 0 for a fresh
+        // run, the checkpoint's episode for one resumed from the weights alone (a finished run extended).
+        ...(retraceRun ? { fromEpisode } : {}),
         observation: obs,
         episodeReturn,
         ...(last ? { last } : {}),

@@ -153,6 +153,7 @@ export class CacheEnv implements AsyncEnv {
     if (!Number.isInteger(this.window) || this.window < 1) throw new RangeError(`window must be a positive integer, got ${this.window}`);
     this.start = options.start ?? 0;
     this.end = Math.min(options.end ?? trace.length, trace.length);
+    if (!Number.isInteger(this.start) || !Number.isInteger(this.end)) throw new RangeError(`start and end must be request positions (integers), got [${this.start}, ${this.end})`);
     if (!(this.start >= 0 && this.start < this.end)) throw new RangeError(`empty episode range [${this.start}, ${this.end})`);
     this.topK = options.topK ?? 8;
     // What AgentController refuses live (topK), or what would reach the manager as NaN counts.

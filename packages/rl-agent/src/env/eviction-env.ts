@@ -149,7 +149,7 @@ export class EvictionEnv implements Env {
     this.horizonFactor = options.horizonFactor ?? EVICTION_ENV_DEFAULTS.horizonFactor;
     if (!Number.isInteger(this.k) || this.k < 1) throw new RangeError(`candidates must be a positive integer, got ${this.k}`);
     if (!(options.capacity > 0)) throw new RangeError(`capacity must be > 0, got ${options.capacity}`);
-    if (!(this.horizonFactor > 0)) throw new RangeError(`horizonFactor must be > 0, got ${this.horizonFactor}`);
+    if (!(this.horizonFactor > 0 && Number.isFinite(this.horizonFactor))) throw new RangeError(`horizonFactor must be a finite number > 0, got ${this.horizonFactor}`);
     this.rewardShape = options.rewardShape ?? EVICTION_ENV_DEFAULTS.rewardShape;
     if (!REWARD_SHAPES.includes(this.rewardShape)) throw new RangeError(`rewardShape must be one of ${REWARD_SHAPES.join(', ')}, got ${String(this.rewardShape)}`);
     this.recentCandidates = options.recentCandidates ?? 0;
@@ -162,6 +162,7 @@ export class EvictionEnv implements Env {
     }
     this.start = options.start ?? 0;
     this.end = Math.min(options.end ?? trace.length, trace.length);
+    if (!Number.isInteger(this.start) || !Number.isInteger(this.end)) throw new RangeError(`start and end must be request positions (integers), got [${this.start}, ${this.end})`);
     if (!(this.start >= 0 && this.start < this.end)) throw new RangeError(`empty episode range [${this.start}, ${this.end})`);
     if (trace.length > 0 && trace.nextAccess[0] === UNKNOWN_NEXT_ACCESS) computeNextAccess(trace);
     let maxKey = -1;

@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../src/experiment/runner.js';
 import { parseExperiment } from '../src/experiment/schema.js';
 import { loadRun } from '../src/report/load-run.js';
+import { buildScoreboard } from '../src/report/scoreboard.js';
+import { scoreboardOptions } from './helpers/scoreboard.js';
 import { repoRoot } from '../src/util/paths.js';
 import { runCli, tempDir, writeKeys, writeSkewedTrace } from './helpers/workflow.js';
 
@@ -81,5 +83,28 @@ describe('a report of a run stopped between training a model again and replaying
     const run = loadRun(first.runDir);
     expect(run.incomplete).toEqual(['other-5pct-dqn-tiny-s0']);
     expect(run.replay.map((c) => c.cell)).not.toContain('other-5pct-dqn-tiny-s0');
+  });
+});
+
+describe('a scoreboard of a policy none of whose cells completed', () => {
+  it('lists its cells as left out instead of saying the run has no policy of that label', async () => {
+    const dir = tempDir();
+    const experiment = parseExperiment({ traces: [{ path: writeSkewedTrace(dir, 1_000, 200, 2), name: 'skewed' }], sizes: ['5%', '10%'], policies: ['lru', 'fifo'] });
+    const run = await runExperiment('none', experiment, options(join(dir, 'runs')));
+    for (const cell of ['skewed-5pct-fifo-s0', 'skewed-10pct-fifo-s0']) rmSync(join(run.runDir, cell, 'summary.json'));
+    const data = loadRun(run.runDir);
+    const board = buildScoreboard(data, scoreboardOptions({ candidate: 'fifo' }));
+    expect(board.cells).toEqual([]);
+    expect(board.skipped).toEqual([
+      'skewed-5pct-fifo-s0: not complete (no summary.json); run the experiment again to finish it',
+      'skewed-10pct-fifo-s0: not complete (no summary.json); run the experiment again to finish it',
+    ]);
+    // As baseline: every candidate cell is named, none compared.
+    expect(buildScoreboard(data, scoreboardOptions({ candidate: 'lru', baseline: 'fifo' })).skipped).toEqual([
+      'skewed-5pct-lru-s0: no fifo replay at this trace, size and seed',
+      'skewed-10pct-lru-s0: no fifo replay at this trace, size and seed',
+    ]);
+    // A label the experiment does not have is still an error, listing every label of the run.
+    expect(() => buildScoreboard(data, scoreboardOptions({ candidate: 'arc' }))).toThrow('its replay cells are labelled: lru, fifo');
   });
 });

@@ -126,7 +126,9 @@ function count(tally: Tally, comparison: Comparison): void {
 }
 
 export function buildScoreboard(run: RunData, options: ScoreboardOptions): Scoreboard {
-  const labels = [...new Set(run.replay.map(seriesLabel))];
+  // The experiment's labels, not only those with a complete cell: a policy whose cells all failed
+  // or were interrupted is a known label whose cells are listed as left out.
+  const labels = [...new Set(run.cells.flatMap((cell) => (cell.kind === 'replay' ? [seriesLabel(cell)] : [])))];
   for (const label of [options.candidate, options.baseline, ...options.bestOf]) {
     if (!labels.includes(label)) {
       throw new CliUsageError(`no policy labelled "${label}" in ${run.runDir}; its replay cells are labelled: ${labels.join(', ')}`);
@@ -143,7 +145,7 @@ export function buildScoreboard(run: RunData, options: ScoreboardOptions): Score
     if (!byLabel.has(label)) byLabel.set(label, new Map());
     byLabel.get(label)!.set(cellKey(cell), cell);
   }
-  const lookup = (label: string, at: ReplaySummary) => byLabel.get(label)!.get(cellKey(at));
+  const lookup = (label: string, at: ReplaySummary) => byLabel.get(label)?.get(cellKey(at));
   const wanted = options.traces ? new Set(options.traces) : null;
   const cells: ScoreboardCell[] = [];
   const skipped: string[] = [];
@@ -155,7 +157,7 @@ export function buildScoreboard(run: RunData, options: ScoreboardOptions): Score
     if (wanted && !wanted.has(cell.trace.name)) continue;
     skipped.push(`${cell.id}: not complete (no summary.json); run the experiment again to finish it`);
   }
-  for (const cell of byLabel.get(options.candidate)!.values()) {
+  for (const cell of byLabel.get(options.candidate)?.values() ?? []) {
     if (wanted && !wanted.has(cell.trace.name)) continue;
     const baseline = lookup(options.baseline, cell);
     if (!baseline) {

@@ -19,6 +19,7 @@ import { QForward } from '../src/dqn/forward.js';
 import { GuardedLearnedPolicy } from '../src/guarded-policy.js';
 import { SelectedPolicy } from '../src/selected-policy.js';
 import { SuccessorPredictor } from './helpers/predictor.js';
+import { ChainEnv } from './helpers/chain-env.js';
 import { traceOf, zipfTrace } from './helpers/trace.js';
 import { tempDirs } from './helpers/temp-dirs.js';
 
@@ -214,6 +215,29 @@ describe('a finished mixture run, extended with --resume, then interrupted', () 
     const resumed = await trainDqn({ env: make(), config: config(2500), outDir: broken, resume: true });
     resumed.agent.dispose();
     expect(resumed).toMatchObject({ resumedAt: 2000, exactResume: true, steps: 2500 });
+    for (const file of ['weights.bin', 'target/weights.bin']) {
+      expect(fs.readFileSync(path.join(broken, file)).equals(fs.readFileSync(path.join(straight, file))), file).toBe(true);
+    }
+  });
+});
+
+describe('an extended run interrupted before it learned again', () => {
+  it('resumes exactly: learning restarts where the extension said, not learningStarts steps into the run', async () => {
+    const make = () => new ChainEnv(9, 200, true);
+    const config = (totalSteps: number) => resolveDqnConfig({ seed: 7, totalSteps, learningStarts: 1500, logInterval: 250, hiddenLayers: [4] });
+    const straight = tempDir();
+    const broken = tempDir();
+    for (const dir of [straight, broken]) (await trainDqn({ env: make(), config: config(600), outDir: dir })).agent.dispose();
+    // Resumed from the weights alone at 600, the extension learns from step 600 + 1500 = 2100.
+    const whole = await trainDqn({ env: make(), config: config(3000), outDir: straight, resume: true });
+    whole.agent.dispose();
+    const stop = new AbortController();
+    const first = await trainDqn({ env: make(), config: config(3000), outDir: broken, resume: true, signal: stop.signal, onProgress: (s) => s === 2000 && stop.abort() });
+    first.agent.dispose();
+    expect(first).toMatchObject({ steps: 2000, interrupted: true, updates: 0 });
+    const resumed = await trainDqn({ env: make(), config: config(3000), outDir: broken, resume: true });
+    resumed.agent.dispose();
+    expect(resumed).toMatchObject({ resumedAt: 2000, exactResume: true, updates: whole.updates });
     for (const file of ['weights.bin', 'target/weights.bin']) {
       expect(fs.readFileSync(path.join(broken, file)).equals(fs.readFileSync(path.join(straight, file))), file).toBe(true);
     }

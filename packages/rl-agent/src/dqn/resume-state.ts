@@ -40,6 +40,11 @@ export interface ResumeState {
   observation: Float32Array;
   episodeReturn: number;
   last?: UpdateStats;
+  /**
+   * The step learning (re)starts at: learningStarts, or, in a run resumed from the weights alone
+   * (a finished run extended), the resume point + learningStarts. Absent (older files): learningStarts.
+   */
+  learningFrom?: number;
 }
 
 interface ResumeJson {
@@ -51,6 +56,7 @@ interface ResumeJson {
   optimizer: { iterations: number; accBeta1: number; accBeta2: number; shapes: number[][] };
   episode: { actions: number; return: number; observationSize: number; from?: number };
   last?: UpdateStats;
+  learningFrom?: number;
 }
 
 const aligned = (bytes: number) => Math.ceil(bytes / 4) * 4;
@@ -92,6 +98,7 @@ export function saveResumeState(dir: string, state: ResumeState): void {
       ...(state.fromEpisode === undefined ? {} : { from: state.fromEpisode }),
     },
     ...(state.last ? { last: state.last } : {}),
+    ...(state.learningFrom === undefined ? {} : { learningFrom: state.learningFrom }),
   };
   writeFileAtomic(path.join(dir, resumeBinName(state.step)), bytes);
   writeFileAtomic(path.join(dir, resumeJsonName(state.step)), `${JSON.stringify(json)}\n`);
@@ -157,5 +164,6 @@ export function loadResumeState(dir: string, obsSize: number, step: number): Res
     observation,
     episodeReturn: json.episode.return,
     ...(json.last ? { last: json.last } : {}),
+    ...(typeof json.learningFrom === 'number' ? { learningFrom: json.learningFrom } : {}),
   };
 }

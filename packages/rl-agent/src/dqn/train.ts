@@ -222,9 +222,10 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
       throw notRetraced(outDir!, 'it reached another observation or return');
     }
   }
-  // With the buffer restored, learning goes on at once, as in an uninterrupted run; without it
-  // (an older checkpoint), it starts again `learningStarts` steps after the resume point.
-  const learningFrom = saved || firstStep === 0 ? config.learningStarts : firstStep + config.learningStarts;
+  // With the buffer restored, learning goes on from where the interrupted run had it (which may
+  // itself have resumed from the weights alone); without it (a finished run extended, an older
+  // checkpoint), it starts again `learningStarts` steps after the resume point.
+  const learningFrom = saved ? (saved.learningFrom ?? config.learningStarts) : firstStep === 0 ? config.learningStarts : firstStep + config.learningStarts;
 
   const checkpoint = async (stepsDone: number, finished: boolean): Promise<void> => {
     if (!outDir) return;
@@ -248,6 +249,7 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
         observation: obs,
         episodeReturn,
         ...(last ? { last } : {}),
+        learningFrom,
       });
     }
     writeCheckpoint(outDir, prepared, {

@@ -112,6 +112,11 @@ describe('a checkpoint whose agent.json does not describe its weights', () => {
     const { spec: _spec, ...withoutSpec } = meta;
     fs.writeFileSync(file, JSON.stringify(withoutSpec));
     expect(() => loadForward(dir)).toThrow(CheckpointError);
+    const { env: _env, ...withoutEnv } = meta as typeof meta & { env: unknown };
+    fs.writeFileSync(file, JSON.stringify(withoutEnv));
+    expect(() => loadForward(dir)).toThrow(CheckpointError);
+    fs.writeFileSync(file, 'null');
+    expect(() => loadForward(dir)).toThrow(CheckpointError);
   });
 });
 

@@ -149,8 +149,13 @@ export function readMeta(dir: string): CheckpointMeta {
   } catch (error) {
     throw new CheckpointError(dir, `cannot read agent.json (${(error as Error).message}); pass a directory written by \`cachelab train\``);
   }
-  if (meta.format !== CHECKPOINT_FORMAT || meta.version !== CHECKPOINT_VERSION) {
+  const object = (v: unknown): boolean => typeof v === 'object' && v !== null;
+  if (!object(meta) || meta.format !== CHECKPOINT_FORMAT || meta.version !== CHECKPOINT_VERSION) {
     throw new CheckpointError(dir, `agent.json is not a ${CHECKPOINT_FORMAT} v${CHECKPOINT_VERSION} checkpoint`);
+  }
+  const missing = (['spec', 'env', 'config', 'state'] as const).filter((field) => !object(meta[field]));
+  if (missing.length > 0 || !object(meta.env.settings)) {
+    throw new CheckpointError(dir, `agent.json lacks ${missing.length > 0 ? missing.join(', ') : 'env.settings'}; pass a directory written by \`cachelab train\` as it left it`);
   }
   return meta;
 }

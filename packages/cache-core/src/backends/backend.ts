@@ -77,7 +77,10 @@ export interface CacheBackend {
    * entries that copy was a third of a hit's cost). Same semantics as `get` otherwise.
    */
   getLatin1?(key: string): MaybePromise<BackendLatin1Entry | undefined>;
-  /** Stores an entry (most recently used). False when refused (e.g. larger than capacity). */
+  /**
+   * Stores an entry (most recently used). False when refused (e.g. larger than capacity); an
+   * entry already stored under the key is then removed, as it is no longer current.
+   */
   set(key: string, value: Uint8Array, options?: BackendSetOptions): MaybePromise<boolean>;
   /** True when the key existed. */
   delete(key: string): MaybePromise<boolean>;

@@ -24,7 +24,7 @@ import type { BackendEntry, BackendLatin1Entry, BackendSetOptions, BackendStats,
 export interface MemoryBackendConfig {
   /** Most entries held; storing beyond it evicts the least recently used. Default unlimited. */
   maxEntries?: number;
-  /** Most value bytes held; storing beyond it evicts the least recently used. A larger single value is refused. Default unlimited. */
+  /** Most value bytes held; storing beyond it evicts the least recently used. A larger single value is refused (and an entry under its key removed). Default unlimited. */
   maxBytes?: number;
   /** Slots allocated up front (grown by doubling). Default min(maxEntries, 1024). */
   initialCapacity?: number;
@@ -144,7 +144,11 @@ export class MemoryBackend implements CacheBackend {
 
   set(key: string, value: Uint8Array, options?: BackendSetOptions): boolean {
     const size = value.length;
-    if (size > this.maxBytes || size > 0xffffffff) return false;
+    if (size > this.maxBytes || size > 0xffffffff) {
+      // Refused: an older value under this key would otherwise be read as if it were current.
+      this.delete(key);
+      return false;
+    }
     const ttlMs = options?.ttlMs;
     const expires = ttlMs !== undefined && ttlMs > 0 ? this.clock.now() + ttlMs : 0;
     const stored = (value instanceof Buffer ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)).toString('latin1');
@@ -203,6 +207,8 @@ export class MemoryBackend implements CacheBackend {
   }
 
   evictLru(count: number): number {
+    // At most `count`: 1.5 evicts one, not two.
+    count = Math.floor(count);
     this.sweepExpired();
     let evicted = 0;
     while (evicted < count && this.index.size > 0) {

@@ -159,7 +159,8 @@ return out
  * entries as columns: n keys, n (entry key, envelope) pairs, n sizes (value bytes counted),
  * n ttls in ms (0 = none), n prefetched flags ('1'/'0'). The client lays the arguments out so
  * that the common case hands whole ranges of ARGV to HMGET and MSET, with no per-entry string
- * building in Lua. Returns 1 (stored) or 0 (refused: larger than maxBytes) per entry.
+ * building in Lua. Returns 1 (stored) or 0 (refused: larger than maxBytes; an entry already
+ * stored under that key is removed, as it is no longer current) per entry.
  */
 export const SET_MANY = `${PRELUDE}
 local any_expiring = redis.call('EXISTS', exp) == 1
@@ -254,6 +255,8 @@ else
     local key, ekey, envelope = ARGV[K + j], ARGV[W + 2 * j - 1], ARGV[W + 2 * j]
     local size, ttl = tonumber(ARGV[S + j]), tonumber(ARGV[T + j])
     if max_bytes > 0 and size > max_bytes then
+      -- Refused: an older value under this key would otherwise be read as if it were current.
+      if is_expired(key) then drop(key, 'expirations') else drop(key) end
       out[j] = 0
     else
       -- Replacing: the old bytes leave the count, an unread prefetch counts as wasted, an old
@@ -302,7 +305,8 @@ else
             redis.call('HSET', st, 'bytes', total)
             break
           end
-          if drop(oldest, 'evictions') == 0 then drop_orphan(oldest) end
+          -- One already past its TTL (more than reclaim(16) took) expired rather than was evicted.
+          if drop(oldest, is_expired(oldest) and 'expirations' or 'evictions') == 0 then drop_orphan(oldest) end
         end
       end
       out[j] = 1

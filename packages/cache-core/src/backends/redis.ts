@@ -203,6 +203,9 @@ export class RedisBackend implements CacheBackend {
     this.batcher.flush();
     const client = this.client;
     if (!client) return;
+    // The figures stats() answers once stopped (the manager reports them after stop()): read
+    // now, behind the runs just flushed, rather than whatever an earlier stats() call saw.
+    await this.stats();
     this.client = undefined;
     // ioredis writes auto-pipelined calls (the runs just flushed) from a setImmediate, but QUIT
     // at once: without this turn QUIT overtakes them and they fail with "Connection is closed".
@@ -357,17 +360,22 @@ export class RedisBackend implements CacheBackend {
     Promise.all([touched, values]).then(([codes, stored]) => {
       if (this.inOutage) this.noteRecovery();
       let vanished: string[] | undefined;
+      let wasted = 0;
       for (let i = 0; i < keys.length; i++) {
         const code = codes === 1 ? 1 : codes[i];
         const bytes = stored[i];
         let entry: BackendEntry | undefined;
         if (code !== 0 && code !== undefined) {
-          if (bytes) entry = this.readEntry(keys[i]!, bytes, code === 2);
-          else (vanished ??= []).push(keys[i]!);
+          if (bytes) {
+            entry = this.readEntry(keys[i]!, bytes, code === 2);
+            // TOUCH has taken its prefetch flag, yet the entry is rejected: never served, so wasted.
+            if (!entry && code === 2) wasted++;
+          } else (vanished ??= []).push(keys[i]!);
         }
         deliver(sinks[i]!, slots[i]!, entry);
       }
       if (vanished) this.reconcile(client, shard, vanished);
+      if (wasted > 0) this.countWasted(client, shard, wasted);
     }, failed);
   }
 
@@ -386,6 +394,14 @@ export class RedisBackend implements CacheBackend {
         this.noteFailure('get', error);
       },
     );
+  }
+
+  /** Adds prefetches that were rejected on their first read to the shard's wasted counter, behind the reply. */
+  private countWasted(client: Client, shard: Shard, wasted: number): void {
+    client.hincrby(shard.indexKeys[4]!, 'wasted', wasted).then(undefined, (error: unknown) => {
+      this.backendErrors++;
+      this.noteFailure('get', error);
+    });
   }
 
   /** Marks the entry most recently used; coalesced with the other gets and sets of this turn. */
@@ -444,8 +460,8 @@ export class RedisBackend implements CacheBackend {
   }
 
   /**
-   * The key has its index row and its entry key (which Redis drops itself once its TTL passes),
-   * as a get needs to find it. Reads no value, moves nothing in LRU order.
+   * The key has its index row and its entry key holds a string (Redis drops it itself once its
+   * TTL passes), as a get needs to find it. Reads no value, moves nothing in LRU order.
    */
   async has(key: string): Promise<boolean> {
     if (!this.client || LONE_SURROGATE.test(key)) return false;
@@ -453,8 +469,9 @@ export class RedisBackend implements CacheBackend {
     this.batcher.flush();
     const shard = this.shards[this.shardIndex(key)]!;
     return this.guarded('has', false, async (client) => {
-      const [indexed, stored] = await Promise.all([client.hexists(shard.indexKeys[1]!, key), client.exists(shard.entryPrefix + key)]);
-      return indexed === 1 && stored === 1;
+      // TYPE rather than EXISTS: a value of another Redis type there is no entry (a get misses).
+      const [indexed, stored] = await Promise.all([client.hexists(shard.indexKeys[1]!, key), client.type(shard.entryPrefix + key)]);
+      return indexed === 1 && stored === 'string';
     });
   }
 
@@ -497,22 +514,25 @@ export class RedisBackend implements CacheBackend {
   }
 
   async evictLru(count: number): Promise<number> {
+    count = Math.floor(count);
     if (!(count > 0)) return 0;
+    // Redis takes a LIMIT below 2^63 only: a larger count (Infinity) means all, which is -1 there.
+    const limit = (n: number) => (Number.isSafeInteger(n) ? n : -1);
     this.batcher.flush();
     if (this.shards.length === 1) {
       const shard = this.shards[0]!;
       // Expired entries first, so that they count as expirations rather than evictions.
       if (!(await this.reclaimShard(shard, 'evictLru'))) return 0;
       return this.guarded('evictLru', 0, (client) =>
-        client.cachelabEvictOldest(...shard.indexKeys, shard.entryPrefix, Math.floor(count), '+inf') as Promise<number>,
+        client.cachelabEvictOldest(...shard.indexKeys, shard.entryPrefix, limit(count), '+inf') as Promise<number>,
       );
     }
     // Several shards: take the globally oldest candidates, then evict per shard those still no
     // newer than what was seen (an entry touched meanwhile survives; a later round replaces it).
     let evicted = 0;
     for (let round = 0; round < 4 && evicted < count; round++) {
-      const want = Math.floor(count) - evicted;
-      const candidates = (await this.ranges(want))?.slice(0, want);
+      const want = count - evicted;
+      const candidates = (await this.ranges(limit(want)))?.slice(0, want);
       if (!candidates || candidates.length === 0) break;
       const plan = new Map<number, { n: number; maxScore: number }>();
       for (const c of candidates) {

@@ -44,3 +44,15 @@ describe('cachelab train --resume: the episode limits are settings of the run', 
     expect(same.code).toBe(0);
   });
 });
+
+describe('cachelab train --recent-candidates', () => {
+  it('takes its documented default, 0, explicitly (same agent.json as without the flag)', async () => {
+    const dir = tempDir('cachelab-rl-audit2-');
+    const trace = writeSkewedTrace(dir, 3000, 400);
+    const model = path.join(dir, 'm');
+    const r = await runCli(['train', '--trace', trace, '--size', '10%', '--out', model, '--steps', '30', '--recent-candidates', '0', ...budget]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(model, 'agent.json'), 'utf8')).env.settings).not.toHaveProperty('recentCandidates');
+  });
+});

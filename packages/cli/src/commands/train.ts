@@ -117,7 +117,7 @@ export function register(program: Command): void {
     .option('--horizon-factor <x>', 'eviction env: reward horizon as a multiple of the resident count (default 4)', parseNumber('--horizon-factor'))
     .addOption(new Option('--reward-shape <shape>', 'eviction env: hindsight cost as the victim\'s next request gets farther: linear (0 at the horizon), hyperbolic (halved at the horizon, never 0 for a returning object) or rank (no horizon: the share of the other candidates needed later than the victim)').choices(['linear', 'hyperbolic', 'rank']))
     .option('--markov', 'eviction env: fill the access-probability feature from a Markov predictor (slower replay)')
-    .option('--recent-candidates <n>', 'eviction env: newest admissions among the candidates, after the LRU tail and FIFO head (default 0)', parsePositiveInt('--recent-candidates'))
+    .option('--recent-candidates <n>', 'eviction env: newest admissions among the candidates, after the LRU tail and FIFO head (default 0)', parseNonNegativeInt('--recent-candidates'))
     .option('--regime-features', 'eviction env: append the whole-cache regime features (quick-return ratio, LRU share of quick returns)')
     .option('--reuse-features', 'eviction env: append the per-candidate reuse-interval features (gap between its last two requests, and how overdue its return is)')
     .option('--decay-features', 'eviction env: append the per-candidate decayed request counts (time constants 1, 4, 16 and 64 resident counts)')

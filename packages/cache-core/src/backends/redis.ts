@@ -206,6 +206,8 @@ export class RedisBackend implements CacheBackend {
     // The figures stats() answers once stopped (the manager reports them after stop()): read
     // now, behind the runs just flushed, rather than whatever an earlier stats() call saw.
     await this.stats();
+    // A concurrent stop() got here first and is closing the connection.
+    if (this.client !== client) return;
     this.client = undefined;
     // ioredis writes auto-pipelined calls (the runs just flushed) from a setImmediate, but QUIT
     // at once: without this turn QUIT overtakes them and they fail with "Connection is closed".

@@ -183,6 +183,16 @@ describe('redis backend', () => {
     expect(await backend.start()).toBe(true); // so that the fixture can clear it
   });
 
+  it('two concurrent stop() calls close the connection once, and both settle', async () => {
+    const backend = await redis.started({ keyPrefix: uniquePrefix('audit2-stop2') });
+    await backend.set('a', filled(1));
+    await Promise.all([backend.stop(), backend.stop()]);
+    expect(await backend.stats()).toMatchObject({ entries: 1, backendErrors: 0 });
+    expect(await backend.get('a')).toBeUndefined();
+    expect(await backend.start()).toBe(true);
+    expect((await backend.get('a'))?.value[0]).toBe(1);
+  });
+
   it('has() is false for a value of another Redis type under the entry name (a get would be a miss)', async () => {
     const prefix = uniquePrefix('audit2-has');
     const backend = await redis.started({ keyPrefix: prefix });

@@ -309,6 +309,9 @@ export class RedisBackend implements CacheBackend {
       } catch {
         return false;
       }
+      // A toJSON may turn it into undefined (nothing to store) or into no object (a read would
+      // reject the entry): refused like metadata JSON cannot write.
+      if (typeof meta !== 'string' || meta[0] !== '{') return false;
     }
     if (LONE_SURROGATE.test(key)) return false;
     const ttl = options?.ttlMs !== undefined && options.ttlMs > 0 ? Math.min(Math.ceil(options.ttlMs), MAX_TTL_MS) : 0;

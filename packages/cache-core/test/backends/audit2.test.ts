@@ -183,6 +183,16 @@ describe('redis backend', () => {
     expect(await backend.start()).toBe(true); // so that the fixture can clear it
   });
 
+  it('metadata JSON cannot write (a toJSON giving undefined or an array, a BigInt) is a refused set, never a throw', async () => {
+    const backend = await redis.started({ keyPrefix: uniquePrefix('audit2-meta') });
+    const unwritable = { toJSON: () => undefined } as unknown as Record<string, unknown>;
+    expect(await backend.set('a', filled(1), { metadata: unwritable })).toBe(false);
+    expect(await backend.set('b', filled(1), { metadata: { n: 1n } })).toBe(false);
+    expect(await backend.set('e', filled(1), { metadata: { toJSON: () => [1] } as unknown as Record<string, unknown> })).toBe(false);
+    expect(await backend.setMany([{ key: 'c', value: filled(1), options: { metadata: unwritable } }, { key: 'd', value: filled(2) }])).toEqual([false, true]);
+    expect(await backend.keys()).toEqual(['d']);
+  });
+
   it('two concurrent stop() calls close the connection once, and both settle', async () => {
     const backend = await redis.started({ keyPrefix: uniquePrefix('audit2-stop2') });
     await backend.set('a', filled(1));

@@ -93,6 +93,9 @@ export function parseCsvColumns(spec: string): CsvColumns {
     if (!(CSV_FIELDS as readonly string[]).includes(field) || value === '') {
       throw new ConfigError('csv', `bad column mapping "${item}" in "${spec}"; expected FIELD=COLUMN with FIELD one of ${CSV_FIELDS.join(', ')}, e.g. time=2,key=5,size=4`);
     }
+    if (columns[field as (typeof CSV_FIELDS)[number]] !== undefined) {
+      throw new ConfigError('csv', `${field} is mapped twice in "${spec}"; give each field one column`);
+    }
     if (/^\d+$/.test(value)) {
       const column = Number(value);
       if (column < 1) throw new ConfigError('csv', `column numbers are 1-based; got ${field}=${value}`);

@@ -86,6 +86,7 @@ export function createTraceWriter(path: string, format: WritableFormat, labels: 
     if (!out.write(chunk)) await Promise.race([once(out, 'drain'), failed]);
   };
   const encode = encoders[format];
+  const ids = new ObjectIds(labels, path);
   const discard = async (): Promise<void> => {
     if (!out.destroyed) {
       out.destroy();
@@ -108,7 +109,7 @@ export function createTraceWriter(path: string, format: WritableFormat, labels: 
         if (at >= 0) throw new CsvColumnError(path, column, written + at + 1);
       }
     }
-    await push(encode(batch, labels, written, path, columns));
+    await push(encode(batch, labels, written, path, columns, ids));
     written += batch.length;
   };
   return {
@@ -169,7 +170,7 @@ function hasColumn(column: OptionalColumn, batch: RequestBatch, labels: TraceLab
   return (labels[`${column}Count`] ?? 0) > 0 || firstPresent(batch[column], batch.length) >= 0;
 }
 
-type Encoder = (batch: RequestBatch, labels: TraceLabels, before: number, path: string, columns: CsvExtras) => string | Buffer;
+type Encoder = (batch: RequestBatch, labels: TraceLabels, before: number, path: string, columns: CsvExtras, ids: ObjectIds) => string | Buffer;
 
 const encoders: Record<WritableFormat, Encoder> = {
   txt(batch, labels, _before, path) {
@@ -199,7 +200,7 @@ const encoders: Record<WritableFormat, Encoder> = {
     return text;
   },
 
-  oracleGeneral(batch, labels, before, path) {
+  oracleGeneral(batch, _labels, before, path, _columns, ids) {
     const buffer = Buffer.alloc(batch.length * ORACLE_GENERAL_RECORD_BYTES);
     for (let i = 0; i < batch.length; i++) {
       const at = i * ORACLE_GENERAL_RECORD_BYTES;
@@ -209,13 +210,13 @@ const encoders: Record<WritableFormat, Encoder> = {
       if (next === UNKNOWN_NEXT_ACCESS) throw new Error('oracleGeneral writer: next-access positions are unknown; run computeNextAccess on the trace first');
       const position = before + i + 1;
       if (!(time >= 0 && time <= MAX_UINT32)) throw new ConfigError('to', `${path}: request ${position} has time ${time}, outside oracleGeneral's uint32`);
+      // Flooring would silently merge times (1.25 and 1.5 both became 1).
+      if (!Number.isInteger(time)) throw new ConfigError('to', `${path}: request ${position} has time ${time}, but oracleGeneral times are whole numbers; use csv`);
       if (!(size >= 0 && size <= MAX_UINT32)) throw new ConfigError('to', `${path}: request ${position} has size ${size}, outside oracleGeneral's uint32`);
       // Rounding would change byte-sized results between the trace and its conversion.
       if (!Number.isInteger(size)) throw new ConfigError('to', `${path}: request ${position} has size ${size}, but oracleGeneral sizes are whole bytes; use csv`);
-      const id = objectId(batch.key[i]!, labels);
-      buffer.writeUInt32LE(Math.floor(time), at);
-      buffer.writeUInt32LE(id % TWO_32, at + 4);
-      buffer.writeUInt32LE(Math.floor(id / TWO_32), at + 8);
+      buffer.writeUInt32LE(time, at);
+      ids.write(buffer, at + 4, batch.key[i]!);
       buffer.writeUInt32LE(size, at + 12);
       buffer.writeBigInt64LE(BigInt(next < 0 ? -1 : next + 1), at + 16);
     }
@@ -223,10 +224,79 @@ const encoders: Record<WritableFormat, Encoder> = {
   },
 };
 
-/** obj_id: the original key when it is an integer, else the dense id offset past 2^52 so it cannot collide. */
-function objectId(key: number, labels: TraceLabels): number {
-  const value = canonicalInteger(labels.keyLabel(key));
-  return value >= 0 ? value : 2 ** 52 + key;
+/** High word of the obj_ids given to keys that are not integers: 2^52 + the key's dense id. */
+const SYNTHETIC_HIGH = 0x100000;
+const UNKNOWN = 0;
+const REAL = 1;
+const SYNTHETIC = 2;
+
+/**
+ * The obj_id of each key, worked out once per key: the original key when it is a decimal integer
+ * below 2^64 (libCacheSim's ids, 64-bit hashes: all of them, not only those below 10^15, so an
+ * oracleGeneral trace converts to itself), else 2^52 + its dense id. A key whose own id lies in
+ * that range and equals another key's 2^52 + id is refused: the two objects would become one.
+ */
+class ObjectIds {
+  private low = new Uint32Array(1024);
+  private high = new Uint32Array(1024);
+  private kind = new Uint8Array(1024);
+  /** Keys whose own id is 2^52 + offset, by offset (the only ones a synthetic id can meet). */
+  private readonly inSyntheticRange = new Map<number, number>();
+
+  constructor(
+    private readonly labels: TraceLabels,
+    private readonly path: string,
+  ) {}
+
+  /** Writes the obj_id of `key` as a little-endian uint64 at `at`. */
+  write(buffer: Buffer, at: number, key: number): void {
+    if (key >= this.kind.length || this.kind[key] === UNKNOWN) this.learn(key);
+    buffer.writeUInt32LE(this.low[key]!, at);
+    buffer.writeUInt32LE(this.high[key]!, at + 4);
+  }
+
+  private learn(key: number): void {
+    if (key >= this.kind.length) {
+      const grown = Math.max(key + 1, this.kind.length * 2);
+      const copy = <T extends Uint32Array | Uint8Array>(from: T, to: T): T => (to.set(from), to);
+      this.low = copy(this.low, new Uint32Array(grown));
+      this.high = copy(this.high, new Uint32Array(grown));
+      this.kind = copy(this.kind, new Uint8Array(grown));
+    }
+    const label = this.labels.keyLabel(key);
+    const small = canonicalInteger(label); // below 10^15: no BigInt needed, never in the synthetic range
+    let low: number;
+    let high: number;
+    let kind = REAL;
+    if (small >= 0) {
+      low = small % TWO_32;
+      high = Math.floor(small / TWO_32);
+    } else if (/^[1-9][0-9]{15,19}$/.test(label) && BigInt(label) < 2n ** 64n) {
+      const value = BigInt(label);
+      low = Number(value & 0xffffffffn);
+      high = Number(value >> 32n);
+      if (high === SYNTHETIC_HIGH) {
+        if (low < this.kind.length && this.kind[low] === SYNTHETIC) this.clash(low, key);
+        this.inSyntheticRange.set(low, key);
+      }
+    } else {
+      low = key;
+      high = SYNTHETIC_HIGH;
+      kind = SYNTHETIC;
+      const owner = this.inSyntheticRange.get(key);
+      if (owner !== undefined) this.clash(key, owner);
+    }
+    this.low[key] = low;
+    this.high[key] = high;
+    this.kind[key] = kind;
+  }
+
+  private clash(synthetic: number, real: number): never {
+    throw new ConfigError(
+      'to',
+      `${this.path}: keys "${this.labels.keyLabel(synthetic)}" and "${this.labels.keyLabel(real)}" would both be obj_id ${2 ** 52 + synthetic} (keys that are not integers are written as 2^52 + their index); use csv`,
+    );
+  }
 }
 
 /** Index of the first of `length` values that is not ABSENT, or -1. */

@@ -213,7 +213,13 @@ function resolveColumns(mapping: CsvColumns | undefined, header: string[] | null
   const resolve = (field: keyof ColumnIndex, value: number | string | undefined): number => {
     if (value === undefined) {
       if (mapping || !names) return -1;
-      return names.findIndex((n) => DEFAULT_NAMES[field].includes(n));
+      // Two candidates (`id` and `url`, `key` twice) are ambiguous: taking the first silently
+      // could key a trace by its row number.
+      const found = names.flatMap((n, at) => (DEFAULT_NAMES[field].includes(n) ? [at] : []));
+      if (found.length > 1) {
+        throw new ConfigError('csv', `${path}: the header has several ${field} columns (${found.map((at) => header![at]!.trim()).join(', ')}); pass --csv ${field}=N (a column number or name) to say which`);
+      }
+      return found[0] ?? -1;
     }
     if (typeof value === 'number') {
       if (names && value > names.length) throw new ConfigError('csv', `${path}: ${field}=${value} but the header has ${names.length} columns`);
@@ -222,6 +228,8 @@ function resolveColumns(mapping: CsvColumns | undefined, header: string[] | null
     if (!names) throw new ConfigError('csv', `${path}: ${field}=${value} names a column, which needs --header`);
     const at = names.indexOf(value.toLowerCase());
     if (at < 0) throw new ConfigError('csv', `${path}: no column "${value}" in the header (${header!.join(', ')})`);
+    const times = names.filter((n) => n === value.toLowerCase()).length;
+    if (times > 1) throw new ConfigError('csv', `${path}: column "${value}" appears ${times} times in the header; map ${field} by its number (--csv ${field}=N)`);
     return at;
   };
   const index: ColumnIndex = {

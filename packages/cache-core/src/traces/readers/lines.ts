@@ -50,11 +50,11 @@ export async function* lineBuffers(path: string, source: LineSource, highWaterMa
       carry = data;
       continue;
     }
-    yield validated(data.subarray(0, last + 1), consumed, source);
+    yield* validated(data.subarray(0, last + 1), consumed, source);
     consumed += last + 1;
     carry = last + 1 < data.length ? data.subarray(last + 1) : null;
   }
-  if (carry && carry.length > 0) yield validated(carry, consumed, source);
+  if (carry && carry.length > 0) yield* validated(carry, consumed, source);
 }
 
 /** `lineBuffers` decoded: strings of whole lines. */
@@ -62,23 +62,37 @@ export async function* lineChunks(path: string, source: LineSource, highWaterMar
   for await (const lines of lineBuffers(path, source, highWaterMark)) yield lines.toString('utf8');
 }
 
-/** Whole lines, with each line that is not UTF-8 reported and emptied (see lineBuffers). */
-function validated(lines: Buffer, offset: number, source: LineSource): Buffer {
-  if (isUtf8(lines)) return lines;
+/**
+ * Whole lines, with each line that is not UTF-8 reported and emptied (see lineBuffers). The lines
+ * before a bad one are handed out first and the bad one is reported only when the reader asks for
+ * more, so a reader that stops there (a `limit`) neither fails on nor counts a line it never read.
+ */
+function* validated(lines: Buffer, offset: number, source: LineSource): Generator<Buffer> {
+  if (isUtf8(lines)) {
+    yield lines;
+    return;
+  }
   // Rare path: find the offending lines, report each, and keep the others (and every line break,
   // so that line numbers stay those of the file).
-  const parts: Buffer[] = [];
+  let parts: Buffer[] = [];
   let line = source.nextLine();
   for (let start = 0; start < lines.length; line++) {
     let end = lines.indexOf(NEWLINE, start);
     if (end < 0) end = lines.length;
     const text = lines.subarray(start, end);
-    if (isUtf8(text)) parts.push(text);
-    else source.invalid({ line }, `not valid UTF-8 (the line starts at byte ${offset + start}); keys are read as UTF-8 text, so convert the file first (e.g. iconv -f latin1 -t utf-8)`);
+    const good = isUtf8(text);
+    if (good) parts.push(text);
     if (end < lines.length) parts.push(LINE_BREAK);
+    if (!good) {
+      // The lines before, and the bad one's line break (csv-parse hands a record over once it has
+      // seen the next line start), go first.
+      if (parts.length > 0) yield Buffer.concat(parts);
+      parts = [];
+      source.invalid({ line }, `not valid UTF-8 (the line starts at byte ${offset + start}); keys are read as UTF-8 text, so convert the file first (e.g. iconv -f latin1 -t utf-8)`);
+    }
     start = end + 1;
   }
-  return Buffer.concat(parts);
+  if (parts.length > 0) yield Buffer.concat(parts);
 }
 
 const LINE_BREAK = Buffer.from('\n');

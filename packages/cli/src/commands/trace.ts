@@ -164,9 +164,19 @@ key label (/api/eN) of each, which is how a trace read back from the file maps t
       if (flags.matrix) {
         writeFileAtomic(flags.matrix, `${JSON.stringify(sessionMatrixJson(generated as SessionTrace))}\n`);
       }
-      const summary = { out: flags.out, format: to, kind: flags.kind, seed: flags.seed, requests, objects: generated.keyCount, sessions: generated.sessionCount };
+      // A sessions trace's key ids are its endpoints, requested or not: count the objects written.
+      const objects = distinctKeys(generated.batch, generated.keyCount);
+      // Only the sessions workload has sizes (response bytes) and sessions; others have size 1.
+      const dropped = droppedFields(to, { sessionCount: generated.sessionCount, opCount: 0, referrerCount: 0, hasSizes: flags.kind === 'sessions' });
+      const summary = {
+        out: flags.out, format: to, kind: flags.kind, seed: flags.seed, requests, objects, sessions: generated.sessionCount,
+        ...(dropped.length > 0 ? { dropped: dropped.map((d) => d.field) } : {}),
+      };
       if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-      else process.stdout.write(`wrote ${formatCount(requests)} ${flags.kind} requests (${formatCount(generated.keyCount)} objects, seed ${flags.seed}) to ${flags.out}\n`);
+      else {
+        process.stdout.write(`wrote ${formatCount(requests)} ${flags.kind} requests (${formatCount(objects)} objects, seed ${flags.seed}) to ${flags.out}\n`);
+        if (dropped.length > 0) process.stdout.write(`${to} cannot hold ${dropped.map((d) => d.what).join(', ')}: dropped (use csv to keep them)\n`);
+      }
     });
 }
 
@@ -216,6 +226,20 @@ function sameFile(input: string, output: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Distinct key ids among a batch's requests (ids below keyCount). */
+function distinctKeys(batch: { length: number; key: Uint32Array }, keyCount: number): number {
+  const seen = new Uint8Array(keyCount);
+  let distinct = 0;
+  for (let i = 0; i < batch.length; i++) {
+    const key = batch.key[i]!;
+    if (seen[key] === 0) {
+      seen[key] = 1;
+      distinct++;
+    }
+  }
+  return distinct;
 }
 
 /** Fields of the input that the output format has no place for (only csv keeps op, session, referrer). */

@@ -1,0 +1,31 @@
+/** `cachelab trace` audit 2: what generate reports is what it wrote. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadTrace } from '@cachelab/cache-core';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDir } from './helpers/workflow.js';
+
+describe('cachelab trace generate', () => {
+  it('reports the objects the file holds (a short sessions trace requests fewer than all endpoints) and the fields its format drops', async () => {
+    const dir = tempDir();
+    const csv = path.join(dir, 'api.csv');
+    const r = await runCli(['trace', 'generate', '--kind', 'sessions', '--requests', '20', '--endpoints', '200', '--seed', '3', '--out', csv, '--json']);
+    expect(r.code).toBe(0);
+    const back = await loadTrace(csv);
+    expect(back.keyCount).toBeLessThan(200);
+    expect(JSON.parse(r.stdout)).toEqual({ out: csv, format: 'csv', kind: 'sessions', seed: 3, requests: 20, objects: back.keyCount, sessions: back.sessionCount });
+
+    const txt = path.join(dir, 'api.txt');
+    const text = await runCli(['trace', 'generate', '--kind', 'sessions', '--requests', '20', '--endpoints', '200', '--seed', '3', '--out', txt]);
+    expect(text.stdout).toBe(
+      `wrote 20 sessions requests (${back.keyCount} objects, seed 3) to ${txt}\n` + `txt cannot hold sizes, sessions (${back.sessionCount}): dropped (use csv to keep them)\n`,
+    );
+    const bin = path.join(dir, 'api.bin');
+    const json = await runCli(['trace', 'generate', '--kind', 'sessions', '--requests', '20', '--endpoints', '200', '--seed', '3', '--out', bin, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ objects: back.keyCount, dropped: ['session'] });
+    // Workloads without sizes or sessions drop nothing.
+    const zipf = await runCli(['trace', 'generate', '--kind', 'zipf', '--requests', '50', '--objects', '10', '--out', path.join(dir, 'z.txt'), '--json']);
+    expect(JSON.parse(zipf.stdout).dropped).toBeUndefined();
+    expect(fs.readFileSync(path.join(dir, 'z.txt'), 'utf8').split('\n')).toHaveLength(51);
+  });
+});

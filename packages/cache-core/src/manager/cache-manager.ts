@@ -485,6 +485,16 @@ export class CacheManager {
     return withEntry ? { value, metadata: entry.metadata === undefined ? undefined : structuredClone(entry.metadata), prefetched: entry.prefetched } : value;
   }
 
+  /** Removes the entry a refused set was meant to replace; failures only counted. */
+  private async removeSuperseded(key: string, backend: CacheBackend): Promise<void> {
+    this.writeSerial++;
+    try {
+      await backend.delete(key);
+    } catch (error) {
+      this.backendFailure('delete', error);
+    }
+  }
+
   /** Deletes a corrupt entry so it is not read again; failures only counted. */
   private discard(key: string): void {
     try {
@@ -545,6 +555,9 @@ export class CacheManager {
           `cache manager: "${key}" not cached: ${encoded.bytes.length} encoded bytes exceed maxEntrySize ${this.config.maxEntrySize}` +
             (encoded.serializedSize > encoded.bytes.length ? '' : '; raise maxEntrySize or enable compression'),
         );
+        // The value this set meant to replace is no longer current: it must not be served (as a
+        // backend does when it refuses a value for its capacity).
+        await this.removeSuperseded(key, backend);
         return false;
       }
     } catch (error) {
@@ -678,11 +691,16 @@ function jsonMetadata(metadata: unknown): Record<string, unknown> {
   if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
     throw new InvalidArgumentError('metadata', `must be a plain object of JSON data, got ${metadata === null ? 'null' : Array.isArray(metadata) ? 'an array' : typeof metadata}`);
   }
-  let text: string;
+  let text: string | undefined;
   try {
     text = JSON.stringify(metadata);
   } catch (error) {
     throw new InvalidArgumentError('metadata', `cannot be stored as JSON (${errorText(error)}); use strings, numbers, booleans, arrays and objects`);
   }
-  return JSON.parse(text) as Record<string, unknown>;
+  // A toJSON may turn the object into nothing or into something that is not an object.
+  const copy: unknown = text === undefined ? undefined : JSON.parse(text);
+  if (copy === null || typeof copy !== 'object' || Array.isArray(copy)) {
+    throw new InvalidArgumentError('metadata', `its toJSON gives ${copy === undefined ? 'nothing' : Array.isArray(copy) ? 'an array' : JSON.stringify(copy)}, not an object; pass a plain object of JSON data`);
+  }
+  return copy as Record<string, unknown>;
 }

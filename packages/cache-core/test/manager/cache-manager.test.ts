@@ -304,6 +304,25 @@ describe('CacheManager: refused values', () => {
     expect(logger.at('warn')[0]).toMatch(/"big" not cached: 101 encoded bytes exceed maxEntrySize 100/);
   });
 
+  it('a value refused for maxEntrySize removes the older value of its key (it is no longer current), on a remote backend too', async () => {
+    for (const backend of [undefined, new AsyncBackend()]) {
+      const { manager } = await startedManager({ maxEntrySize: 100, serializationFormat: 'json', compressionEnabled: false, ...(backend ? { backend } : {}) });
+      expect(await manager.set('k', 'old')).toBe(true);
+      expect(await manager.set('k', 'x'.repeat(200))).toBe(false);
+      expect(await manager.get('k', 'absent')).toBe('absent');
+      expect(await manager.getMetrics()).toMatchObject({ oversizedEntries: 1, sets: 1, deletes: 0, currentEntries: 0 });
+    }
+  });
+
+  it('metadata whose toJSON gives nothing or a non-object is an InvalidArgumentError, not a SyntaxError', async () => {
+    const { manager } = await startedManager();
+    for (const metadata of [{ toJSON: () => undefined }, { toJSON: () => [1, 2] }, { toJSON: () => 'text' }]) {
+      await expect(manager.set('k', 1, { metadata })).rejects.toThrow(InvalidArgumentError);
+    }
+    expect(await manager.set('k', 1, { metadata: { toJSON: () => ({ a: 1 }) } })).toBe(true);
+    expect((await manager.getEntry('k'))?.metadata).toEqual({ a: 1 });
+  });
+
   it('compression counts towards the limit: a large compressible value fits', async () => {
     const { manager } = await startedManager({ maxEntrySize: 1000 });
     expect(await manager.set('rows', 'abc'.repeat(3000))).toBe(true);

@@ -15,6 +15,9 @@ import { CacheEnv } from '../src/env/cache-env.js';
 import { EvictionEnv } from '../src/env/eviction-env.js';
 import { MixtureEnv } from '../src/env/mixture-env.js';
 import type { AccessScorer } from '../src/env/features.js';
+import { checkEnv, checkEnvAsync } from '../src/env/checker.js';
+import type { AsyncEnv, ResetResult, StepResult } from '../src/env/env.js';
+import { Box, Discrete } from '../src/env/spaces.js';
 import { QForward } from '../src/dqn/forward.js';
 import { GuardedLearnedPolicy } from '../src/guarded-policy.js';
 import { SelectedPolicy } from '../src/selected-policy.js';
@@ -246,5 +249,43 @@ describe('an extended run interrupted before it learned again', () => {
     for (const file of ['weights.bin', 'target/weights.bin']) {
       expect(fs.readFileSync(path.join(broken, file)).equals(fs.readFileSync(path.join(straight, file))), file).toBe(true);
     }
+  });
+});
+
+describe('checkEnvAsync', () => {
+  it('refuses end flags that are not booleans, as checkEnv does', async () => {
+    class NumericFlags implements AsyncEnv {
+      readonly actionSpace = new Discrete(2);
+      readonly observationSpace = new Box(0, 1, [1]);
+      async reset(): Promise<ResetResult> {
+        return { observation: new Float32Array(1), info: {} };
+      }
+      async step(): Promise<StepResult> {
+        return { observation: new Float32Array(1), reward: 0, terminated: 0 as unknown as boolean, truncated: false, info: {} };
+      }
+    }
+    await expect(checkEnvAsync(() => new NumericFlags(), { steps: 3 })).rejects.toThrow(/terminated and truncated must be booleans/);
+  });
+
+  it('checks every reset’s observation against the box, not only the first one (checkEnv too)', async () => {
+    class BadSecondReset {
+      readonly actionSpace = new Discrete(2);
+      readonly observationSpace = new Box(0, 1, [1]);
+      private resets = 0;
+      reset(): ResetResult {
+        return { observation: Float32Array.of(this.resets++ === 0 ? 0 : 2), info: {} };
+      }
+      step(): StepResult {
+        return { observation: new Float32Array(1), reward: 0, terminated: true, truncated: false, info: {} };
+      }
+    }
+    expect(() => checkEnv(() => new BadSecondReset(), { steps: 3 })).toThrow(/outside the observation space/);
+    const asyncOf = (env: BadSecondReset): AsyncEnv => ({
+      actionSpace: env.actionSpace,
+      observationSpace: env.observationSpace,
+      reset: async () => env.reset(),
+      step: async () => env.step(),
+    });
+    await expect(checkEnvAsync(() => asyncOf(new BadSecondReset()), { steps: 3 })).rejects.toThrow(/outside the observation space/);
   });
 });

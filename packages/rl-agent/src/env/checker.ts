@@ -40,7 +40,10 @@ export function rollout(env: Env, seed: number, steps: number): Trajectory {
     t.rewards.push(r.reward);
     t.terminated.push(r.terminated);
     t.truncated.push(r.truncated);
-    observation = r.terminated || r.truncated ? env.reset().observation : r.observation;
+    if (r.terminated || r.truncated) {
+      observation = env.reset().observation;
+      assertObservation(env, observation, `reset after step ${i}`);
+    } else observation = r.observation;
     t.observations.push([...observation]);
   }
   return t;
@@ -82,11 +85,17 @@ export async function rolloutAsync(env: AsyncEnv, seed: number, steps: number): 
     const r = await env.step(action);
     assertObservation(env, r.observation, `step ${i}`);
     if (!Number.isFinite(r.reward)) throw new EnvCheckError(`step ${i}: reward ${r.reward} is not finite`);
+    if (typeof r.terminated !== 'boolean' || typeof r.truncated !== 'boolean') {
+      throw new EnvCheckError(`step ${i}: terminated and truncated must be booleans`);
+    }
     t.actions.push(action);
     t.rewards.push(r.reward);
     t.terminated.push(r.terminated);
     t.truncated.push(r.truncated);
-    observation = r.terminated || r.truncated ? (await env.reset()).observation : r.observation;
+    if (r.terminated || r.truncated) {
+      observation = (await env.reset()).observation;
+      assertObservation(env, observation, `reset after step ${i}`);
+    } else observation = r.observation;
     t.observations.push([...observation]);
   }
   return t;

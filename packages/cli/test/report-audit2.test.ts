@@ -108,3 +108,14 @@ describe('a scoreboard of a policy none of whose cells completed', () => {
     expect(() => buildScoreboard(data, scoreboardOptions({ candidate: 'arc' }))).toThrow('its replay cells are labelled: lru, fifo');
   });
 });
+
+describe('report --resamples', () => {
+  it('is refused outside 100..1,000,000 with the flag named (1e10 failed deep inside as "Invalid typed array length")', async () => {
+    for (const value of ['10000000000', '5']) {
+      const { code, stderr } = await runCli(['report', 'runs/none', '--candidate', 'x', '--resamples', value]);
+      expect(code).toBe(1);
+      expect(stderr).toContain(`--resamples must be from 100 to 1000000`);
+      expect(stderr).toContain(`got "${value}"`);
+    }
+  });
+});

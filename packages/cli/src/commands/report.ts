@@ -8,7 +8,7 @@ import { buildScoreboard, type Scoreboard, type ScoreboardOptions } from '../rep
 import { scoreboardSection } from '../report/scoreboard-section.js';
 import { CliUsageError } from '../util/cli-error.js';
 import { printJson, writeJsonFile } from '../util/json.js';
-import { commandLine, parseList, parseNonNegativeInt, parsePositiveInt } from '../util/options.js';
+import { commandLine, parseIntInRange, parseList, parseNonNegativeInt } from '../util/options.js';
 
 /** commander's parsed flags: the scoreboard's options (its candidate optional) and the output ones. */
 interface ReportCommandOptions extends Omit<ScoreboardOptions, 'candidate'> {
@@ -46,7 +46,7 @@ export function register(program: Command): void {
     .option('--best-of <labels>', 'scoreboard: comma-separated policies; the candidate also meets whichever of them missed least at each cell', parseList, [])
     .option('--traces <names>', 'scoreboard: only these traces (comma-separated experiment trace names)', parseList)
     .option('--confidence <level>', 'scoreboard: confidence level of the intervals', parseConfidence, DEFAULTS.confidence)
-    .option('--resamples <n>', 'scoreboard: bootstrap resamples per comparison', parsePositiveInt('--resamples'), DEFAULTS.resamples)
+    .option('--resamples <n>', 'scoreboard: bootstrap resamples per comparison', parseIntInRange('--resamples', 100, 1_000_000, ' (fewer put the interval on a handful of extreme resamples; more only cost time and memory)'), DEFAULTS.resamples)
     .option('--seed <n>', 'scoreboard: seed of the bootstrap', parseNonNegativeInt('--seed'), DEFAULTS.seed)
     .option('--json', 'print the written file paths (and the scoreboard\'s per-seed tally) as JSON')
     .option('--quiet', 'print nothing on success')

@@ -19,6 +19,15 @@ export function parsePositiveInt(option: string) {
   };
 }
 
+/** A whole number from `lo` to `hi`. */
+export function parseIntInRange(option: string, lo: number, hi: number, why = '') {
+  return (value: string): number => {
+    const n = parseNonNegativeInt(option)(value);
+    if (n < lo || n > hi) throw new CliUsageError(`${option} must be from ${lo} to ${hi}${why}, got "${value}"`);
+    return n;
+  };
+}
+
 /** `a,b, c` → ['a', 'b', 'c'] (empty entries dropped). */
 export function parseList(value: string): string[] {
   return value

@@ -204,3 +204,27 @@ describe('checks that held (pinned so they stay)', () => {
     });
   });
 });
+
+describe('text readers', () => {
+  it('a line longer than 1 MiB is refused wherever it starts (one at the start of the file was read when it ended in the second MiB)', async () => {
+    const long = 'x'.repeat(MB + MB / 2);
+    for (const before of ['', 'a\n'.repeat(MB / 4)]) {
+      const error = await failure(loadTrace(file('long.txt', `${before}${long}\nb\n`)));
+      expect(error).toBeInstanceOf(TraceFormatError);
+      expect((error as TraceFormatError).byteOffset).toBe(before.length);
+      expect(error.message).toContain(`a line longer than ${MB} bytes starts here`);
+    }
+    // A line of exactly 1 MiB (without its line break) is still a key.
+    const edge = await loadTrace(file('edge.txt', `${'a\n'.repeat(1000)}${'y'.repeat(MB)}\r\nb\n`));
+    expect(edge.keyLabel(edge.batch.key[1000]!)).toHaveLength(MB);
+  });
+
+  it('a broken csv quote says that --skip-invalid cannot skip it, instead of suggesting nothing', async () => {
+    const csv = file('quote.csv', 'time,key,size\n1,a,1\n2,a"b,1\n3,c,1\n');
+    for (const skipInvalid of [false, true]) {
+      const error = await failure(loadTrace(csv, { skipInvalid }));
+      expect(error.message).toContain('quote.csv:3: malformed CSV: Invalid Opening Quote');
+      expect(error.message).toContain('--skip-invalid cannot skip a broken quote');
+    }
+  });
+});

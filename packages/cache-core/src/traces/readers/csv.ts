@@ -122,7 +122,9 @@ export async function* readCsv(ctx: ReaderContext, options: CsvReadOptions): Asy
     const error = api.parse(chunk, chunk === undefined, push, () => undefined);
     if (error) {
       const line = (error as { lines?: number }).lines;
-      throw new TraceFormatError(ctx.path, line ? { line } : null, `malformed CSV: ${error.message}`);
+      // csv-parse cannot resynchronise after a broken quote (it swallows the lines up to the next
+      // quote), so skipping the record would lose an unknown number of others: always an error.
+      throw new TraceFormatError(ctx.path, line ? { line } : null, `malformed CSV: ${error.message} (--skip-invalid cannot skip a broken quote or an overlong record: fix the file)`);
     }
   };
 

@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { TraceFormatError } from '../errors.js';
 
 const NEWLINE = 0x0a;
+const CR = 0x0d;
 /** A longer line means the file is not a line-based trace (binary data, wrong format). */
 export const MAX_LINE_BYTES = 1 << 20;
 
@@ -43,10 +44,13 @@ export async function* lineBuffers(path: string, source: LineSource, highWaterMa
       }
     }
     const last = data.lastIndexOf(NEWLINE);
+    // Only the first line of `data` can span chunks: check it whole, so that a long line is refused
+    // wherever it starts (not only when it runs past the end of the next chunk).
+    const firstEnd = last < 0 ? data.length : data.indexOf(NEWLINE);
+    if (firstEnd > MAX_LINE_BYTES && (firstEnd - 1 > MAX_LINE_BYTES || data[firstEnd - 1] !== CR)) {
+      throw new TraceFormatError(path, { byte: consumed }, `a line longer than ${MAX_LINE_BYTES} bytes starts here; is this really a text trace? (pass --format)`);
+    }
     if (last < 0) {
-      if (data.length > MAX_LINE_BYTES) {
-        throw new TraceFormatError(path, { byte: consumed }, `a line longer than ${MAX_LINE_BYTES} bytes starts here; is this really a text trace? (pass --format)`);
-      }
       carry = data;
       continue;
     }

@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { CachelabError, ConfigError } from '../errors.js';
 import { createPolicy, getPolicyInfo } from '../policies/registry.js';
-import { computeNextAccess, hasNextAccess } from '../traces/next-access.js';
+import { ensureNextAccess } from '../traces/next-access.js';
 import type { RequestBatch } from '../traces/request.js';
 import { runMrcJob, type MrcJob, type MrcPoint, type ReplayColumns } from './mrc-job.js';
 import { MrcWorkerPool } from './mrc-pool.js';
@@ -89,8 +89,7 @@ export async function missRatioCurve(trace: RequestBatch, keyCount: number, opti
     createPolicy(policy, { capacity: options.capacities[0]!, keySpace: 1, ...(params ? { params } : {}) });
   }
   const needsOracle = options.policies.some((p) => getPolicyInfo(p)?.needsOracle);
-  // Every position is checked (not just the first): a batch assembled by hand may be partly filled.
-  if (needsOracle && trace.length > 0 && !hasNextAccess(trace)) computeNextAccess(trace, keyCount);
+  if (needsOracle) ensureNextAccess(trace, keyCount);
 
   const total = jobs.length * trace.length;
   const done = new Float64Array(jobs.length);

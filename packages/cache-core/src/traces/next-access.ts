@@ -49,3 +49,12 @@ export function hasNextAccess(batch: RequestBatch): boolean {
   for (let i = 0; i < batch.length; i++) if (next[i] === UNKNOWN_NEXT_ACCESS) return false;
   return batch.length > 0;
 }
+
+/**
+ * Fills next-access positions unless every request already has one (a trace file's own column,
+ * or an earlier pass). Every position is checked, not just the first: a batch assembled by hand
+ * may be partly filled. Returns the batch.
+ */
+export function ensureNextAccess(batch: RequestBatch, keyCount?: number): RequestBatch {
+  return batch.length > 0 && !hasNextAccess(batch) ? computeNextAccess(batch, keyCount) : batch;
+}

@@ -10,7 +10,7 @@ import { TraceFileError, TraceFormatError } from './errors.js';
 import { ConfigError } from '../errors.js';
 import { LOG_SESSIONS, resolveFormat, type LogSession, type TraceFormat, type TraceReadOptions } from './format.js';
 import { KeyInterner } from './interner.js';
-import { computeNextAccess, hasNextAccess, repairNextAccess } from './next-access.js';
+import { computeNextAccess, ensureNextAccess, repairNextAccess } from './next-access.js';
 import type { ReaderContext } from './readers/context.js';
 import { readCsv } from './readers/csv.js';
 import { readLog } from './readers/log.js';
@@ -272,6 +272,6 @@ export async function traceHasSizes(path: string, options: TraceReadOptions = {}
 
 /** Fills next-access positions when the trace lacks them (for policies with needsOracle). */
 export function withNextAccess(trace: LoadedTrace): LoadedTrace {
-  if (trace.batch.length > 0 && !hasNextAccess(trace.batch)) computeNextAccess(trace.batch, trace.keyCount);
+  ensureNextAccess(trace.batch, trace.keyCount);
   return trace;
 }

@@ -81,5 +81,7 @@ describe('withNextAccess / hasNextAccess', () => {
     // after 1); 1 hits; 2 misses and evicts 3 (never needed again); 4 misses; 1 hits: 5 misses.
     const curve = await missRatioCurve(partial(), 5, { policies: ['belady'], capacities: [2], unit: 'objects', workers: 0 });
     expect(curve.points[0]!.stats.misses).toBe(5);
+    const { ensureNextAccess } = await import('../../src/index.js');
+    expect(Array.from(ensureNextAccess(partial(), 5).nextAccess)).toEqual(Array.from(filled.batch.nextAccess));
   });
 });

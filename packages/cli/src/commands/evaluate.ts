@@ -7,13 +7,12 @@
  * report's scoreboard), so a win of a few misses reads as what it is.
  */
 import {
-  computeNextAccess,
+  ensureNextAccess,
   createPolicy,
   distinctBytes,
   parseCapacity,
   Replayer,
   sliceBatch,
-  UNKNOWN_NEXT_ACCESS,
   type CapacityUnit,
   type EvictionPolicy,
   type RequestBatch,
@@ -133,7 +132,7 @@ export async function runEvaluate(flags: EvaluateFlags): Promise<EvaluateResult>
   }
   const trace = await loadTraceNoting(flags.trace, traceReadOptions(flags));
   const batch = trace.batch;
-  if (batch.length > 0 && batch.nextAccess[0] === UNKNOWN_NEXT_ACCESS) computeNextAccess(batch, trace.keyCount);
+  ensureNextAccess(batch, trace.keyCount);
   const relativeBytes = flags.size.trim().endsWith('%') && flags.unit === 'bytes';
   const { capacity, unit } = parseCapacity(flags.size, {
     distinctObjects: trace.keyCount,

@@ -2,14 +2,13 @@
 import {
   Replayer,
   assertTraceHasSizes,
-  computeNextAccess,
+  ensureNextAccess,
   createPolicy,
   getPolicyInfo,
   distinctBytes,
   parseCapacity,
   readTrace,
   sliceBatch,
-  UNKNOWN_NEXT_ACCESS,
   type CapacityUnit,
   type ReplayStats,
 } from '@cachelab/cache-core';
@@ -127,7 +126,7 @@ export async function runReplay(flags: ReplayFlags): Promise<ReplayResult> {
     const batch = trace.batch;
     const bytes = relative && flags.unit === 'bytes' ? distinctBytes(batch, trace.keyCount) : 0;
     ({ capacity, unit } = parseCapacity(flags.size, { distinctObjects: trace.keyCount, distinctBytes: bytes, hasSizes: trace.hasSizes, ...(flags.unit ? { unit: flags.unit } : {}) }));
-    if (needsOracle && batch.length > 0 && batch.nextAccess[0] === UNKNOWN_NEXT_ACCESS) computeNextAccess(batch, trace.keyCount);
+    if (needsOracle) ensureNextAccess(batch, trace.keyCount);
     noteTrainingUnits([flags.policy], unit);
     const policy = createPolicy(flags.policy, { capacity, keySpace: trace.keyCount, seed, ...params });
     const replayer = new Replayer(policy, { unit, warmup });

@@ -25,10 +25,9 @@
  */
 import {
   allocateBatch,
-  computeNextAccess,
+  ensureNextAccess,
   NO_NEXT_ACCESS,
   Replayer,
-  UNKNOWN_NEXT_ACCESS,
   type CapacityUnit,
   type RequestBatch,
 } from '@cachelab/cache-core';
@@ -164,7 +163,7 @@ export class EvictionEnv implements Env {
     this.end = Math.min(options.end ?? trace.length, trace.length);
     if (!Number.isInteger(this.start) || !Number.isInteger(this.end)) throw new RangeError(`start and end must be request positions (integers), got [${this.start}, ${this.end})`);
     if (!(this.start >= 0 && this.start < this.end)) throw new RangeError(`empty episode range [${this.start}, ${this.end})`);
-    if (trace.length > 0 && trace.nextAccess[0] === UNKNOWN_NEXT_ACCESS) computeNextAccess(trace);
+    ensureNextAccess(trace);
     let maxKey = -1;
     for (let i = 0; i < trace.length; i++) if (trace.key[i]! > maxKey) maxKey = trace.key[i]!;
     this.keySpace = maxKey + 1;

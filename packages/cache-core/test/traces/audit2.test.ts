@@ -10,6 +10,7 @@ import {
   traceStats,
   writeTrace,
 } from '../../src/index.js';
+import { parseLogTime } from '../../src/traces/readers/log.js';
 import { oracleGeneralBytes, tempFolder } from './fixtures.js';
 
 const file = tempFolder('audit2');
@@ -226,5 +227,21 @@ describe('text readers', () => {
       expect(error.message).toContain('quote.csv:3: malformed CSV: Invalid Opening Quote');
       expect(error.message).toContain('--skip-invalid cannot skip a broken quote');
     }
+  });
+});
+
+describe('access-log timestamps', () => {
+  it('a year below 100 is that year, not 1900 + year (0099 and 1999 were the same second)', () => {
+    expect(parseLogTime('01/Jan/1999:00:00:00 +0000')).toBe(915148800);
+    expect(parseLogTime('01/Jan/0099:00:00:00 +0000')).toBe(-59042995200);
+    expect(parseLogTime('29/Feb/0004:12:00:00 +0000')).toBe(Date.UTC(2004, 1, 29, 12) / 1000 - 2000 * 365.2425 * 86400);
+    // A leap second is the next year's first second, whatever the year.
+    expect(parseLogTime('31/Dec/2016:23:59:60 +0000')).toBe(Date.UTC(2017, 0, 1) / 1000);
+  });
+
+  it('a zone offset beyond ±14 hours is refused, not applied (+9900 moved the request by 99 hours)', () => {
+    for (const zone of ['+9900', '-1500', '+1460']) expect(parseLogTime(`01/Jan/2000:00:00:00 ${zone}`)).toBeNaN();
+    expect(parseLogTime('01/Jan/2000:00:00:00 +1400')).toBe(946684800 - 14 * 3600);
+    expect(parseLogTime('01/Jan/2000:00:00:00 -1200')).toBe(946684800 + 12 * 3600);
   });
 });

@@ -87,8 +87,13 @@ export function parseLogTime(stamp: string): number {
   const second = Number(m[6]);
   // Date.UTC rolls 31/Feb over into March and 99:00:00 into later days: refuse such stamps.
   const year = Number(m[3]);
-  if (day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 60 || Number(m[9] ?? 0) > 59) return NaN;
-  const utc = Date.UTC(year, month, day, hour, minute, second) / 1000;
+  // Zone offsets run from -12:00 to +14:00; +9900 would move the request by 99 hours.
+  if (day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 60 || Number(m[8] ?? 0) > 14 || Number(m[9] ?? 0) > 59) return NaN;
+  // Date.UTC reads years 0-99 as 1900-1999: setUTCFullYear takes the year as written.
+  // Seconds are added after, so that a leap second (23:59:60) on 31/Dec cannot roll 2000 into 2001.
+  const date = new Date(Date.UTC(2000, month, day, hour, minute));
+  date.setUTCFullYear(year);
+  const utc = date.getTime() / 1000 + second;
   const offset = m[7] ? (m[7] === '-' ? -1 : 1) * (Number(m[8]) * 3600 + Number(m[9]) * 60) : 0;
   return utc - offset;
 }

@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { canonicalJson } from '@cachelab/cache-core';
+import { canonicalJson, writeFileAtomic } from '@cachelab/cache-core';
 import seedrandom from 'seedrandom';
 import { initBackend } from '../backend.js';
 import type { AnyEnv, StepResult } from '../env/env.js';
@@ -357,7 +357,8 @@ export function dropRecordsAfter(file: string, step: number): void {
     }
     return record['charts/episodic_return'] !== undefined ? record.global_step < step : record.global_step <= step;
   });
-  if (kept.length !== lines.length) fs.writeFileSync(file, kept.map((line) => `${line}\n`).join(''));
+  // Written aside and renamed: a kill during the rewrite must not cut the records already kept.
+  if (kept.length !== lines.length) writeFileAtomic(file, kept.map((line) => `${line}\n`).join(''));
 }
 
 /** Environment info as `charts/<key>` records (numbers only). */

@@ -1,5 +1,6 @@
 /** Trace I/O audit 2: each test pins a bug found with an odd but real-looking file (or a check that held). */
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
@@ -243,5 +244,28 @@ describe('access-log timestamps', () => {
     for (const zone of ['+9900', '-1500', '+1460']) expect(parseLogTime(`01/Jan/2000:00:00:00 ${zone}`)).toBeNaN();
     expect(parseLogTime('01/Jan/2000:00:00:00 +1400')).toBe(946684800 - 14 * 3600);
     expect(parseLogTime('01/Jan/2000:00:00:00 -1200')).toBe(946684800 + 12 * 3600);
+  });
+});
+
+describe('compressed traces', () => {
+  it('a gzip, zstd, xz or bzip2 file read as text is an error that says so, even with --skip-invalid (it read its binary lines as keys)', async () => {
+    const keys = Array.from({ length: 2000 }, (_, i) => `key${(i * 7919) % 1000}`).join('\n');
+    const files: [string, Buffer, string][] = [
+      ['gz', gzipSync(keys), 'gzip'],
+      ['zst', Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.from('rest')]), 'zstd'],
+      ['xz', Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.from('rest')]), 'xz'],
+      ['bz2', Buffer.from('BZh91AY&SYrest\n'), 'bzip2'],
+      ['bz', Buffer.from('BZh11AY&SYrest\n'), 'bzip2'],
+    ];
+    for (const [ext, bytes, kind] of files) {
+      for (const format of ['txt', 'csv', 'log'] as const) {
+        const path = file(`trace.${format}.${ext}`, bytes);
+        for (const skipInvalid of [false, true]) {
+          const error = await failure(loadTrace(path, { format, skipInvalid, csv: 'key=1' }));
+          expect(error).toBeInstanceOf(TraceFormatError);
+          expect(error.message).toContain(`(byte offset 0): a ${kind}-compressed file; decompress it first`);
+        }
+      }
+    }
   });
 });

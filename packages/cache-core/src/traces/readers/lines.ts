@@ -9,6 +9,13 @@ import { TraceFormatError } from '../errors.js';
 
 const NEWLINE = 0x0a;
 const CR = 0x0d;
+/** File signatures of compressed files (gzip, zstd, xz, bzip2 with its block magic). */
+const COMPRESSED = [
+  { kind: 'gzip', magic: Buffer.from([0x1f, 0x8b]), tool: 'gunzip -k FILE' },
+  { kind: 'zstd', magic: Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), tool: 'zstd -d FILE' },
+  { kind: 'xz', magic: Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), tool: 'xz -dk FILE' },
+  ...'123456789'.split('').map((level) => ({ kind: 'bzip2', magic: Buffer.from(`BZh${level}1AY&SY`), tool: 'bunzip2 -k FILE' })),
+];
 /** A longer line means the file is not a line-based trace (binary data, wrong format). */
 export const MAX_LINE_BYTES = 1 << 20;
 
@@ -38,6 +45,10 @@ export async function* lineBuffers(path: string, source: LineSource, highWaterMa
     }
     if (first) {
       first = false;
+      // Read as text, a compressed file's binary lines would be errors (or, with --skip-invalid,
+      // keys); none of these signatures can start a UTF-8 text trace.
+      const packed = COMPRESSED.find((c) => data.subarray(0, c.magic.length).equals(c.magic));
+      if (packed) throw new TraceFormatError(path, { byte: 0 }, `a ${packed.kind}-compressed file; decompress it first (${packed.tool})`);
       if (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) {
         data = data.subarray(3);
         consumed = 3;

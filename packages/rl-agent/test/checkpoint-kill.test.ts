@@ -201,6 +201,7 @@ describe('a process killed while writing a checkpoint', () => {
     const leftovers = () => [...fs.readdirSync(dir), ...inTarget()].filter((name) => name.endsWith('.tmp'));
     expect(leftovers().length).toBeGreaterThan(0); // the killed run's model.json.PID.tmp
     fs.writeFileSync(path.join(dir, 'resume-2000.bin.99999.tmp'), 'x'); // another process's
+    fs.writeFileSync(path.join(dir, 'metrics.jsonl.99999.tmp'), 'x'); // a resume's rewrite of metrics.jsonl, killed
     await trainUntil(dir, config, 1000, false);
     expect(leftovers()).toEqual([]);
   }, 120_000);

@@ -335,7 +335,7 @@ export function recordWeights(dir: string, meta: CheckpointMeta): CheckpointMeta
 }
 
 /** Temporary files a killed checkpoint left (`NAME.PID.tmp`, see writeFileAtomic): removed when a run starts. */
-const STALE_TEMPORARY = /^(resume(-\d+)?\.(json|bin)|weights\.bin|model\.json|agent\.json)\.\d+\.tmp$/;
+const STALE_TEMPORARY = /^(resume(-\d+)?\.(json|bin)|weights\.bin|model\.json|agent\.json|metrics\.jsonl)\.\d+\.tmp$/;
 
 export function removeStaleTemporaries(dir: string): void {
   for (const folder of [dir, path.join(dir, 'target')]) {

@@ -82,6 +82,9 @@ describe('a report of a run stopped between training a model again and replaying
     restore(join(dir, 'before'), evalCell);
     const run = loadRun(first.runDir);
     expect(run.incomplete).toEqual(['other-5pct-dqn-tiny-s0']);
+    expect(buildScoreboard(run, scoreboardOptions({ candidate: 'dqn-tiny' })).skipped).toContainEqual(
+      'other-5pct-dqn-tiny-s0: not complete (its model was trained again after this replay); run the experiment again to finish it',
+    );
     expect(run.replay.map((c) => c.cell)).not.toContain('other-5pct-dqn-tiny-s0');
   });
 });

@@ -54,8 +54,10 @@ export interface RunData {
   cells: Cell[];
   replay: ReplaySummary[];
   training: TrainingRun[];
-  /** Cells of the experiment without a summary.json (not run yet, failed or interrupted). */
+  /** Cells of the experiment without a summary.json (not run yet, failed or interrupted), and the replays of `staleReplays`. */
   incomplete: string[];
+  /** Replays (also in `incomplete`) of a model the run has trained again since. */
+  staleReplays: string[];
   provenance: Provenance;
 }
 
@@ -223,6 +225,7 @@ export function loadRun(path: string): RunData {
     replay: [],
     training: [],
     incomplete: [],
+    staleReplays: [],
     provenance: { commands: [], gitCommits: [] },
   };
   for (const cell of cells) {
@@ -245,6 +248,7 @@ export function loadRun(path: string): RunData {
       // it again): `run` does it again, so it is not complete here either.
       if (!replayModelsCurrent(summary, runDir, cell.policy.name, cell.seed)) {
         data.incomplete.push(cell.id);
+        data.staleReplays.push(cell.id);
         continue;
       }
       data.replay.push({ ...(summary as ReplaySummary), windows: missSeries(readJsonLines(join(dir, 'metrics.jsonl'))) });

@@ -152,10 +152,12 @@ export function buildScoreboard(run: RunData, options: ScoreboardOptions): Score
   // Candidate cells of the experiment without a summary.json (interrupted or failed): named, so
   // that "won 11/11" of a 12-cell experiment does not read as every cell.
   const incomplete = new Set(run.incomplete);
+  const stale = new Set(run.staleReplays);
   for (const cell of run.cells) {
     if (cell.kind !== 'replay' || !incomplete.has(cell.id) || seriesLabel(cell) !== options.candidate) continue;
     if (wanted && !wanted.has(cell.trace.name)) continue;
-    skipped.push(`${cell.id}: not complete (no summary.json); run the experiment again to finish it`);
+    const why = stale.has(cell.id) ? 'its model was trained again after this replay' : 'no summary.json';
+    skipped.push(`${cell.id}: not complete (${why}); run the experiment again to finish it`);
   }
   for (const cell of byLabel.get(options.candidate)?.values() ?? []) {
     if (wanted && !wanted.has(cell.trace.name)) continue;

@@ -29,3 +29,25 @@ describe('cachelab trace generate', () => {
     expect(fs.readFileSync(path.join(dir, 'z.txt'), 'utf8').split('\n')).toHaveLength(51);
   });
 });
+
+describe('a trace without sizes written as csv', () => {
+  it('gets no size column, so it reads back without sizes (a column of 1s let byte-sized caches run on it)', async () => {
+    const dir = tempDir();
+    const zipf = path.join(dir, 'z.csv');
+    expect((await runCli(['trace', 'generate', '--kind', 'zipf', '--requests', '50', '--objects', '10', '--seed', '1', '--out', zipf])).code).toBe(0);
+    expect(fs.readFileSync(zipf, 'utf8').split('\n')[0]).toBe('time,key');
+    expect((await loadTrace(zipf)).hasSizes).toBe(false);
+    const txt = path.join(dir, 'k.txt');
+    fs.writeFileSync(txt, 'a\nb\na\n');
+    const csv = path.join(dir, 'k.csv');
+    expect((await runCli(['trace', 'convert', txt, csv])).code).toBe(0);
+    expect(fs.readFileSync(csv, 'utf8')).toBe('time,key\n0,a\n1,b\n2,a\n');
+    const bytes = await runCli(['replay', '--trace', csv, '--policy', 'lru', '--size', '2', '--unit', 'bytes']);
+    expect(bytes.code).toBe(1);
+    expect(bytes.stderr).toContain('this trace has no object sizes');
+    // A trace with sizes keeps its column.
+    const sessions = path.join(dir, 's.csv');
+    await runCli(['trace', 'generate', '--kind', 'sessions', '--requests', '20', '--seed', '1', '--out', sessions]);
+    expect(fs.readFileSync(sessions, 'utf8').split('\n')[0]).toBe('time,key,size,session');
+  });
+});

@@ -30,6 +30,12 @@ export interface TraceLabels {
   opCount?: number;
   sessionCount?: number;
   referrerCount?: number;
+  /**
+   * False when the trace has no object sizes (txt; a TraceReader knows once its first batch is
+   * read): the csv then gets no size column, so that it reads back without sizes instead of
+   * with a column of 1s that a byte-sized cache would take for real sizes.
+   */
+  hasSizes?: boolean | null;
 }
 
 /**
@@ -98,9 +104,14 @@ export function createTraceWriter(path: string, format: WritableFormat, labels: 
     if (columns === null) {
       // Optional csv columns are decided once, from the trace's counts or the first batch (not
       // its first request: a log's first request often has no referrer), and kept for the file.
-      columns = { op: hasColumn('op', batch, labels), session: hasColumn('session', batch, labels), referrer: hasColumn('referrer', batch, labels) };
+      columns = {
+        size: labels.hasSizes !== false,
+        op: hasColumn('op', batch, labels),
+        session: hasColumn('session', batch, labels),
+        referrer: hasColumn('referrer', batch, labels),
+      };
       if (format === 'csv') {
-        await push(`time,key,size${OPTIONAL_COLUMNS.map((c) => (columns![c] ? `,${c}` : '')).join('')}\n`);
+        await push(`time,key${columns.size ? ',size' : ''}${OPTIONAL_COLUMNS.map((c) => (columns![c] ? `,${c}` : '')).join('')}\n`);
       }
     } else if (format === 'csv') {
       // A stream whose first batch lacked a field that a later one has: fail rather than drop it.
@@ -162,7 +173,7 @@ export function sliceBatch(batch: RequestBatch, start: number, end: number): Req
 
 const OPTIONAL_COLUMNS = ['op', 'session', 'referrer'] as const;
 type OptionalColumn = (typeof OPTIONAL_COLUMNS)[number];
-type CsvExtras = Record<OptionalColumn, boolean>;
+type CsvExtras = Record<OptionalColumn | 'size', boolean>;
 
 /** A csv column for `column` when its labels exist and the trace (or this first batch) has one. */
 function hasColumn(column: OptionalColumn, batch: RequestBatch, labels: TraceLabels): boolean {
@@ -186,12 +197,14 @@ const encoders: Record<WritableFormat, Encoder> = {
   },
 
   csv(batch, labels, _before, _path, columns) {
+    const withSize = columns.size;
     const withOp = columns.op;
     const withSession = columns.session;
     const withReferrer = columns.referrer;
     let text = '';
     for (let i = 0; i < batch.length; i++) {
-      text += `${batch.time[i]},${csvField(labels.keyLabel(batch.key[i]!))},${batch.size[i]}`;
+      text += `${batch.time[i]},${csvField(labels.keyLabel(batch.key[i]!))}`;
+      if (withSize) text += `,${batch.size[i]}`;
       if (withOp) text += `,${csvField(optional(batch.op[i]!, labels.opLabel!))}`;
       if (withSession) text += `,${csvField(optional(batch.session[i]!, labels.sessionLabel!))}`;
       if (withReferrer) text += `,${csvField(optional(batch.referrer[i]!, labels.referrerLabel!))}`;

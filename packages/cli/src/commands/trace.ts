@@ -2,10 +2,10 @@
 import {
   GENERATOR_KINDS,
   CsvColumnError,
-  UNKNOWN_NEXT_ACCESS,
   WRITABLE_FORMATS,
   computeNextAccess,
   createTraceWriter,
+  ensureNextAccess,
   formatFromPath,
   generateTrace,
   loadTrace,
@@ -84,7 +84,7 @@ the other formats stream.`,
       if (to === 'oracleGeneral') {
         // oracleGeneral stores next-access positions, which need the whole trace.
         const loaded = await loadTrace(input, options);
-        if (loaded.batch.nextAccess[0] === UNKNOWN_NEXT_ACCESS) computeNextAccess(loaded.batch, loaded.keyCount);
+        ensureNextAccess(loaded.batch, loaded.keyCount);
         requests = await writeTrace(output, to, loaded.batch, loaded);
         read = loaded;
       } else {
@@ -156,9 +156,12 @@ key label (/api/eN) of each, which is how a trace read back from the file maps t
       if (flags.matrix && flags.kind !== 'sessions') throw new CliUsageError('--matrix needs --kind sessions');
       const generated = generateTrace(generateOptions(flags));
       if (to === 'oracleGeneral') computeNextAccess(generated.batch, generated.keyCount);
+      // Only the sessions workload has sizes (response bytes) and sessions; others have size 1.
+      const hasSizes = flags.kind === 'sessions';
       const labels = {
         keyLabel: generated.keyLabel,
         sessionLabel: (id: number) => String(id),
+        hasSizes,
       };
       const requests = await writeTrace(flags.out, to, generated.batch, labels);
       if (flags.matrix) {
@@ -166,8 +169,7 @@ key label (/api/eN) of each, which is how a trace read back from the file maps t
       }
       // A sessions trace's key ids are its endpoints, requested or not: count the objects written.
       const objects = distinctKeys(generated.batch, generated.keyCount);
-      // Only the sessions workload has sizes (response bytes) and sessions; others have size 1.
-      const dropped = droppedFields(to, { sessionCount: generated.sessionCount, opCount: 0, referrerCount: 0, hasSizes: flags.kind === 'sessions' });
+      const dropped = droppedFields(to, { sessionCount: generated.sessionCount, opCount: 0, referrerCount: 0, hasSizes });
       const summary = {
         out: flags.out, format: to, kind: flags.kind, seed: flags.seed, requests, objects, sessions: generated.sessionCount,
         ...(dropped.length > 0 ? { dropped: dropped.map((d) => d.field) } : {}),

@@ -15,7 +15,7 @@ fs.writeFileSync(small, '1\n2\n3\n1\n4\n1\n2\n');
 describe('cachelab mrc', () => {
   it('--json: one point per policy and size, with hand-worked miss counts, on worker threads', async () => {
     const r = await runCli(['mrc', '--trace', small, '--policies', 'lru,fifo', '--sizes', '3,75%', '--workers', '2', '--json']);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toBe('cachelab: --sizes 75% is the same cache as 3 (3 objects); replayed once, listed as 3\n');
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout);
     expect(result).toMatchObject({ trace: small, unit: 'objects', requests: 7, distinctObjects: 4, policies: ['lru', 'fifo'], workers: 2 });

@@ -74,7 +74,7 @@ describe('cachelab trace convert', () => {
     const bin = path.join(dir, 'access.bin');
     const json = await runCli(['trace', 'convert', input, bin, '--skip-invalid', '--json']);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual({ input, output: bin, format: 'oracleGeneral', requests: 3, objects: 2, skipped: 1, dropped: ['op', 'session', 'referrer'] });
+    expect(JSON.parse(json.stdout)).toEqual({ input, output: bin, format: 'oracleGeneral', requests: 3, objects: 2, skipped: 1, dropped: ['key', 'op', 'session', 'referrer'] });
     const txt = path.join(dir, 'access.txt');
     const text = await runCli(['trace', 'convert', input, txt, '--skip-invalid']);
     expect(text.stdout).toBe(

@@ -22,7 +22,8 @@ describe('cachelab trace generate', () => {
     );
     const bin = path.join(dir, 'api.bin');
     const json = await runCli(['trace', 'generate', '--kind', 'sessions', '--requests', '20', '--endpoints', '200', '--seed', '3', '--out', bin, '--json']);
-    expect(JSON.parse(json.stdout)).toMatchObject({ objects: back.keyCount, dropped: ['session'] });
+    // Its keys (/api/eN) are not integers: oracleGeneral numbers them, which the summary says too.
+    expect(JSON.parse(json.stdout)).toMatchObject({ objects: back.keyCount, dropped: ['key', 'session'] });
     // Workloads without sizes or sessions drop nothing.
     const zipf = await runCli(['trace', 'generate', '--kind', 'zipf', '--requests', '50', '--objects', '10', '--out', path.join(dir, 'z.txt'), '--json']);
     expect(JSON.parse(zipf.stdout).dropped).toBeUndefined();
@@ -49,5 +50,23 @@ describe('a trace without sizes written as csv', () => {
     const sessions = path.join(dir, 's.csv');
     await runCli(['trace', 'generate', '--kind', 'sessions', '--requests', '20', '--seed', '1', '--out', sessions]);
     expect(fs.readFileSync(sessions, 'utf8').split('\n')[0]).toBe('time,key,size,session');
+  });
+});
+
+describe('trace convert to oracleGeneral', () => {
+  it('says that keys which are not integers lose their labels (written as 2^52 + index), and counts them', async () => {
+    const dir = tempDir();
+    const csv = path.join(dir, 'urls.csv');
+    fs.writeFileSync(csv, 'time,key,size\n0,/a,10\n1,42,5\n2,/b,7\n3,/a,10\n');
+    const bin = path.join(dir, 'urls.bin');
+    const r = await runCli(['trace', 'convert', csv, bin]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('oracleGeneral cannot hold key labels (2 keys are not integers; written as 2^52 + their index): dropped (use csv to keep them)');
+    const back = await loadTrace(bin);
+    expect(Array.from(back.batch.key, (k) => back.keyLabel(k))).toEqual([String(2 ** 52), '42', String(2 ** 52 + 2), String(2 ** 52)]);
+    // Integer keys keep their ids: nothing is said.
+    fs.writeFileSync(csv, 'time,key,size\n0,7,10\n1,42,5\n');
+    const plain = await runCli(['trace', 'convert', csv, bin, '--json']);
+    expect(JSON.parse(plain.stdout).dropped).toBeUndefined();
   });
 });

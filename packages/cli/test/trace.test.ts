@@ -15,7 +15,7 @@ describe('cachelab trace', () => {
     const r = await runCli(['trace', 'stats', at('abc.txt'), '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
-      trace: at('abc.txt'), format: 'txt', skipped: 0, requests: 7, distinctObjects: 4, bytes: 7, distinctBytes: 4,
+      trace: at('abc.txt'), format: 'txt', skipped: 0, hasSizes: false, requests: 7, distinctObjects: 4, bytes: null, distinctBytes: null,
       oneHitWonders: 2, oneHitWonderRatio: 0.5, sessions: 0,
       reuseDistance: { reuses: 3, mean: 2, median: 2, p90: 2, p99: 2, max: 2 },
     });
@@ -23,6 +23,9 @@ describe('cachelab trace', () => {
     expect(limited).toMatchObject({ requests: 4, distinctObjects: 3, oneHitWonders: 2 });
     const text = await runCli(['trace', 'stats', at('abc.txt')]);
     expect(text.stdout).toContain('one-hit wonders   2 (50.0% of objects)');
+    expect(text.stdout).toContain('bytes requested   n/a (the trace has no object sizes)');
+    fs.writeFileSync(at('sized.csv'), 'time,key,size\n0,a,10\n1,b,5\n2,a,10\n');
+    expect(JSON.parse((await runCli(['trace', 'stats', at('sized.csv'), '--json'])).stdout)).toMatchObject({ hasSizes: true, bytes: 25, distinctBytes: 15 });
   });
 
   it('convert txt → oracleGeneral → csv keeps the key sequence and adds next-access positions', async () => {

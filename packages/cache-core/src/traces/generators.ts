@@ -130,7 +130,8 @@ export function zipfRankSampler(objects: number, alpha: number, random: () => nu
 export function generateZipf(options: ZipfOptions): GeneratedTrace {
   const requests = positiveInteger('requests', options.requests);
   const objects = positiveInteger('objects', options.objects);
-  if (!(options.alpha >= 0)) throw new ConfigError('alpha', `must be >= 0, got ${options.alpha}`);
+  // Infinity would put every request on one object (and NaN weights in the table).
+  if (!(options.alpha >= 0 && Number.isFinite(options.alpha))) throw new ConfigError('alpha', `must be a finite number >= 0, got ${options.alpha}`);
   const random = rng(options.seed);
   const nextRank = zipfRankSampler(objects, options.alpha, random);
   const batch = timedBatch(requests);

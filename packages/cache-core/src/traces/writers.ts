@@ -249,6 +249,24 @@ const SYNTHETIC = 2;
  * oracleGeneral trace converts to itself), else 2^52 + its dense id. A key whose own id lies in
  * that range and equals another key's 2^52 + id is refused: the two objects would become one.
  */
+/** A decimal integer of 16 to 20 digits below 2^64: a 64-bit obj_id that oracleGeneral keeps as it is. */
+function isLargeObjectId(label: string): boolean {
+  return /^[1-9][0-9]{15,19}$/.test(label) && BigInt(label) < 2n ** 64n;
+}
+
+/**
+ * Keys whose label oracleGeneral cannot keep (not a decimal integer below 2^64: a URL, a hash):
+ * written as 2^52 + their index, so the label is lost. For conversion reports.
+ */
+export function relabelledKeyCount(labels: Pick<TraceLabels, 'keyLabel'>, keyCount: number): number {
+  let count = 0;
+  for (let key = 0; key < keyCount; key++) {
+    const label = labels.keyLabel(key);
+    if (canonicalInteger(label) < 0 && !isLargeObjectId(label)) count++;
+  }
+  return count;
+}
+
 class ObjectIds {
   private low = new Uint32Array(1024);
   private high = new Uint32Array(1024);
@@ -284,7 +302,7 @@ class ObjectIds {
     if (small >= 0) {
       low = small % TWO_32;
       high = Math.floor(small / TWO_32);
-    } else if (/^[1-9][0-9]{15,19}$/.test(label) && BigInt(label) < 2n ** 64n) {
+    } else if (isLargeObjectId(label)) {
       const value = BigInt(label);
       low = Number(value & 0xffffffffn);
       high = Number(value >> 32n);

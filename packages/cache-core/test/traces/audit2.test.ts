@@ -269,3 +269,21 @@ describe('compressed traces', () => {
     }
   });
 });
+
+describe('UTF-16 traces', () => {
+  it('a file with a UTF-16 byte-order mark is an error saying to convert it, even with --skip-invalid (its lines read as keys with NULs)', async () => {
+    const text = 'a\nb\na\n';
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const be = Buffer.from(le.subarray(2)).swap16();
+    for (const [name, bytes, order] of [['le', le, 'little'], ['be', Buffer.concat([Buffer.from([0xfe, 0xff]), be]), 'big']] as const) {
+      for (const format of ['txt', 'csv', 'log'] as const) {
+        const path = file(`utf16-${name}.${format}`, bytes);
+        for (const skipInvalid of [false, true]) {
+          const error = await failure(loadTrace(path, { format, skipInvalid, csv: 'key=1' }));
+          expect(error).toBeInstanceOf(TraceFormatError);
+          expect(error.message).toContain(`(byte offset 0): UTF-16 text (${order}-endian byte-order mark); convert it to UTF-8 first`);
+        }
+      }
+    }
+  });
+});

@@ -126,6 +126,7 @@ describe('synthetic generators', () => {
 
   it('rejects bad options by name', () => {
     expect(() => generateZipf({ requests: 0, objects: 5, alpha: 1, seed: 0 })).toThrow('requests: must be a positive integer, got 0');
-    expect(() => generateZipf({ requests: 5, objects: 5, alpha: -1, seed: 0 })).toThrow('alpha: must be >= 0');
+    expect(() => generateZipf({ requests: 5, objects: 5, alpha: -1, seed: 0 })).toThrow('alpha: must be a finite number >= 0');
+    expect(() => generateZipf({ requests: 5, objects: 5, alpha: Infinity, seed: 0 })).toThrow('alpha: must be a finite number >= 0, got Infinity');
   });
 });

@@ -140,7 +140,10 @@ async function curveOf(flags: MrcFlags, pool: MrcWorkerPool | undefined): Promis
   }
   const specOf = new Map<number, string>();
   capacities.forEach((c, i) => {
-    if (!specOf.has(c.capacity)) specOf.set(c.capacity, specs[i]!);
+    const first = specOf.get(c.capacity);
+    if (first === undefined) specOf.set(c.capacity, specs[i]!);
+    // Said, not silently merged: the curve has one point fewer than the sizes typed.
+    else process.stderr.write(`cachelab: --sizes ${specs[i]} is the same cache as ${first} (${c.capacity} ${unit === 'bytes' ? 'bytes' : 'objects'}); replayed once, listed as ${first}\n`);
   });
   return {
     trace: flags.trace,

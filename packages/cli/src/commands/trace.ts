@@ -10,6 +10,7 @@ import {
   generateTrace,
   loadTrace,
   readTrace,
+  relabelledKeyCount,
   sessionMatrixJson,
   traceStats,
   writeTrace,
@@ -49,9 +50,11 @@ Examples:
     .action(async (file: string, flags: TraceFlags & { json?: boolean }) => {
       const loaded = await loadTraceNoting(file, traceReadOptions(flags));
       const stats = traceStats(loaded.batch);
-      const result = { trace: file, format: loaded.format, skipped: loaded.skipped, ...stats };
+      // Without sizes every request counts 1 byte: a byte count would only repeat the request count.
+      const sized = loaded.hasSizes;
+      const result = { trace: file, format: loaded.format, skipped: loaded.skipped, hasSizes: sized, ...stats, ...(sized ? {} : { bytes: null, distinctBytes: null }) };
       if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else process.stdout.write(describeStats(file, loaded.format, loaded.skipped, stats));
+      else process.stdout.write(describeStats(file, loaded.format, loaded.skipped, stats, sized));
     });
 
   addTraceOptions(
@@ -81,12 +84,14 @@ the other formats stream.`,
       if (sameFile(input, output)) throw new CliUsageError(`${output} is the input trace itself; write the conversion to another file`);
       let requests: number;
       let read: { keyCount: number; skipped: number; partial: number; partialExample: string | undefined; sessionCount: number; opCount: number; referrerCount: number; hasSizes: boolean | null };
+      let relabelled = 0;
       if (to === 'oracleGeneral') {
         // oracleGeneral stores next-access positions, which need the whole trace.
         const loaded = await loadTrace(input, options);
         ensureNextAccess(loaded.batch, loaded.keyCount);
         requests = await writeTrace(output, to, loaded.batch, loaded);
         read = loaded;
+        relabelled = relabelledKeyCount(loaded, loaded.keyCount);
       } else {
         const reader = readTrace(input, options);
         const writer = createTraceWriter(output, to, reader);
@@ -108,7 +113,7 @@ the other formats stream.`,
       }
       notePartialRecords(input, read);
       const keys = read.keyCount;
-      const dropped = droppedFields(to, read);
+      const dropped = droppedFields(to, read, relabelled);
       const summary = {
         input, output, format: to, requests, objects: keys,
         ...(flags.skipInvalid ? { skipped: read.skipped } : {}),
@@ -169,7 +174,8 @@ key label (/api/eN) of each, which is how a trace read back from the file maps t
       }
       // A sessions trace's key ids are its endpoints, requested or not: count the objects written.
       const objects = distinctKeys(generated.batch, generated.keyCount);
-      const dropped = droppedFields(to, { sessionCount: generated.sessionCount, opCount: 0, referrerCount: 0, hasSizes });
+      const relabelled = to === 'oracleGeneral' ? relabelledKeyCount(generated, generated.keyCount) : 0;
+      const dropped = droppedFields(to, { sessionCount: generated.sessionCount, opCount: 0, referrerCount: 0, hasSizes }, relabelled);
       const summary = {
         out: flags.out, format: to, kind: flags.kind, seed: flags.seed, requests, objects, sessions: generated.sessionCount,
         ...(dropped.length > 0 ? { dropped: dropped.map((d) => d.field) } : {}),
@@ -214,7 +220,7 @@ function generateOptions(f: GenerateFlags): GenerateOptions {
 
 function parseAlpha(value: string): number {
   const alpha = Number(value);
-  if (value.trim() === '' || !(alpha >= 0)) throw new CliUsageError(`--alpha must be a number ≥ 0, got "${value}"`);
+  if (value.trim() === '' || !(alpha >= 0 && Number.isFinite(alpha))) throw new CliUsageError(`--alpha must be a finite number ≥ 0, got "${value}"`);
   return alpha;
 }
 
@@ -248,9 +254,11 @@ function distinctKeys(batch: { length: number; key: Uint32Array }, keyCount: num
 function droppedFields(
   to: WritableFormat,
   read: { sessionCount: number; opCount: number; referrerCount: number; hasSizes: boolean | null },
+  relabelledKeys = 0,
 ): { field: string; what: string }[] {
   if (to === 'csv') return [];
   const dropped: { field: string; what: string }[] = [];
+  if (relabelledKeys > 0) dropped.push({ field: 'key', what: `key labels (${formatCount(relabelledKeys)} keys are not integers; written as 2^52 + their index)` });
   if (to === 'txt' && read.hasSizes !== false) dropped.push({ field: 'size', what: 'sizes' });
   if (read.opCount > 0) dropped.push({ field: 'op', what: `operations (${formatCount(read.opCount)})` });
   if (read.sessionCount > 0) dropped.push({ field: 'session', what: `sessions (${formatCount(read.sessionCount)})` });
@@ -264,13 +272,15 @@ function writableFromPath(path: string): WritableFormat {
   throw new CliUsageError(`cannot tell the output format of ${path}; pass --to ${WRITABLE_FORMATS.join('|')}`);
 }
 
-function describeStats(file: string, format: string, skipped: number, s: TraceStats): string {
+function describeStats(file: string, format: string, skipped: number, s: TraceStats, sized: boolean): string {
   const r = s.reuseDistance;
   const lines = [
     `trace             ${file} (${format})`,
     `requests          ${formatCount(s.requests)}${skipped > 0 ? ` (${formatCount(skipped)} invalid records skipped)` : ''}`,
     `distinct objects  ${formatCount(s.distinctObjects)}`,
-    `bytes requested   ${formatCount(s.bytes)} (distinct objects: ${formatCount(s.distinctBytes)})`,
+    sized
+      ? `bytes requested   ${formatCount(s.bytes)} (distinct objects: ${formatCount(s.distinctBytes)})`
+      : 'bytes requested   n/a (the trace has no object sizes)',
     `one-hit wonders   ${formatCount(s.oneHitWonders)} (${(100 * s.oneHitWonderRatio).toFixed(1)}% of objects)`,
   ];
   if (s.sessions > 0) lines.push(`sessions          ${formatCount(s.sessions)}`);

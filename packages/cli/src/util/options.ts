@@ -41,7 +41,11 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** The command line as typed, for manifests (`cachelab run experiments/x.json`). */
+/**
+ * The command line as typed, for manifests and resume hints (`cachelab run experiments/x.json`),
+ * quoted for a POSIX shell: an argument with anything but safe characters goes in single quotes
+ * (a `'` inside as '\''), so pasting it back runs the same arguments ($ and ` not expanded).
+ */
 export function commandLine(argv: readonly string[]): string {
-  return ['cachelab', ...argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a)))].join(' ');
+  return ['cachelab', ...argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`))].join(' ');
 }

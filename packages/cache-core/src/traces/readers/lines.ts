@@ -49,6 +49,11 @@ export async function* lineBuffers(path: string, source: LineSource, highWaterMa
       // keys); none of these signatures can start a UTF-8 text trace.
       const packed = COMPRESSED.find((c) => data.subarray(0, c.magic.length).equals(c.magic));
       if (packed) throw new TraceFormatError(path, { byte: 0 }, `a ${packed.kind}-compressed file; decompress it first (${packed.tool})`);
+      // A UTF-16 byte-order mark (neither byte can start UTF-8): every line would be invalid, or
+      // with --skip-invalid read as keys full of NUL bytes.
+      if ((data[0] === 0xff && data[1] === 0xfe) || (data[0] === 0xfe && data[1] === 0xff)) {
+        throw new TraceFormatError(path, { byte: 0 }, `UTF-16 text (${data[0] === 0xff ? 'little' : 'big'}-endian byte-order mark); convert it to UTF-8 first (iconv -f utf-16 -t utf-8 FILE)`);
+      }
       if (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) {
         data = data.subarray(3);
         consumed = 3;

@@ -289,3 +289,24 @@ describe('checkEnvAsync', () => {
     await expect(checkEnvAsync(() => asyncOf(new BadSecondReset()), { steps: 3 })).rejects.toThrow(/outside the observation space/);
   });
 });
+
+describe('a fresh run into a folder that holds a model', () => {
+  it('leaves that model as it was when the new run fails before its environment resets', async () => {
+    const config = resolveDqnConfig({ seed: 1, totalSteps: 300, learningStarts: 50, logInterval: 100, bufferSize: 200, batchSize: 8, hiddenLayers: [4] });
+    const dir = tempDir();
+    (await trainDqn({ env: new ChainEnv(), config, outDir: dir })).agent.dispose();
+    const before = ['agent.json', 'metrics.jsonl', 'weights.bin'].map((name) => fs.readFileSync(path.join(dir, name)));
+    const failing = new ChainEnv();
+    failing.reset = () => {
+      throw new RangeError('the cache never fills');
+    };
+    await expect(trainDqn({ env: failing, config, outDir: dir })).rejects.toThrow('the cache never fills');
+    expect(['agent.json', 'metrics.jsonl', 'weights.bin'].map((name) => fs.readFileSync(path.join(dir, name)))).toEqual(before);
+    expect(() => loadForward(dir)).not.toThrow();
+    // Once the environment resets, the folder is the new run's: it starts over, as before.
+    const fresh = await trainDqn({ env: new ChainEnv(), config: { ...config, totalSteps: 100 }, outDir: dir });
+    fresh.agent.dispose();
+    expect(fresh.steps).toBe(100);
+    expect(fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).every((line) => (JSON.parse(line) as { global_step: number }).global_step <= 100)).toBe(true);
+  });
+});

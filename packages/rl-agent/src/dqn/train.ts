@@ -144,7 +144,8 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
   let saved: ResumeState | null = null;
   let restoredWeights = false;
   if (outDir) removeStaleTemporaries(outDir);
-  if (options.resume && outDir && fs.existsSync(path.join(outDir, 'agent.json'))) {
+  const resuming = options.resume === true && outDir !== undefined && fs.existsSync(path.join(outDir, 'agent.json'));
+  if (resuming && outDir) {
     const meta = readMeta(outDir);
     assertResumable(meta, config, options.envMeta ?? CUSTOM_ENV, options.data, outDir);
     restoredWeights = restoreWeightsOfMeta(outDir, meta);
@@ -157,20 +158,28 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
     ({ step, episode, updates } = meta.state);
     if (meta.state.rngState) rng = seedrandom('', { state: meta.state.rngState as seedrandom.State.Arc4 });
     saved = loadResumeState(outDir, env.observationSpace.size, step);
-  } else if (outDir) {
-    // A fresh run: an earlier run's checkpoint must not be resumed into it, nor its agent.json
-    // paired with this run's resume files if this run is killed before its first agent.json.
-    fs.rmSync(path.join(outDir, 'agent.json'), { force: true });
-    removeResumeState(outDir);
-    removePrevious(outDir);
   }
   const firstStep = step;
   const firstUpdates = updates;
   const metricsFile = outDir ? path.join(outDir, 'metrics.jsonl') : undefined;
-  if (outDir) fs.mkdirSync(outDir, { recursive: true });
-  // Without a checkpoint to continue (none, or a run killed before its first), training starts over.
-  if (metricsFile && firstStep === 0) fs.writeFileSync(metricsFile, '');
-  else if (metricsFile && firstStep > 0) dropRecordsAfter(metricsFile, firstStep);
+  /**
+   * Makes `outDir` this run's, once its environment has reset (a run that fails before that, e.g.
+   * on a cache size its trace never fills, leaves an earlier model there as it was).
+   */
+  const claimOutDir = (): void => {
+    if (!outDir || !metricsFile) return;
+    if (!resuming) {
+      // A fresh run: an earlier run's checkpoint must not be resumed into it, nor its agent.json
+      // paired with this run's resume files if this run is killed before its first agent.json.
+      fs.rmSync(path.join(outDir, 'agent.json'), { force: true });
+      removeResumeState(outDir);
+      removePrevious(outDir);
+    }
+    fs.mkdirSync(outDir, { recursive: true });
+    // Without a checkpoint to continue (none, or a run killed before its first), training starts over.
+    if (firstStep === 0) fs.writeFileSync(metricsFile, '');
+    else dropRecordsAfter(metricsFile, firstStep);
+  };
   const pending: string[] = [];
   const emit = (record: MetricRecord): void => {
     options.onMetrics?.(record);
@@ -190,6 +199,7 @@ export async function trainDqn(options: TrainOptions): Promise<TrainResult> {
   const fromEpisode = saved ? (saved.fromEpisode ?? episode) : episode;
   const obs = new Float32Array(env.observationSpace.size);
   obs.set((await env.reset({ seed: config.seed + fromEpisode })).observation);
+  claimOutDir();
   let episodeReturn = 0;
   let episodeLength = 0;
   // The actions since episode `fromEpisode`'s reset (a resume replays them to rebuild the environment's state).

@@ -332,7 +332,8 @@ export class MarkovPredictor implements SequencePredictor {
   /**
    * The `k` most likely next requests after `context` (keys, most recent last; only the last
    * `order` count) for `session` (used only with sessionStats). Probabilities sum to ≤ 1 (up to
-   * floating-point rounding) and are best first; ties keep the order successors were first seen.
+   * floating-point rounding) and are best first; ties keep the successors' order in their state
+   * (first seen first, but a key that replaced an evicted successor in a full state takes its place).
    * With `lookahead` > 1 they are per-key "within the window" probabilities (see options.ts).
    */
   predictNext(context: ArrayLike<number>, k: number, session: number = NO_SESSION): Prediction[] {

@@ -96,6 +96,9 @@ export function parseCsvColumns(spec: string): CsvColumns {
     if (columns[field as (typeof CSV_FIELDS)[number]] !== undefined) {
       throw new ConfigError('csv', `${field} is mapped twice in "${spec}"; give each field one column`);
     }
+    // One column read as two fields (key=1,session=1) is almost surely a typo for another column.
+    const other = Object.entries(columns).find(([, v]) => String(v) === value);
+    if (other) throw new ConfigError('csv', `${other[0]} and ${field} both read column ${value} in "${spec}"; give each field its own column`);
     if (/^\d+$/.test(value)) {
       const column = Number(value);
       if (column < 1) throw new ConfigError('csv', `column numbers are 1-based; got ${field}=${value}`);

@@ -105,6 +105,12 @@ describe('csv columns', () => {
   it('a mapping that names a field twice is an error, not the last one silently', () => {
     expect(() => parseCsvColumns('time=2,key=5,size=4,key=3')).toThrow(/key is mapped twice/);
   });
+
+  it('two fields on one column are an error naming both (a typo that read the key as the session)', () => {
+    expect(() => parseCsvColumns('key=1,session=1')).toThrow('key and session both read column 1 in "key=1,session=1"; give each field its own column');
+    expect(() => parseCsvColumns('key=url,referrer=url')).toThrow(/key and referrer both read column url/);
+    expect(parseCsvColumns('time=2,key=5,size=4,session=1')).toEqual({ time: 2, key: 5, size: 4, session: 1 });
+  });
 });
 
 describe('--limit reads only what it needs', () => {

@@ -1,7 +1,7 @@
 /**
  * Get-hit cost per call, as the minimum over many short rounds: on a shared machine the minimum
  * is the figure least disturbed by other processes (vitest bench reports means). Same keys,
- * values and comparisons as manager.bench.ts: CacheManager(memory).get, the floor (lru-cache get
+ * values and comparisons as manager.bench.ts: CacheManager(memory).get and .getSync, the floor (lru-cache get
  * + the codec's decoding route, bench/floor.ts; sync and awaited) and cache-manager 7 +
  * Keyv(CacheableMemory).
  *
@@ -69,24 +69,28 @@ for (const [size, make] of [['~100 B', small], ['~10 KB', large]] as const) {
         floorSet(floor, keys[i]!, codec.encode(make(i), keys[i]!).bytes);
         await peer.set(keys[i]!, make(i));
       }
-      const [m, f, fa, c] = (await minNs(
+      const [m, ms, f, fa, c] = (await minNs(
         [
           { fn: (i) => manager.get(keys[i]!), awaitEach: true },
+          { fn: (i) => manager.getSync(keys[i]!), awaitEach: false },
           { fn: (i) => floorDecode(floor.get(keys[i]!)!, json), awaitEach: false },
           { fn: async (i) => floorDecode(floor.get(keys[i]!)!, json), awaitEach: true },
           { fn: (i) => peer.get(keys[i]!), awaitEach: true },
         ],
         calls,
-      )) as [number, number, number, number];
+      )) as [number, number, number, number, number];
       rows.push({
         variant: `${size} ${format} compression ${compressionEnabled ? 'on' : 'off'}`,
         'manager ns': Math.round(m),
+        'getSync ns': Math.round(ms),
         'floor ns': Math.round(f),
         'floor awaited ns': Math.round(fa),
         'cache-manager ns': Math.round(c),
         'manager/floor': +(f / m).toFixed(2),
         'manager/floor awaited': +(fa / m).toFixed(2),
+        'getSync/floor': +(f / ms).toFixed(2),
         'manager/cache-manager': +(c / m).toFixed(2),
+        'getSync/cache-manager': +(c / ms).toFixed(2),
       });
     }
   }

@@ -66,6 +66,10 @@ for (const [sizeLabel, makeValue] of Object.entries(sizes)) {
         bench('CacheManager(memory).get', async () => {
           await manager.get(keys[next()]!);
         }, { ...options, setup });
+        // The synchronous read of a memory-backed manager (no Promise, no await).
+        bench('CacheManager(memory).getSync', () => {
+          manager.getSync(keys[next()]!);
+        }, { ...options, setup });
         bench('floor: lru-cache get + decode', () => {
           floorDecode(floor.get(keys[next()]!)!, json);
         }, { ...options, setup });

@@ -65,6 +65,11 @@ export interface BackendStats {
 
 export interface CacheBackend {
   readonly name: string;
+  /**
+   * Optional: true when every method answers with a plain value, never a Promise (the in-memory
+   * backend). The manager's `getSync` needs it.
+   */
+  readonly synchronous?: boolean;
   /** Connects / allocates. Resolves false (never rejects) when the backend cannot start. */
   start(): Promise<boolean>;
   stop(): Promise<void>;

@@ -53,6 +53,8 @@ function limit(field: string, value: number | undefined): number {
 
 export class MemoryBackend implements CacheBackend {
   readonly name = 'memory';
+  /** Every method answers at once (no Promise): `CacheManager.getSync` works on it. */
+  readonly synchronous = true;
   readonly maxEntries: number;
   readonly maxBytes: number;
   private readonly clock: Clock;

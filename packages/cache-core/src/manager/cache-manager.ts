@@ -210,6 +210,25 @@ export class CacheManager {
     return Promise.resolve(this.lookup(key, false, defaultValue) as T | undefined | Promise<T | undefined>);
   }
 
+  /**
+   * `get` without the Promise, for a backend that answers synchronously (`synchronous: true`: the
+   * in-memory backend): the same lookup, decoding and counting, without the `await` a caller of
+   * `get` pays on every hit (~190 ns, about as much as a whole small hit costs otherwise). Throws
+   * `InvalidArgumentError` on a backend that answers with Promises (Redis); use `get` there.
+   */
+  getSync<T = unknown>(key: string, defaultValue?: T): T | undefined {
+    if (typeof key !== 'string') throw badKey(key);
+    const backend = this.backend;
+    if (backend?.synchronous !== true) {
+      throw new InvalidArgumentError('getSync', `needs a backend that answers synchronously (the in-memory one); backend ${backend ? `"${backend.name}"` : `"${this.config.backendType}"`} answers with Promises, so use get()`);
+    }
+    this.counters.cacheOperations++;
+    const found = this.lookup(key, false, defaultValue);
+    // A backend that says it is synchronous and is not: its read settles later (and is counted then).
+    if (isPromise(found)) throw new InvalidArgumentError('getSync', `backend "${backend.name}" says it is synchronous but its get returned a Promise; use get()`);
+    return found as T | undefined;
+  }
+
   /** The cached value with its metadata, or undefined on a miss. */
   async getEntry<T = unknown>(key: string): Promise<CachedEntry<T> | undefined> {
     if (typeof key !== 'string') throw badKey(key);

@@ -304,6 +304,41 @@ describe('CacheManager: refused values', () => {
     expect(logger.at('warn')[0]).toMatch(/"big" not cached: 101 encoded bytes exceed maxEntrySize 100/);
   });
 
+  it('getSync answers like get without a Promise on the memory backend, with the same counts', async () => {
+    const { manager, clock } = await startedManager({ defaultTtl: 10 });
+    await manager.set('a', { n: 1 });
+    await manager.set('gone', 'x', { ttl: 1 });
+    clock.advance(1_500);
+    expect(manager.getSync('a')).toEqual({ n: 1 });
+    expect(manager.getSync('gone', 'default')).toBe('default'); // expired
+    expect(manager.getSync('absent')).toBeUndefined();
+    const twin = (await startedManager({ defaultTtl: 10 })).manager;
+    await twin.set('a', { n: 1 });
+    await twin.get('a');
+    await twin.get('gone', 'default');
+    await twin.get('absent');
+    const counts = ({ hits, misses, cacheOperations }: { hits: number; misses: number; cacheOperations: number }) => ({ hits, misses, cacheOperations });
+    expect(counts(await manager.getMetrics())).toEqual({ hits: 1, misses: 2, cacheOperations: 5 });
+    expect(counts(await twin.getMetrics())).toEqual({ hits: 1, misses: 2, cacheOperations: 4 });
+    // A value is a copy, as from get.
+    const first = manager.getSync<{ n: number }>('a')!;
+    first.n = 99;
+    expect(manager.getSync('a')).toEqual({ n: 1 });
+    // Stopped: no-cache mode, as get.
+    await manager.stop();
+    expect(manager.getSync('a', 'off')).toBe('off');
+    expect(() => manager.getSync(42 as unknown as string)).toThrow(InvalidArgumentError);
+  });
+
+  it('getSync refuses a backend that answers with Promises, and one that says it is synchronous but is not', async () => {
+    const { manager } = await startedManager({ backend: new AsyncBackend() });
+    expect(() => manager.getSync('a')).toThrow(/answers with Promises, so use get\(\)/);
+    const liar = Object.assign(new AsyncBackend(), { synchronous: true });
+    const lied = (await startedManager({ backend: liar })).manager;
+    expect(() => lied.getSync('a')).toThrow(/says it is synchronous but its get returned a Promise/);
+    expect(() => new CacheManager({ backendType: 'redis' }).getSync('a')).toThrow(/backend "redis" answers with Promises/);
+  });
+
   it('a value refused for maxEntrySize removes the older value of its key (it is no longer current), on a remote backend too', async () => {
     for (const backend of [undefined, new AsyncBackend()]) {
       const { manager } = await startedManager({ maxEntrySize: 100, serializationFormat: 'json', compressionEnabled: false, ...(backend ? { backend } : {}) });

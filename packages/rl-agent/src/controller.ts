@@ -38,6 +38,15 @@ export interface ControllerDecision {
   q: number[];
 }
 
+/**
+ * The training env's eviction counts are shares of its capacity (1 % and 5 % by default, stored as
+ * counts): on a live cache of another capacity they are scaled to keep those shares.
+ */
+function scaledActions(actions: CacheEnvAction[], trainedCapacity: number | undefined, liveCapacity: number): CacheEnvAction[] {
+  if (trainedCapacity === undefined || trainedCapacity === liveCapacity || !(liveCapacity > 0)) return actions;
+  return actions.map((a) => (a.kind === 'evictLru' || a.kind === 'evictLowProbability' ? { ...a, count: Math.max(1, Math.round((a.count * liveCapacity) / trainedCapacity)) } : a));
+}
+
 export class AgentController {
   readonly every: number;
   private operations = 0;
@@ -75,8 +84,8 @@ export class AgentController {
   static fromCheckpoint(dir: string, manager: CacheManager, options: ControllerOptions): AgentController {
     const { forward, meta } = loadForward(dir);
     if (meta.env.kind !== 'cache') throw new ConfigError('model', `${dir} was trained on the ${meta.env.kind} environment; the controller needs --env cache`);
-    const settings = meta.env.settings as { actions: CacheEnvAction[]; window: number; topK?: number };
-    return new AgentController(manager, forward, settings.actions, {
+    const settings = meta.env.settings as { actions: CacheEnvAction[]; window: number; topK?: number; capacity?: number };
+    return new AgentController(manager, forward, scaledActions(settings.actions, settings.capacity, options.capacity), {
       ...options,
       every: options.every ?? settings.window,
       topK: options.topK ?? settings.topK ?? 8,

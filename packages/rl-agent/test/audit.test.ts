@@ -88,6 +88,21 @@ describe('AgentController', () => {
     await manager.stop();
   });
 
+  it('fromCheckpoint scales the eviction counts to the live capacity (they are shares of the training capacity)', async () => {
+    const dir = await cacheCheckpoint(zipfTrace(2_000, 200, 0.8, 1), { window: 100 });
+    const counts = (c: AgentController) => c.actions.flatMap((a) => ('count' in a ? [a.count] : []));
+    const manager = await startedManager(500);
+    // Trained at capacity 50: 1 % and 5 % are 1 and 3 (rounded, at least 1).
+    expect(counts(AgentController.fromCheckpoint(dir, manager, { capacity: 50 }))).toEqual([1, 3, 1, 3]);
+    expect(counts(AgentController.fromCheckpoint(dir, manager, { capacity: 500 }))).toEqual([10, 30, 10, 30]);
+    expect(counts(AgentController.fromCheckpoint(dir, manager, { capacity: 5 }))).toEqual([1, 1, 1, 1]);
+    expect(AgentController.fromCheckpoint(dir, manager, { capacity: 500 }).actions.filter((a) => a.kind === 'prefetch')).toEqual([
+      { kind: 'prefetch', threshold: 0.5 },
+      { kind: 'prefetch', threshold: 0.2 },
+    ]);
+    await manager.stop();
+  });
+
   it('fromCheckpoint decides every training window when `every` is passed as undefined', async () => {
     const dir = await cacheCheckpoint(zipfTrace(2_000, 200, 0.8, 1), { window: 100 });
     const manager = await startedManager(50);

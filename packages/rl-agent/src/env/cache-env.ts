@@ -171,6 +171,7 @@ export class CacheEnv implements AsyncEnv {
 
   settings(): Record<string, unknown> {
     return {
+      capacity: this.options.capacity,
       window: this.window,
       reward: this.options.reward ?? 'baseline',
       baselinePolicy: this.options.baselinePolicy ?? 'lru',

@@ -3,7 +3,7 @@
  * Actions come from a seeded generator of the checker's own, so two runs are comparable.
  */
 import seedrandom from 'seedrandom';
-import type { AsyncEnv, Env } from './env.js';
+import type { AsyncEnv, Env, StepResult } from './env.js';
 
 export interface CheckOptions {
   seed?: number;
@@ -31,22 +31,27 @@ export function rollout(env: Env, seed: number, steps: number): Trajectory {
   for (let i = 0; i < steps; i++) {
     const action = env.actionSpace.sample(rng);
     const r = env.step(action);
-    assertObservation(env, r.observation, `step ${i}`);
-    if (!Number.isFinite(r.reward)) throw new EnvCheckError(`step ${i}: reward ${r.reward} is not finite`);
-    if (typeof r.terminated !== 'boolean' || typeof r.truncated !== 'boolean') {
-      throw new EnvCheckError(`step ${i}: terminated and truncated must be booleans`);
-    }
-    t.actions.push(action);
-    t.rewards.push(r.reward);
-    t.terminated.push(r.terminated);
-    t.truncated.push(r.truncated);
-    if (r.terminated || r.truncated) {
+    if (recordStep(env, t, i, action, r)) {
       observation = env.reset().observation;
       assertObservation(env, observation, `reset after step ${i}`);
     } else observation = r.observation;
     t.observations.push([...observation]);
   }
   return t;
+}
+
+/** Checks step `i`'s answer and appends it to `t`; true when the episode ended there. */
+function recordStep(env: Env | AsyncEnv, t: Trajectory, i: number, action: number, r: StepResult): boolean {
+  assertObservation(env, r.observation, `step ${i}`);
+  if (!Number.isFinite(r.reward)) throw new EnvCheckError(`step ${i}: reward ${r.reward} is not finite`);
+  if (typeof r.terminated !== 'boolean' || typeof r.truncated !== 'boolean') {
+    throw new EnvCheckError(`step ${i}: terminated and truncated must be booleans`);
+  }
+  t.actions.push(action);
+  t.rewards.push(r.reward);
+  t.terminated.push(r.terminated);
+  t.truncated.push(r.truncated);
+  return r.terminated || r.truncated;
 }
 
 function assertObservation(env: Env | AsyncEnv, observation: Float32Array, where: string): void {
@@ -83,16 +88,7 @@ export async function rolloutAsync(env: AsyncEnv, seed: number, steps: number): 
   for (let i = 0; i < steps; i++) {
     const action = env.actionSpace.sample(rng);
     const r = await env.step(action);
-    assertObservation(env, r.observation, `step ${i}`);
-    if (!Number.isFinite(r.reward)) throw new EnvCheckError(`step ${i}: reward ${r.reward} is not finite`);
-    if (typeof r.terminated !== 'boolean' || typeof r.truncated !== 'boolean') {
-      throw new EnvCheckError(`step ${i}: terminated and truncated must be booleans`);
-    }
-    t.actions.push(action);
-    t.rewards.push(r.reward);
-    t.terminated.push(r.terminated);
-    t.truncated.push(r.truncated);
-    if (r.terminated || r.truncated) {
+    if (recordStep(env, t, i, action, r)) {
       observation = (await env.reset()).observation;
       assertObservation(env, observation, `reset after step ${i}`);
     } else observation = r.observation;

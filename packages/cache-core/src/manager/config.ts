@@ -98,6 +98,15 @@ function nonNegative(field: string, value: number, unit: string): number {
   return value;
 }
 
+/** Node's timers hold at most 2^31 − 1 ms; a longer delay fires after 1 ms instead. */
+const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+function timerSeconds(field: string, value: number): number {
+  nonNegative(field, value, 'seconds');
+  if (value > MAX_TIMER_SECONDS) throw new ConfigError(field, `must be at most ${MAX_TIMER_SECONDS} seconds (about 24.8 days, the longest timer Node keeps), got ${value}; 0 = no limit`);
+  return value;
+}
+
 function positiveInteger(field: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 1) throw new ConfigError(field, `must be an integer >= 1, got ${String(value)}`);
   return value;
@@ -155,7 +164,7 @@ export function resolveCacheManagerConfig(config: CacheManagerConfig = {}): Reso
     prefetchQueueSize: positiveInteger('prefetchQueueSize', config.prefetchQueueSize ?? d.prefetchQueueSize),
     prefetchFetcher: fetcher,
     prefetchConcurrency: positiveInteger('prefetchConcurrency', config.prefetchConcurrency ?? d.prefetchConcurrency),
-    prefetchTimeout: nonNegative('prefetchTimeout', config.prefetchTimeout ?? d.prefetchTimeout, 'seconds'),
+    prefetchTimeout: timerSeconds('prefetchTimeout', config.prefetchTimeout ?? d.prefetchTimeout),
     clock,
     logger,
   };

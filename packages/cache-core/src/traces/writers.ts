@@ -255,12 +255,16 @@ function isLargeObjectId(label: string): boolean {
 }
 
 /**
- * Keys whose label oracleGeneral cannot keep (not a decimal integer below 2^64: a URL, a hash):
- * written as 2^52 + their index, so the label is lost. For conversion reports.
+ * Keys of `batch` whose label oracleGeneral cannot keep (not a decimal integer below 2^64: a URL,
+ * a hash): written as 2^52 + their index, so the label is lost. For conversion reports.
  */
-export function relabelledKeyCount(labels: Pick<TraceLabels, 'keyLabel'>, keyCount: number): number {
+export function relabelledKeyCount(batch: RequestBatch, labels: Pick<TraceLabels, 'keyLabel'>, keyCount: number): number {
+  const seen = new Uint8Array(keyCount);
   let count = 0;
-  for (let key = 0; key < keyCount; key++) {
+  for (let i = 0; i < batch.length; i++) {
+    const key = batch.key[i]!;
+    if (seen[key] === 1) continue;
+    seen[key] = 1;
     const label = labels.keyLabel(key);
     if (canonicalInteger(label) < 0 && !isLargeObjectId(label)) count++;
   }

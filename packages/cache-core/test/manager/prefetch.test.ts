@@ -226,7 +226,9 @@ describe('CacheManager: prefetchTimeout', () => {
   it('is validated, defaults to 30 s, 0 meaning no limit', async () => {
     expect(new CacheManager().config.prefetchTimeout).toBe(30);
     expect(new CacheManager({ prefetchTimeout: 0 }).config.prefetchTimeout).toBe(0);
-    for (const bad of [-1, Number.NaN, Infinity]) {
+    expect(new CacheManager({ prefetchTimeout: 2_147_483 }).config.prefetchTimeout).toBe(2_147_483);
+    // Longer than Node's longest timer: it would fire after 1 ms and time every prefetch out.
+    for (const bad of [-1, Number.NaN, Infinity, 2_147_484]) {
       const error = (() => {
         try {
           new CacheManager({ prefetchTimeout: bad });

@@ -91,7 +91,7 @@ the other formats stream.`,
         ensureNextAccess(loaded.batch, loaded.keyCount);
         requests = await writeTrace(output, to, loaded.batch, loaded);
         read = loaded;
-        relabelled = relabelledKeyCount(loaded, loaded.keyCount);
+        relabelled = relabelledKeyCount(loaded.batch, loaded, loaded.keyCount);
       } else {
         const reader = readTrace(input, options);
         const writer = createTraceWriter(output, to, reader);
@@ -174,7 +174,7 @@ key label (/api/eN) of each, which is how a trace read back from the file maps t
       }
       // A sessions trace's key ids are its endpoints, requested or not: count the objects written.
       const objects = distinctKeys(generated.batch, generated.keyCount);
-      const relabelled = to === 'oracleGeneral' ? relabelledKeyCount(generated, generated.keyCount) : 0;
+      const relabelled = to === 'oracleGeneral' ? relabelledKeyCount(generated.batch, generated, generated.keyCount) : 0;
       const dropped = droppedFields(to, { sessionCount: generated.sessionCount, opCount: 0, referrerCount: 0, hasSizes }, relabelled);
       const summary = {
         out: flags.out, format: to, kind: flags.kind, seed: flags.seed, requests, objects, sessions: generated.sessionCount,

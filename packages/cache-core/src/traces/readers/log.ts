@@ -88,7 +88,9 @@ export function parseLogTime(stamp: string): number {
   // Date.UTC rolls 31/Feb over into March and 99:00:00 into later days: refuse such stamps.
   const year = Number(m[3]);
   // Zone offsets run from -12:00 to +14:00; +9900 would move the request by 99 hours.
-  if (day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 60 || Number(m[8] ?? 0) > 14 || Number(m[9] ?? 0) > 59) return NaN;
+  const zoneMinutes = Number(m[8] ?? 0) * 60 + Number(m[9] ?? 0);
+  const zoneOk = Number(m[9] ?? 0) <= 59 && (m[7] === '-' ? zoneMinutes <= 12 * 60 : zoneMinutes <= 14 * 60);
+  if (day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 60 || !zoneOk) return NaN;
   // Date.UTC reads years 0-99 as 1900-1999: setUTCFullYear takes the year as written.
   // Seconds are added after, so that a leap second (23:59:60) on 31/Dec cannot roll 2000 into 2001.
   const date = new Date(Date.UTC(2000, month, day, hour, minute));

@@ -218,7 +218,8 @@ export class CacheManager {
    */
   getSync<T = unknown>(key: string, defaultValue?: T): T | undefined {
     if (typeof key !== 'string') throw badKey(key);
-    const backend = this.backend;
+    // A custom backend is this.backend only from start(): before that, judge the one configured.
+    const backend = this.backend ?? this.config.backend;
     if (backend?.synchronous !== true) {
       throw new InvalidArgumentError('getSync', `needs a backend that answers synchronously (the in-memory one); backend ${backend ? `"${backend.name}"` : `"${this.config.backendType}"`} answers with Promises, so use get()`);
     }

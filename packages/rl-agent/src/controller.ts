@@ -11,7 +11,7 @@
 import type { CacheManager, CacheMetrics, RequestBatch } from '@cachelab/cache-core';
 import { loadForward } from './dqn/checkpoint.js';
 import type { QForward } from './dqn/forward.js';
-import { cacheObservation, keyName, type CacheEnvAction, type NextRequestPredictor } from './env/cache-env.js';
+import { cacheObservation, DEFAULT_EVICT_FRACTIONS, keyName, type CacheEnvAction, type NextRequestPredictor } from './env/cache-env.js';
 import { CachelabError, ConfigError } from '@cachelab/cache-core';
 
 /** The controller was asked to act on a manager that is not running. */
@@ -39,12 +39,32 @@ export interface ControllerDecision {
 }
 
 /**
- * The training env's eviction counts are shares of its capacity (1 % and 5 % by default, stored as
- * counts): on a live cache of another capacity they are scaled to keep those shares.
+ * The training env's eviction counts stand for shares of its capacity (1 % and 5 % by default),
+ * stored as counts rounded to at least 1: on a live cache of another capacity they are worked out
+ * again from those shares. Scaling the stored counts would carry their rounding along (at capacity
+ * 50, 1 % is stored as 1, which scaled to 500 would be 10 = 2 %). The shares are agent.json's
+ * `evictFractions`, else the defaults when the stored counts are theirs; an agent.json whose counts
+ * came from other shares it did not record has its counts scaled.
  */
-function scaledActions(actions: CacheEnvAction[], trainedCapacity: number | undefined, liveCapacity: number): CacheEnvAction[] {
-  if (trainedCapacity === undefined || trainedCapacity === liveCapacity || !(liveCapacity > 0)) return actions;
-  return actions.map((a) => (a.kind === 'evictLru' || a.kind === 'evictLowProbability' ? { ...a, count: Math.max(1, Math.round((a.count * liveCapacity) / trainedCapacity)) } : a));
+function scaledActions(
+  actions: CacheEnvAction[],
+  settings: { capacity?: number; evictFractions?: number[] },
+  liveCapacity: number,
+): CacheEnvAction[] {
+  const trained = settings.capacity;
+  if (trained === undefined || trained === liveCapacity || !(liveCapacity > 0)) return actions;
+  const evictions = actions.filter((a) => a.kind === 'evictLru');
+  const storedCounts = evictions.map((a) => (a as { count: number }).count);
+  const countsAt = (fractions: readonly number[], capacity: number) => fractions.map((f) => Math.max(1, Math.round(f * capacity)));
+  const candidates = [settings.evictFractions, DEFAULT_EVICT_FRACTIONS].filter((f): f is readonly number[] => Array.isArray(f));
+  const fractions = candidates.find((f) => f.length === storedCounts.length && countsAt(f, trained).every((c, i) => c === storedCounts[i]));
+  const live = fractions ? countsAt(fractions, liveCapacity) : undefined;
+  const next = { evictLru: 0, evictLowProbability: 0 };
+  return actions.map((a) => {
+    if (a.kind !== 'evictLru' && a.kind !== 'evictLowProbability') return a;
+    const i = next[a.kind]++;
+    return { ...a, count: live?.[i] ?? Math.max(1, Math.round((a.count * liveCapacity) / trained)) };
+  });
 }
 
 export class AgentController {
@@ -84,8 +104,8 @@ export class AgentController {
   static fromCheckpoint(dir: string, manager: CacheManager, options: ControllerOptions): AgentController {
     const { forward, meta } = loadForward(dir);
     if (meta.env.kind !== 'cache') throw new ConfigError('model', `${dir} was trained on the ${meta.env.kind} environment; the controller needs --env cache`);
-    const settings = meta.env.settings as { actions: CacheEnvAction[]; window: number; topK?: number; capacity?: number };
-    return new AgentController(manager, forward, scaledActions(settings.actions, settings.capacity, options.capacity), {
+    const settings = meta.env.settings as { actions: CacheEnvAction[]; window: number; topK?: number; capacity?: number; evictFractions?: number[] };
+    return new AgentController(manager, forward, scaledActions(settings.actions, settings, options.capacity), {
       ...options,
       every: options.every ?? settings.window,
       topK: options.topK ?? settings.topK ?? 8,

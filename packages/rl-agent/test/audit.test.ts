@@ -94,7 +94,8 @@ describe('AgentController', () => {
     const manager = await startedManager(500);
     // Trained at capacity 50: 1 % and 5 % are 1 and 3 (rounded, at least 1).
     expect(counts(AgentController.fromCheckpoint(dir, manager, { capacity: 50 }))).toEqual([1, 3, 1, 3]);
-    expect(counts(AgentController.fromCheckpoint(dir, manager, { capacity: 500 }))).toEqual([10, 30, 10, 30]);
+    // At 500 the shares are 5 and 25 (scaling the stored 1 and 3 gave 10 and 30: 2 % and 6 %).
+    expect(counts(AgentController.fromCheckpoint(dir, manager, { capacity: 500 }))).toEqual([5, 25, 5, 25]);
     expect(counts(AgentController.fromCheckpoint(dir, manager, { capacity: 5 }))).toEqual([1, 1, 1, 1]);
     expect(AgentController.fromCheckpoint(dir, manager, { capacity: 500 }).actions.filter((a) => a.kind === 'prefetch')).toEqual([
       { kind: 'prefetch', threshold: 0.5 },

@@ -80,6 +80,9 @@ export interface CacheEnvOptions {
   randomStart?: boolean;
 }
 
+/** CacheEnv's eviction counts as shares of its capacity when `evictFractions` is not given. */
+export const DEFAULT_EVICT_FRACTIONS: readonly number[] = [0.01, 0.05];
+
 export function cacheEnvActions(capacity: number, evictFractions: number[], thresholds: number[]): CacheEnvAction[] {
   const counts = evictFractions.map((f) => Math.max(1, Math.round(f * capacity)));
   return [
@@ -158,7 +161,7 @@ export class CacheEnv implements AsyncEnv {
     this.topK = options.topK ?? 8;
     // What AgentController refuses live (topK), or what would reach the manager as NaN counts.
     if (!Number.isInteger(this.topK) || this.topK < 1) throw new RangeError(`topK must be a positive integer, got ${this.topK}`);
-    const fractions = options.evictFractions ?? [0.01, 0.05];
+    const fractions = options.evictFractions ?? [...DEFAULT_EVICT_FRACTIONS];
     if (fractions.some((f) => !(f > 0 && f <= 1))) throw new RangeError(`evictFractions must be in (0, 1], got [${fractions.join(', ')}]`);
     const thresholds = options.prefetchThresholds ?? [0.5, 0.2];
     if (thresholds.some((t) => !(t >= 0 && t <= 1))) throw new RangeError(`prefetchThresholds must be in [0, 1], got [${thresholds.join(', ')}]`);
@@ -177,6 +180,9 @@ export class CacheEnv implements AsyncEnv {
       baselinePolicy: this.options.baselinePolicy ?? 'lru',
       topK: this.topK,
       actions: this.actions,
+      // The shares the eviction counts stand for (AgentController rescales them to a live
+      // capacity); only when given, so that agent.json of a run with the defaults is unchanged.
+      ...(this.options.evictFractions !== undefined ? { evictFractions: [...this.options.evictFractions] } : {}),
     };
   }
 

@@ -242,6 +242,18 @@ function resolveColumns(mapping: CsvColumns | undefined, header: string[] | null
     session: resolve('session', mapping?.session),
     referrer: resolve('referrer', mapping?.referrer),
   };
+  if (mapping) {
+    // parseCsvColumns compares the mapping as written; `size=01`, `session=URL` or a number and
+    // a name can still land on one column, known only here.
+    const mapped = (Object.keys(index) as (keyof ColumnIndex)[]).filter((field) => index[field] >= 0);
+    for (const [i, field] of mapped.entries()) {
+      const other = mapped.slice(0, i).find((f) => index[f] === index[field]);
+      if (other) {
+        const at = index[field];
+        throw new ConfigError('csv', `${path}: ${other} and ${field} both read column ${at + 1}${header ? ` ("${header[at]!.trim()}")` : ''}; give each field its own column`);
+      }
+    }
+  }
   if (index.key < 0) {
     throw new ConfigError('csv', `${path}: cannot find a key column in the header (${header?.join(', ')}); pass --csv key=N`);
   }

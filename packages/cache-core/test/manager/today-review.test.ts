@@ -57,3 +57,12 @@ describe('SegmentedPolicy: key-indexed arrays grown past the initial key space',
     });
   }
 });
+
+describe('readParams (exported today for policies built elsewhere)', () => {
+  it('a parameter named like an Object.prototype member is unknown, not "expected a undefined"', () => {
+    for (const name of ['constructor', 'toString', 'hasOwnProperty']) {
+      expect(() => createPolicy('lru', { capacity: 4, params: { [name]: 1 } }), name).toThrow(/unknown parameter for policy "lru"; it takes no parameters/);
+      expect(() => createPolicy('slru', { capacity: 4, params: { [name]: 1 } }), name).toThrow(/unknown parameter for policy "slru"; known parameters: protectedRatio/);
+    }
+  });
+});

@@ -14,7 +14,8 @@ export function readParams<S extends ParamSpec>(policy: string, spec: S, given: 
   const out: Record<string, number | string | boolean> = {};
   for (const [name, entry] of Object.entries(spec)) out[name] = entry.default;
   for (const [name, value] of Object.entries(given ?? {})) {
-    const entry = spec[name];
+    // Own entries only: `constructor` or `toString` would otherwise find Object.prototype's.
+    const entry = Object.hasOwn(spec, name) ? spec[name] : undefined;
     if (!entry) {
       const known = Object.keys(spec);
       throw new ConfigError(

@@ -1,5 +1,5 @@
 /** Review of today's manager, policy and trace changes: each case pins a suspicion that was tried. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MemoryBackend } from '../../src/backends/memory.js';
 import { CacheManager } from '../../src/manager/cache-manager.js';
 import { createPolicy } from '../../src/policies/registry.js';
@@ -63,6 +63,38 @@ describe('readParams (exported today for policies built elsewhere)', () => {
     for (const name of ['constructor', 'toString', 'hasOwnProperty']) {
       expect(() => createPolicy('lru', { capacity: 4, params: { [name]: 1 } }), name).toThrow(/unknown parameter for policy "lru"; it takes no parameters/);
       expect(() => createPolicy('slru', { capacity: 4, params: { [name]: 1 } }), name).toThrow(/unknown parameter for policy "slru"; known parameters: protectedRatio/);
+    }
+  });
+});
+
+describe('prefetchTimeout with a fetcher that honours its signal', () => {
+  it('a fetch that rejects when aborted is one failure, and a start() right after the stop() fetches again', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let calls = 0;
+      const { manager, logger } = await startedManager({
+        prefetchTimeout: 1,
+        prefetchFetcher: (_endpoint, _params, { signal }) => {
+          calls++;
+          if (calls > 1) return 'second';
+          return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+        },
+      });
+      manager.prefetch('/slow');
+      await vi.advanceTimersByTimeAsync(0);
+      const stopped = manager.stop();
+      await vi.advanceTimersByTimeAsync(1_000);
+      await stopped;
+      expect(await manager.getMetrics()).toMatchObject({ prefetchFailures: 1, prefetchesStored: 0 });
+      expect(logger.at('warn')).toHaveLength(1);
+      expect(vi.getTimerCount()).toBe(0);
+      await manager.start();
+      manager.prefetch('/slow');
+      await manager.drainPrefetchQueue();
+      expect(await manager.get('/slow')).toBe('second');
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
     }
   });
 });

@@ -644,9 +644,11 @@ export class CacheManager {
   /** The fetcher's result; rejects with PrefetchTimeoutError (and aborts the fetch's signal) past prefetchTimeout. */
   private fetchWithTimeout(fetcher: PrefetchFetcher, item: PrefetchItem): Promise<unknown> {
     const controller = new AbortController();
-    const fetched = Promise.resolve(fetcher(item.endpoint, item.params, { signal: controller.signal }));
+    const result = fetcher(item.endpoint, item.params, { signal: controller.signal });
+    const fetched = Promise.resolve(result);
     const seconds = this.config.prefetchTimeout;
-    if (seconds === 0) return fetched;
+    // A fetcher that answered at once (an in-process origin) has nothing left to time out.
+    if (seconds === 0 || !isPromise(result)) return fetched;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {

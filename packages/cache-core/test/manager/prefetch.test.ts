@@ -273,6 +273,20 @@ describe('CacheManager: prefetchTimeout', () => {
     expect(await manager.getMetrics()).toMatchObject({ prefetchFailures: 1, prefetchesStored: 1 });
   });
 
+  it('sets a timer only for a fetch that returns a Promise (one that answered at once has nothing to time out)', async () => {
+    const timeouts = vi.spyOn(globalThis, 'setTimeout');
+    const timersOf = () => timeouts.mock.calls.filter(([, ms]) => ms === 30_000).length;
+    const { manager } = await startedManager({ prefetchFetcher: (endpoint) => (endpoint === '/sync' ? 'now' : Promise.resolve('later')) });
+    manager.prefetch('/sync');
+    await manager.drainPrefetchQueue();
+    expect(timersOf()).toBe(0);
+    manager.prefetch('/async');
+    await manager.drainPrefetchQueue();
+    expect(timersOf()).toBe(1);
+    expect([await manager.get('/sync'), await manager.get('/async')]).toEqual(['now', 'later']);
+    timeouts.mockRestore();
+  });
+
   it('prefetchTimeout 0: a slow fetch is waited for however long it takes', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     let finish!: (value: string) => void;

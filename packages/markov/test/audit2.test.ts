@@ -3,33 +3,9 @@ import { createPolicy } from '@cachelab/cache-core';
 import { describe, expect, it } from 'vitest';
 import { MAX_KEY_ID, MarkovModelError, MarkovPredictor } from '../src/index.js';
 import { StateTable } from '../src/state-table.js';
+import { rewriteModelFile as rewrite } from './helpers.js';
 
-const magic = 'CLMKV1\n'.length;
-const align8 = (n: number) => (n + 7) & ~7;
 const elementBytes: Record<string, number> = { Int32Array: 4, Uint32Array: 4, Uint8Array: 1, Float64Array: 8 };
-
-type Header = { sha256?: string; options: unknown; arrays: Array<{ name: string; type: string; offset: number } | null> };
-
-/**
- * A model file rewritten: `header` edits the parsed JSON header, `data` the array bytes (a
- * DataView over the data block and the array manifest). The SHA-256 is dropped, as files from
- * before it had none (such files still load, so only the structure can stop a damaged one).
- */
-function rewrite(bytes: Uint8Array, header: (h: Header) => void, data?: (view: DataView, h: Header) => void): Uint8Array {
-  const jsonLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(magic, true);
-  const h = JSON.parse(new TextDecoder().decode(bytes.subarray(magic + 4, magic + 4 + jsonLength))) as Header;
-  delete h.sha256;
-  const payload = bytes.slice(align8(magic + 4 + jsonLength));
-  data?.(new DataView(payload.buffer), h);
-  header(h);
-  const json = new TextEncoder().encode(JSON.stringify(h));
-  const out = new Uint8Array(align8(magic + 4 + json.length) + payload.length);
-  out.set(bytes.subarray(0, magic), 0);
-  new DataView(out.buffer).setUint32(magic, json.length, true);
-  out.set(json, magic + 4);
-  out.set(payload, align8(magic + 4 + json.length));
-  return out;
-}
 
 /** The file with element `index` of array `name` set to `value`, checksum dropped. */
 function withElement(bytes: Uint8Array, name: string, index: number, value: number): Uint8Array {
@@ -65,7 +41,7 @@ describe('model files: damage is a MarkovModelError, at load', () => {
   const per = state.options.maxSuccessors;
 
   it('a header whose options or a manifest entry is null (threw a TypeError reading null)', () => {
-    const noOptions = loadError(rewrite(bytes, (h) => (h.options = null)));
+    const noOptions = loadError(rewrite(bytes, (h) => (h.options = null as unknown as Record<string, unknown>)));
     expect(noOptions).toBeInstanceOf(MarkovModelError);
     expect(String(noOptions)).toMatch(/options/);
     const nullEntry = loadError(rewrite(bytes, (h) => h.arrays.push(null)));

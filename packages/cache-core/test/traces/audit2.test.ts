@@ -12,21 +12,12 @@ import {
   writeTrace,
 } from '../../src/index.js';
 import { parseLogTime } from '../../src/traces/readers/log.js';
-import { oracleGeneralBytes, tempFolder } from './fixtures.js';
+import { failure, oracleGeneralBytes, tempFolder } from './fixtures.js';
 
 const file = tempFolder('audit2');
 
 const labels = (t: { batch: { key: Uint32Array; length: number }; keyLabel(id: number): string }) =>
   Array.from(t.batch.key.subarray(0, t.batch.length), (k) => t.keyLabel(k));
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(Error);
-  return error as Error;
-}
 
 const MB = 1 << 20; // lineBuffers' chunk size
 

@@ -2,7 +2,17 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, expect } from 'vitest';
+
+/** The error `promise` rejects with (the test fails if it resolves or rejects with a non-Error). */
+export async function failure(promise: Promise<unknown>): Promise<Error> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(Error);
+  return error as Error;
+}
 
 export function tempFolder(prefix: string): (name: string, content: string | Buffer) => string {
   const dir = mkdtempSync(join(tmpdir(), `cachelab-${prefix}-`));

@@ -2,18 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadTrace, parseCsvColumns } from '../../src/index.js';
 import { parseLogTime } from '../../src/traces/readers/log.js';
-import { tempFolder } from './fixtures.js';
+import { failure, tempFolder } from './fixtures.js';
 
 const file = tempFolder('today-review');
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(Error);
-  return error as Error;
-}
 
 describe('--csv: two fields on one column, however the column is written', () => {
   const csv = file('t.csv', 'url,bytes,when\n/a,10,1\n/b,20,2\n');

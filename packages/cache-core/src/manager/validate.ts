@@ -139,28 +139,38 @@ function compressionSkipped(seed: number): Check {
       const random = seedrandom(`validate-noise:${seed}`);
       const noise = Uint8Array.from({ length: 4096 }, () => Math.floor(random() * 256));
       await manager.set('noise', noise);
-      await manager.set('small', { id: 1, name: 'below the threshold' });
+      // Deflate would shrink this one a lot: only the threshold keeps it plain.
+      const small = { id: 1, text: 'below the threshold '.repeat(40) };
+      await manager.set('small', small);
       const metrics = await manager.getMetrics();
       if (metrics.compressionCount !== 0) throw new Error(`expected no compression, got ${metrics.compressionCount}`);
       if (!isDeepStrictEqual(await manager.get('noise'), noise)) throw new Error('random bytes did not round-trip');
-      return `4 KiB of random bytes (deflate would grow them) and a value below the threshold stored plain (${metrics.currentSizeBytes} bytes)`;
+      if (!isDeepStrictEqual(await manager.get('small'), small)) throw new Error('the value below the threshold did not round-trip');
+      return `4 KiB of random bytes (deflate would grow them) and a compressible value below the threshold stored plain (${metrics.currentSizeBytes} bytes)`;
     });
 }
 
 const prefetchOrder: Check = async () => {
-  const manager = new CacheManager({ logger: silentLogger, prefetchQueueSize: 4 });
-  manager.prefetch('/api/users/1', null, 0.7);
-  manager.prefetch('/api/users/2', null, 0.6);
-  manager.prefetch('/api/products/42', { details: 'full' }, 0.9);
-  manager.prefetch('/api/users/3', null, 0.6); // tie with users/2: first in, first out
-  manager.prefetch('/api/users/2', null, 0.95); // duplicate: merged, higher priority wins
-  manager.prefetch('/api/low', null, 0.1); // queue full, lowest priority: dropped
+  const manager = new CacheManager({ logger: silentLogger, prefetchQueueSize: 5 });
+  const outcomes = [
+    manager.prefetch('/api/users/1', null, 0.7),
+    manager.prefetch('/api/users/2', null, 0.6),
+    manager.prefetch('/api/products/42', { details: 'full' }, 0.9),
+    manager.prefetch('/api/users/3', null, 0.6), // tie with users/2: first in, first out
+    manager.prefetch('/api/users/4', null, 0.6), // tie again; the queue is now full
+    manager.prefetch('/api/low', null, 0.1), // full, lowest priority: the new item is dropped
+    manager.prefetch('/api/urgent', null, 0.8), // full, beats the lowest: pushes out users/4 (newest among equals)
+    manager.prefetch('/api/users/1', null, 0.95), // duplicate: merged, the higher priority wins
+    manager.prefetch('/api/products/42', { details: 'full' }, 0.5), // duplicate with a lower priority: 0.9 kept
+  ];
   const order = manager.getPrefetchQueue().map((item) => `${item.key}@${item.priority}`);
-  const expected = ['/api/users/2@0.95', '/api/products/42|details=full@0.9', '/api/users/1@0.7', '/api/users/3@0.6'];
+  const expected = ['/api/users/1@0.95', '/api/products/42|details=full@0.9', '/api/urgent@0.8', '/api/users/2@0.6', '/api/users/3@0.6'];
   if (!isDeepStrictEqual(order, expected)) throw new Error(`queue is ${order.join(', ')}; expected ${expected.join(', ')}`);
+  const expectedOutcomes = ['queued', 'queued', 'queued', 'queued', 'queued', 'dropped', 'queued', 'merged', 'merged'];
+  if (!isDeepStrictEqual(outcomes, expectedOutcomes)) throw new Error(`prefetch returned ${outcomes.join(', ')}; expected ${expectedOutcomes.join(', ')}`);
   const metrics = await manager.getMetrics();
-  if (metrics.prefetchRequests !== 4 || metrics.prefetchDropped !== 1) throw new Error(`expected 4 requests and 1 dropped, got ${metrics.prefetchRequests} / ${metrics.prefetchDropped}`);
-  return `order ${order.join(' > ')}; duplicate merged, overflow dropped`;
+  if (metrics.prefetchRequests !== 6 || metrics.prefetchDropped !== 2) throw new Error(`expected 6 requests and 2 dropped, got ${metrics.prefetchRequests} / ${metrics.prefetchDropped}`);
+  return `order ${order.join(' > ')}; ties first in first out, duplicates merged (higher priority kept), a full queue drops its lowest item or the newcomer`;
 };
 
 const prefetchWorker: Check = async () => {
@@ -194,13 +204,15 @@ const evictionControl: Check = () =>
   withManager({}, async (manager) => {
     for (const key of ['a', 'b', 'c', 'd', 'e', 'f']) await manager.set(key, key);
     await manager.get('a'); // LRU order now b c d e f a
+    // The backend's keys(), least to most recently used, read without touching the order.
+    const cached = async () => (await manager.currentBackend!.keys()).join(',');
     const lru = await manager.evictLru(2); // b, c
+    const afterLru = await cached();
     const low = await manager.evictLowProbability({ a: 0.05, d: 0.9, e: 0.5 }, 2); // f (absent = 0), then a (0.05)
-    const left: string[] = [];
-    for (const key of ['a', 'b', 'c', 'd', 'e', 'f']) if ((await manager.get(key)) !== undefined) left.push(key);
+    const afterLow = await cached();
     const metrics = await manager.getMetrics();
-    if (lru !== 2 || low !== 2 || !isDeepStrictEqual(left, ['d', 'e']) || metrics.evictions !== 4) {
-      throw new Error(`evictLru ${lru}, evictLowProbability ${low}, left ${left.join(',')}, evictions ${metrics.evictions}; expected 2, 2, d,e, 4`);
+    if (lru !== 2 || afterLru !== 'd,e,f,a' || low !== 2 || afterLow !== 'd,e' || metrics.evictions !== 4) {
+      throw new Error(`evictLru ${lru} left ${afterLru}, evictLowProbability ${low} left ${afterLow}, evictions ${metrics.evictions}; expected 2 left d,e,f,a, 2 left d,e, 4`);
     }
     return 'evictLru(2) removed b,c; evictLowProbability(2) removed f (unpredicted = 0) then a (0.05); d,e left';
   });

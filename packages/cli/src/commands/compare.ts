@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { ConfigError, type TraceFormat, assertTraceHasSizes, knownPolicyNames, listPolicies, traceHasSizes } from '@cachelab/cache-core';
+import { ConfigError, type TraceFormat, knownPolicyNames, listPolicies, traceHasSizes } from '@cachelab/cache-core';
 import type { Command } from 'commander';
 import { assertPoliciesValid } from '../experiment/check-policies.js';
 import { assertRunFinished } from '../experiment/outcome.js';
@@ -170,14 +170,20 @@ Open <out>/index.html in a browser (no network needed); <out>/summary.md has the
 
 /**
  * `--unit bytes` on a trace without object sizes (txt, CSV without a size column) would count
- * every request as 1 byte: refused before any cell runs. A missing file is left to the runner.
+ * every request as 1 byte: refused before any cell runs, naming `--unit` (every size, a share
+ * included, fails the same way in bytes). A missing file is left to the runner.
  */
-async function assertSizesForBytes(options: Pick<CompareOptions, 'trace' | 'format' | 'sizes' | 'unit'>): Promise<void> {
+async function assertSizesForBytes(options: Pick<CompareOptions, 'trace' | 'format' | 'unit'>): Promise<void> {
   if (options.unit !== 'bytes') return;
   const path = resolve(options.trace ?? shippedTracePath());
   if (!existsSync(path)) return;
   const hasSizes = await traceHasSizes(path, options.format ? { format: options.format } : {});
-  assertTraceHasSizes((options.sizes ?? [...DEFAULT_SIZES]).join(','), hasSizes);
+  if (hasSizes === false) {
+    throw new CliUsageError(
+      '--unit bytes: this trace has no object sizes (a txt trace, or a CSV without a size column: every request would count as 1 byte); ' +
+        'compare it in objects (--unit objects, the default)',
+    );
+  }
 }
 
 /** The options that shape the result, as a reproducible command line for manifests. */

@@ -44,6 +44,8 @@ export interface Provenance {
   /** Distinct command lines found in the cells' manifests, in first-seen order. */
   commands: string[];
   gitCommits: string[];
+  /** Those of `gitCommits` that at least one cell ran from with uncommitted changes (its manifest's `gitDirty`). */
+  dirtyCommits: string[];
 }
 
 export interface RunData {
@@ -199,7 +201,7 @@ function validated<T>(schema: z.ZodType<T>, value: unknown, file: string): T {
 
 // Loose objects: reports check only the fields they read; a newer cachelab may write more.
 const RUN_HEADER = z.looseObject({ name: z.string(), configHash: z.string(), experiment: z.unknown() });
-const MANIFEST = z.looseObject({ command: z.string().optional(), gitCommit: z.string().nullable().optional() });
+const MANIFEST = z.looseObject({ command: z.string().optional(), gitCommit: z.string().nullable().optional(), gitDirty: z.boolean().nullable().optional() });
 const REPLAY_SUMMARY = z.looseObject({
   cell: z.string(),
   trace: z.looseObject({ name: z.string() }),
@@ -226,7 +228,7 @@ export function loadRun(path: string): RunData {
     training: [],
     incomplete: [],
     staleReplays: [],
-    provenance: { commands: [], gitCommits: [] },
+    provenance: { commands: [], gitCommits: [], dirtyCommits: [] },
   };
   for (const cell of cells) {
     const dir = join(runDir, cell.id);
@@ -241,6 +243,7 @@ export function loadRun(path: string): RunData {
       const manifest = validated(MANIFEST, readJson(manifestFile), manifestFile);
       if (manifest.command && !data.provenance.commands.includes(manifest.command)) data.provenance.commands.push(manifest.command);
       if (manifest.gitCommit && !data.provenance.gitCommits.includes(manifest.gitCommit)) data.provenance.gitCommits.push(manifest.gitCommit);
+      if (manifest.gitCommit && manifest.gitDirty && !data.provenance.dirtyCommits.includes(manifest.gitCommit)) data.provenance.dirtyCommits.push(manifest.gitCommit);
     }
     if (cell.kind === 'replay') {
       validated(REPLAY_SUMMARY, summary, summaryFile);

@@ -66,10 +66,29 @@ function isOracle(policy: string): boolean {
   return getPolicyInfo(policy)?.needsOracle ?? policy === 'belady';
 }
 
+/**
+ * `text` as a Markdown code span, so that a path or command line is shown as written (its `*`,
+ * `<`, `|` or backticks are not markup): a fence of more backticks than any run inside, with a
+ * space inside each end when the text starts or ends with a backtick (CommonMark).
+ */
+export function codeSpan(text: string): string {
+  const fence = '`'.repeat(Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length)) + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') || (text.startsWith(' ') && text.endsWith(' ') && text.trim() !== '') ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+
+/** Plain text (a folder) in Markdown: the characters that would start markup (emphasis, code, HTML, an entity) backslash-escaped. */
+export function markdownText(text: string): string {
+  return text.replace(/[\\`*<]|&(?=#?[A-Za-z0-9]+;)/g, '\\$&');
+}
+
 export function sourceLine(run: RunData): string {
-  const commands = run.provenance.commands.length > 0 ? run.provenance.commands.map((c) => `\`${c}\``).join(', ') : 'unknown command';
-  const git = run.provenance.gitCommits.length > 0 ? `, git ${run.provenance.gitCommits.map((c) => c.slice(0, 10)).join(', ')}` : '';
-  return `from ${commands}: ${displayPath(run.runDir)} (config ${run.configHash}${git})`;
+  const commands = run.provenance.commands.length > 0 ? run.provenance.commands.map(codeSpan).join(', ') : 'unknown command';
+  // A commit alone would say the numbers come from that commit; a cell run from a working tree with
+  // uncommitted changes (its manifest's gitDirty) came from something else.
+  const commit = (c: string) => `${c.slice(0, 10)}${run.provenance.dirtyCommits.includes(c) ? ' with uncommitted changes' : ''}`;
+  const git = run.provenance.gitCommits.length > 0 ? `, git ${run.provenance.gitCommits.map(commit).join(', ')}` : '';
+  return `from ${commands}: ${markdownText(displayPath(run.runDir))} (config ${run.configHash}${git})`;
 }
 
 function sizeKey(size: number | string): string {
@@ -151,7 +170,7 @@ function traceSection(run: RunData, trace: string, source: string): ReportSectio
   const blocks: ReportBlock[] = [
     {
       kind: 'text',
-      text: `${first.trace.path}: ${first.trace.requests.toLocaleString('en-US')} requests, ${first.trace.objects.toLocaleString('en-US')} objects${first.trace.sha256 ? `, SHA-256 ${first.trace.sha256.slice(0, 16)}…` : ''}. Cache sizes in ${unitWord}.`,
+      text: `${codeSpan(first.trace.path)}: ${first.trace.requests.toLocaleString('en-US')} requests, ${first.trace.objects.toLocaleString('en-US')} objects${first.trace.sha256 ? `, SHA-256 ${first.trace.sha256.slice(0, 16)}…` : ''}. Cache sizes in ${unitWord}.`,
     },
     {
       kind: 'chart',

@@ -10,11 +10,49 @@ import type { ReportModel, ReportTable } from './model.js';
 
 const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** `**bold**` and `code` spans of the model's text, as HTML. */
+/**
+ * The model's Markdown text as HTML: `**bold**`, code spans (a run of backticks to the next run of
+ * as many, as in CommonMark) and backslash escapes. A code span's content is shown as written, so a
+ * path or command line in one (`codeSpan`) never turns into bold or code of its own.
+ */
 function inlineHtml(text: string): string {
-  return escapeHtml(text)
-    .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
-    .replace(/`([^`]+)`/g, '<code>$1</code>');
+  const out: string[] = [];
+  let plain = '';
+  const flush = () => {
+    out.push(escapeHtml(plain).replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>'));
+    plain = '';
+  };
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (ch === '\\' && /^[!-/:-@[-`{-~]$/.test(text[i + 1] ?? '')) {
+      flush();
+      out.push(escapeHtml(text[i + 1]!));
+      i += 2;
+      continue;
+    }
+    if (ch !== '`') {
+      plain += ch;
+      i++;
+      continue;
+    }
+    const fence = /^`+/.exec(text.slice(i))![0];
+    const close = new RegExp(`(?<!\`)${fence}(?!\`)`, 'g');
+    close.lastIndex = i + fence.length;
+    const end = close.exec(text);
+    if (!end) {
+      plain += fence;
+      i += fence.length;
+      continue;
+    }
+    let content = text.slice(i + fence.length, end.index);
+    if (content.startsWith(' ') && content.endsWith(' ') && content.trim() !== '') content = content.slice(1, -1);
+    flush();
+    out.push(`<code>${escapeHtml(content)}</code>`);
+    i = end.index + fence.length;
+  }
+  flush();
+  return out.join('');
 }
 
 const STYLE = `body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}

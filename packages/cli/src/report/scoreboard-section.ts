@@ -1,6 +1,6 @@
 /** The scoreboard as report tables: one row per cell, then one row per seed. */
 import { formatRatio } from '../util/table.js';
-import type { ReportBlock, ReportSection } from './model.js';
+import { type ReportBlock, type ReportSection, codeSpan } from './model.js';
 import type { Comparison, Scoreboard, Tally } from './scoreboard.js';
 
 const signed = (n: number) => (n > 0 ? `+${n.toLocaleString('en-US')}` : n.toLocaleString('en-US'));
@@ -23,7 +23,8 @@ const tallyText = (t: Tally, cells: number) =>
 export function scoreboardSection(board: Scoreboard, source: string, reportCommand: string): ReportSection {
   const { candidate, baseline, bestOf, confidence, resamples, seed } = board.options;
   const setName = bestOf.length > 0 ? `the best of ${bestOf.join(', ')}` : null;
-  const level = `${Math.round(confidence * 1000) / 10} %`;
+  // As given (0.9999 → 99.99 %), not rounded to another level; toPrecision drops float noise (99.99000000000001).
+  const level = `${Number((confidence * 100).toPrecision(12))} %`;
   const blocks: ReportBlock[] = [
     {
       kind: 'text',
@@ -32,7 +33,7 @@ export function scoreboardSection(board: Scoreboard, source: string, reportComma
         `${board.options.traces ? ` on ${board.options.traces.join(', ')}` : ''}. A difference is ${candidate}'s misses minus the other's ` +
         `(negative: ${candidate} missed less), with its ${level} interval from a circular block bootstrap over the replays' ` +
         `metric windows (expanded percentiles, ${resamples} resamples, seed ${seed}). **n.s.**: the interval includes 0, so the sign may not hold on ` +
-        `another stretch of a similar trace. Computed by \`${reportCommand}\`.`,
+        `another stretch of a similar trace. Computed by ${codeSpan(reportCommand)}.`,
     },
   ];
   const header = ['trace', 'size', 'seed', candidate, baseline, `Δ misses vs ${baseline}`, `vs ${baseline}`];

@@ -1,0 +1,106 @@
+/**
+ * Third audit of the report path: what the published report says about where its numbers came
+ * from (a run made from uncommitted changes), text the user wrote (trace paths, command lines)
+ * read as markup, and a confidence level rounded into another one.
+ */
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runExperiment } from '../src/experiment/runner.js';
+import { parseExperiment } from '../src/experiment/schema.js';
+import { loadRun } from '../src/report/load-run.js';
+import { buildReportModel, sourceLine } from '../src/report/model.js';
+import { buildScoreboard } from '../src/report/scoreboard.js';
+import { scoreboardSection } from '../src/report/scoreboard-section.js';
+import { scoreboardOptions } from './helpers/scoreboard.js';
+import { runCli, tempDir, writeSkewedTrace } from './helpers/workflow.js';
+
+const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** The content of the CommonMark code span that opens `text` (a run of n backticks to the next run of exactly n), or null. */
+function leadingCodeSpan(text: string): string | null {
+  const fence = /^`+/.exec(text)?.[0];
+  if (!fence) return null;
+  const close = new RegExp(`(?<!\`)${fence}(?!\`)`, 'g');
+  close.lastIndex = fence.length;
+  const end = close.exec(text);
+  if (!end) return null;
+  const content = text.slice(fence.length, end.index);
+  return content.startsWith(' ') && content.endsWith(' ') && content.trim() !== '' ? content.slice(1, -1) : content;
+}
+
+async function smallRun(dir: string, tracePath: string, command = 'cachelab run experiments/audit3', runs = 'runs') {
+  const experiment = parseExperiment({ traces: [{ path: tracePath, name: 'odd' }], sizes: ['10%'], policies: ['lru', 'fifo'] });
+  return runExperiment('audit3', experiment, { runsDir: join(dir, runs), workers: 1, quiet: true, command });
+}
+
+describe('a report of a run made from a working tree with uncommitted changes', () => {
+  it('says so next to the git commit instead of naming the commit alone', async () => {
+    const dir = tempDir();
+    const run = await smallRun(dir, writeSkewedTrace(dir, 400, 60));
+    for (const cell of readdirSync(run.runDir).filter((c) => c !== 'experiment.json')) {
+      const file = join(run.runDir, cell, 'manifest.json');
+      const manifest = JSON.parse(readFileSync(file, 'utf8'));
+      writeFileSync(file, JSON.stringify({ ...manifest, gitCommit: 'a'.repeat(40), gitDirty: true }));
+    }
+    const line = sourceLine(loadRun(run.runDir));
+    expect(line).toContain(`git aaaaaaaaaa with uncommitted changes`);
+    // A clean tree reads as before.
+    for (const cell of readdirSync(run.runDir).filter((c) => c !== 'experiment.json')) {
+      const file = join(run.runDir, cell, 'manifest.json');
+      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), gitDirty: false }));
+    }
+    expect(sourceLine(loadRun(run.runDir))).toMatch(/, git aaaaaaaaaa\)$/);
+  });
+});
+
+describe('a trace path and a command line with Markdown and HTML characters', () => {
+  it('are printed as written in index.html and as code spans in summary.md, not read as markup', async () => {
+    const dir = tempDir();
+    const trace = join(dir, 'we**b**|<i>x<b>&`07`.txt');
+    writeFileSync(trace, readFileSync(writeSkewedTrace(dir, 400, 60)));
+    const command = "cachelab run 'exp`s`/**a**.json'";
+    const run = await smallRun(dir, trace, command, 'runs **r** <u>&amp;');
+    const out = join(dir, 'report');
+    expect((await runCli(['report', run.runDir, '--out', out, '--quiet'])).code).toBe(0);
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    // The path and the command, each whole inside one <code> element, with no markup made from them.
+    expect(html).toContain(`<code>${escapeHtml(trace)}</code>: 400 requests`);
+    expect(html).toContain(`<code>${escapeHtml(command)}</code>`);
+    expect(html).not.toContain('<strong>b</strong>');
+    expect(html).not.toContain('<i>');
+    // The run folder, outside a code span, is shown as written too.
+    expect(html).toContain(`</code>: ${escapeHtml(run.runDir)} (config`);
+    expect(html).not.toContain('<strong>r</strong>');
+    const markdown = readFileSync(join(out, 'summary.md'), 'utf8');
+    const traceLine = markdown.split('\n').find((l) => l.includes('400 requests'))!;
+    expect(leadingCodeSpan(traceLine)).toBe(trace);
+    const sourceLines = markdown.split('\n').filter((l) => l.startsWith('Source: from '));
+    expect(sourceLines.length).toBeGreaterThan(0);
+    for (const l of sourceLines) expect(leadingCodeSpan(l.slice('Source: from '.length))).toBe(command);
+    // In Markdown the folder's `*`, `<` and entity-like `&` are backslash-escaped.
+    expect(sourceLines[0]).toContain(`: ${run.runDir.replace('**r**', '\\*\\*r\\*\\*').replace('<u>', '\\<u>').replace('&amp;', '\\&amp;')} (config`);
+  });
+
+  it('keeps an ordinary path and command as they were (one backtick each side)', async () => {
+    const dir = tempDir();
+    const run = await smallRun(dir, writeSkewedTrace(dir, 400, 60));
+    const model = buildReportModel(loadRun(run.runDir));
+    expect(model.intro.find((l) => l.startsWith('Numbers '))).toMatch(new RegExp(`^Numbers from \`cachelab run experiments/audit3\`: ${run.runDir} \\(config ${run.configHash}`));
+  });
+});
+
+describe('the scoreboard\'s confidence level', () => {
+  it('is printed as given, not rounded to another level (0.9999 is not "100 %")', async () => {
+    const dir = tempDir();
+    const run = loadRun((await smallRun(dir, writeSkewedTrace(dir, 400, 60))).runDir);
+    const text = (confidence: number) => {
+      const board = buildScoreboard(run, scoreboardOptions({ candidate: 'fifo', confidence, resamples: 100 }));
+      const block = scoreboardSection(board, sourceLine(run), 'cachelab report x').blocks[0]!;
+      return block.kind === 'text' ? block.text : '';
+    };
+    expect(text(0.9999)).toContain('its 99.99 % interval');
+    expect(text(0.95)).toContain('its 95 % interval');
+    expect(text(0.999)).toContain('its 99.9 % interval');
+  });
+});

@@ -104,3 +104,17 @@ describe('the scoreboard\'s confidence level', () => {
     expect(text(0.999)).toContain('its 99.9 % interval');
   });
 });
+
+describe('the miss-ratio curve of a run with one cache size', () => {
+  it('labels its one capacity as the whole number of objects it is, not "277.000000"', async () => {
+    const dir = tempDir();
+    const run = await smallRun(dir, writeSkewedTrace(dir, 400, 60));
+    const out = join(dir, 'report');
+    expect((await runCli(['report', run.runDir, '--out', out, '--quiet'])).code).toBe(0);
+    const svg = readFileSync(join(out, 'charts', 'mrc-odd.svg'), 'utf8');
+    const capacity = JSON.parse(readFileSync(join(run.runDir, 'odd-10pct-lru-s0', 'summary.json'), 'utf8')).capacity as number;
+    const labels = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
+    const xLabels = labels.slice(0, labels.indexOf('cache size (objects)'));
+    expect(xLabels).toEqual([capacity.toLocaleString('en-US')]);
+  });
+});

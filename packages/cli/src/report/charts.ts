@@ -20,7 +20,8 @@ export function missRatioCurveSpec(points: { series: string; capacity: number; m
     data: { values: points },
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'capacity', type: 'quantitative', title: xTitle, scale: wide ? { type: 'log', nice: false } : { zero: false } },
+      // Capacities are whole objects or bytes: whole-number ticks, so one size is not read as "277.000000".
+      x: { field: 'capacity', type: 'quantitative', title: xTitle, scale: wide ? { type: 'log', nice: false } : { zero: false }, axis: { format: ',d', tickMinStep: 1 } },
       y: { field: 'missRatio', type: 'quantitative', title: 'miss ratio', scale: { zero: false } },
       color: { field: 'series', type: 'nominal', title: 'policy', sort: null },
       tooltip: [{ field: 'series' }, { field: 'capacity' }, { field: 'missRatio', format: '.4f' }],

@@ -3,7 +3,7 @@
  * from (a run made from uncommitted changes), text the user wrote (trace paths, command lines)
  * read as markup, and a confidence level rounded into another one.
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../src/experiment/runner.js';
@@ -116,5 +116,32 @@ describe('the miss-ratio curve of a run with one cache size', () => {
     const labels = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
     const xLabels = labels.slice(0, labels.indexOf('cache size (objects)'));
     expect(xLabels).toEqual([capacity.toLocaleString('en-US')]);
+  });
+});
+
+describe('the DQN evaluation table of a run with a baseline cell missing', () => {
+  it('does not name a baseline averaged over fewer seeds as the best one (the tables never mark such a mean)', async () => {
+    const dir = tempDir();
+    const experiment = parseExperiment({
+      traces: [{ path: 'traces/cache2k-web07.txt', name: 'web07', limit: 3000 }],
+      sizes: ['5%'],
+      policies: ['lru', 'fifo', 'dqn:@m'],
+      seeds: [0, 1],
+      dqn: { train: [{ name: 'm', trace: 'web07', size: '5%', config: { totalSteps: 400, learningStarts: 100, logInterval: 100 } }] },
+    });
+    const run = await runExperiment('audit3dqn', experiment, { runsDir: join(dir, 'runs'), workers: 1, quiet: true, command: 'cachelab run audit3dqn' });
+    expect(run.failed).toEqual([]);
+    // fifo's seed 1 never finished; its seed 0 is (as edited here) the lowest figure of the column.
+    rmSync(join(run.runDir, 'web07-5pct-fifo-s1', 'summary.json'));
+    const fifoFile = join(run.runDir, 'web07-5pct-fifo-s0', 'summary.json');
+    const fifo = JSON.parse(readFileSync(fifoFile, 'utf8'));
+    writeFileSync(fifoFile, JSON.stringify({ ...fifo, stats: { ...fifo.stats, missRatio: 0.001 } }));
+    const model = buildReportModel(loadRun(run.runDir));
+    const table = model.sections.flatMap((s) => s.blocks).find((b) => b.kind === 'table' && b.title.startsWith('DQN evaluation'));
+    if (table?.kind !== 'table') throw new Error('no DQN evaluation table');
+    const lru = (seed: number) => JSON.parse(readFileSync(join(run.runDir, `web07-5pct-lru-s${seed}`, 'summary.json'), 'utf8')).stats.missRatio as number;
+    const row = table.rows[0]!;
+    expect(row[4]).toBe(`${((lru(0) + lru(1)) / 2).toFixed(4)} (lru)`);
+    expect(table.note).toContain('fifo at 5% (1 of 2 seeds)');
   });
 });

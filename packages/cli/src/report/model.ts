@@ -248,6 +248,8 @@ function traceSection(run: RunData, trace: string, source: string): ReportSectio
         if (v === null) continue;
         let bestBase: { label: string; v: number } | null = null;
         for (const b of baselines) {
+          // A mean over fewer seeds is never the best (as in the miss-ratio tables); it stays in the note.
+          if (partial(b, key)) continue;
           const bv = value(b, key, (c) => c.stats.missRatio);
           if (bv !== null && (bestBase === null || bv < bestBase.v)) bestBase = { label: b.label, v: bv };
         }

@@ -145,3 +145,21 @@ describe('the DQN evaluation table of a run with a baseline cell missing', () =>
     expect(table.note).toContain('fifo at 5% (1 of 2 seeds)');
   });
 });
+
+describe('the miss-ratio curve of a run with a cell missing', () => {
+  it('names the point that is a mean over fewer seeds, as the tables do', async () => {
+    const dir = tempDir();
+    const experiment = parseExperiment({ traces: [{ path: writeSkewedTrace(dir, 400, 60), name: 'odd' }], sizes: ['10%', '20%'], policies: ['lru', 'random'], seeds: [0, 1] });
+    const run = await runExperiment('audit3seeds', experiment, { runsDir: join(dir, 'runs'), workers: 1, quiet: true, command: 'cachelab run audit3seeds' });
+    rmSync(join(run.runDir, 'odd-20pct-random-s1', 'summary.json'));
+    const out = join(dir, 'report');
+    expect((await runCli(['report', run.runDir, '--out', out, '--quiet'])).code).toBe(0);
+    const note = 'Means over fewer seeds (their other cells are incomplete): random at 20% (1 of 2 seeds).';
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    const figure = html.slice(html.indexOf('<figure class="chart" id="mrc-odd">'), html.indexOf('</figure>'));
+    expect(figure).toContain(note);
+    const markdown = readFileSync(join(out, 'summary.md'), 'utf8');
+    const after = markdown.slice(markdown.indexOf('![Miss-ratio curve: odd]'));
+    expect(after.split('\n\n')[1]).toBe(note);
+  });
+});

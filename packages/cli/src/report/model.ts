@@ -28,6 +28,8 @@ export interface ReportChart {
   title: string;
   spec: ChartSpec;
   source: string;
+  /** Shown under the chart (a point that is a mean over fewer seeds). */
+  note?: string;
 }
 
 export interface ReportText {
@@ -181,6 +183,8 @@ function traceSection(run: RunData, trace: string, source: string): ReportSectio
         `cache size (${unitWord})`,
       ),
       source,
+      // A point of fewer seeds looks like any other on the curve: named, as under the tables.
+      ...(fewerSeeds ? { note: fewerSeeds } : {}),
     },
     ratioTable(`Request miss ratio: ${trace}`, (c) => c.stats.missRatio, 'misses / requests; ★ marks the lowest of each column among non-oracle policies.'),
     // A trace whose requests all have one size (txt, CSV without sizes) gives a byte table equal

@@ -110,8 +110,9 @@ export async function writeReport(model: ReportModel, outDir: string): Promise<W
         const file = `charts/${block.id.replace(/[^A-Za-z0-9._-]/g, '_')}.svg`;
         writeFileAtomic(join(outDir, file), svg);
         charts.push(file);
-        html.push(`<figure class="chart" id="${escapeHtml(block.id)}">\n<figcaption>${escapeHtml(block.title)}</figcaption>\n${svg}\n<p class="source">Source: ${inlineHtml(block.source)}</p>\n</figure>`);
-        md.push(`### ${block.title}\n\n![${block.title}](${file})`);
+        const note = block.note ? `<p class="note">${inlineHtml(block.note)}</p>\n` : '';
+        html.push(`<figure class="chart" id="${escapeHtml(block.id)}">\n<figcaption>${escapeHtml(block.title)}</figcaption>\n${svg}\n${note}<p class="source">Source: ${inlineHtml(block.source)}</p>\n</figure>`);
+        md.push(`### ${block.title}\n\n![${block.title}](${file})${block.note ? `\n\n${block.note}` : ''}`);
       }
     }
     html.push('</section>');

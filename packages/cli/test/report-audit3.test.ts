@@ -3,7 +3,7 @@
  * from (a run made from uncommitted changes), text the user wrote (trace paths, command lines)
  * read as markup, and a confidence level rounded into another one.
  */
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../src/experiment/runner.js';
@@ -13,6 +13,8 @@ import { buildReportModel, sourceLine } from '../src/report/model.js';
 import { buildScoreboard } from '../src/report/scoreboard.js';
 import { scoreboardSection } from '../src/report/scoreboard-section.js';
 import { scoreboardOptions } from './helpers/scoreboard.js';
+import { configHash } from '../src/util/hash.js';
+import { formatJson } from '../src/util/json.js';
 import { runCli, tempDir, writeSkewedTrace } from './helpers/workflow.js';
 
 const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -161,5 +163,21 @@ describe('the miss-ratio curve of a run with a cell missing', () => {
     const markdown = readFileSync(join(out, 'summary.md'), 'utf8');
     const after = markdown.slice(markdown.indexOf('![Miss-ratio curve: odd]'));
     expect(after.split('\n\n')[1]).toBe(note);
+  });
+});
+
+describe('the training result table', () => {
+  it('shows a small loss with its digits instead of "0.0000" (and "-0.0000")', () => {
+    const dir = tempDir();
+    const experiment = parseExperiment({ traces: [{ path: 'traces/cache2k-web07.txt', name: 'web07' }], sizes: ['5%'], policies: ['lru'], dqn: { train: [{ name: 'small', trace: 'web07', size: '5%' }] } });
+    const runDir = join(dir, 'runs', 'dqn', configHash(experiment));
+    mkdirSync(join(runDir, 'train-small-s0'), { recursive: true });
+    writeFileSync(join(runDir, 'experiment.json'), formatJson({ name: 'dqn', configHash: configHash(experiment), experiment }));
+    const result = { steps: 300, last_tdLoss: 0.0000234, last_qValues: -0.00004, last_gradNorm: 0.25 };
+    writeFileSync(join(runDir, 'train-small-s0', 'summary.json'), formatJson({ kind: 'dqn-train', result }));
+    const model = buildReportModel(loadRun(runDir));
+    const table = model.sections.flatMap((s) => s.blocks).find((b) => b.kind === 'table' && b.title.startsWith('Training result'));
+    if (table?.kind !== 'table') throw new Error('no training result table');
+    expect(Object.fromEntries(table.rows)).toEqual({ steps: '300', last_tdLoss: '0.0000234', last_qValues: '-0.0000400', last_gradNorm: '0.2500' });
   });
 });

@@ -293,6 +293,11 @@ function stepOf(record: Record<string, number>, index: number): number {
   return record.global_step ?? record.step ?? index;
 }
 
+/** Four decimals, or three significant digits below 0.001, where four decimals would read as 0 (a late TD loss of 2e-5). */
+function resultFigure(v: number): string {
+  return Math.abs(v) < 0.001 ? v.toPrecision(3) : v.toFixed(4);
+}
+
 function trainingSection(training: readonly TrainingRun[], source: string): ReportSection {
   const blocks: ReportBlock[] = [];
   for (const run of training) {
@@ -316,7 +321,7 @@ function trainingSection(training: readonly TrainingRun[], source: string): Repo
         kind: 'table',
         title: `Training result: ${run.name} (seed ${run.seed}, trace ${run.trace})`,
         header: ['figure', 'value'],
-        rows: figures.map(([k, v]) => [k, typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : String(v)]),
+        rows: figures.map(([k, v]) => [k, typeof v === 'number' && !Number.isInteger(v) ? resultFigure(v) : String(v)]),
         best: new Set(),
         source,
       });

@@ -181,3 +181,20 @@ describe('the training result table', () => {
     expect(Object.fromEntries(table.rows)).toEqual({ steps: '300', last_tdLoss: '0.0000234', last_qValues: '-0.0000400', last_gradNorm: '0.2500' });
   });
 });
+
+describe('the miss-ratio curve of a byte-mode run', () => {
+  it('says on its axis which miss ratio it draws (requests, not bytes, though its sizes are bytes)', async () => {
+    const dir = tempDir();
+    const rows = ['time,key,size', ...Array.from({ length: 600 }, (_, i) => `${i},${(i * 7919) % 90},${100 + ((i * 7919) % 90) * 10}`)];
+    const trace = join(dir, 'sized.csv');
+    writeFileSync(trace, `${rows.join('\n')}\n`);
+    const experiment = parseExperiment({ traces: [{ path: trace, name: 'sized', csv: 'time=1,key=2,size=3', header: true }], unit: 'bytes', sizes: ['10%', '30%'], policies: ['lru', 'fifo'] });
+    const run = await runExperiment('audit3bytes', experiment, { runsDir: join(dir, 'runs'), workers: 1, quiet: true, command: 'cachelab run audit3bytes' });
+    expect(run.failed).toEqual([]);
+    const out = join(dir, 'report');
+    expect((await runCli(['report', run.runDir, '--out', out, '--quiet'])).code).toBe(0);
+    const labels = [...readFileSync(join(out, 'charts', 'mrc-sized.svg'), 'utf8').matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
+    expect(labels).toContain('cache size (bytes)');
+    expect(labels).toContain('request miss ratio');
+  });
+});

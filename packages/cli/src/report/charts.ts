@@ -9,7 +9,7 @@ export type ChartSpec = TopLevelSpec;
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
-/** One line per policy: miss ratio against cache size (log scale when the sizes span 10× or more). */
+/** One line per policy: request miss ratio against cache size (log scale when the sizes span 10× or more). */
 export function missRatioCurveSpec(points: { series: string; capacity: number; missRatio: number }[], xTitle: string): ChartSpec {
   const capacities = points.map((p) => p.capacity);
   const wide = capacities.length > 0 && Math.max(...capacities) >= 10 * Math.min(...capacities);
@@ -22,7 +22,8 @@ export function missRatioCurveSpec(points: { series: string; capacity: number; m
     encoding: {
       // Capacities are whole objects or bytes: whole-number ticks, so one size is not read as "277.000000".
       x: { field: 'capacity', type: 'quantitative', title: xTitle, scale: wide ? { type: 'log', nice: false } : { zero: false }, axis: { format: ',d', tickMinStep: 1 } },
-      y: { field: 'missRatio', type: 'quantitative', title: 'miss ratio', scale: { zero: false } },
+      // Which ratio: next to sizes in bytes, a bare "miss ratio" reads as the byte miss ratio.
+      y: { field: 'missRatio', type: 'quantitative', title: 'request miss ratio', scale: { zero: false } },
       color: { field: 'series', type: 'nominal', title: 'policy', sort: null },
       tooltip: [{ field: 'series' }, { field: 'capacity' }, { field: 'missRatio', format: '.4f' }],
     },

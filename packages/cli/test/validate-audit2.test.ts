@@ -22,3 +22,16 @@ describe('compare --unit bytes on a trace without object sizes', () => {
     expect(existsSync(join(out, 'runs'))).toBe(false);
   });
 });
+
+describe('compare --sizes with a byte size in object mode', () => {
+  it('names the option that fixes it (--unit bytes), not the experiment-file field', async () => {
+    const dir = tempDir();
+    const trace = writeKeys(dir, [1, 2, 3, 1, 4, 1, 2]);
+    // Old message: `set "unit": "bytes"`, the field of an experiment file compare has none of.
+    const r = await runCli(['compare', '--trace', trace, '--policies', 'lru', '--sizes', '1KiB', '--out', join(dir, 'cmp'), '--workers', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^cachelab: --sizes: sizes\[0\]: "1KiB" is a byte size/);
+    expect(r.stderr).toContain('add --unit bytes');
+    expect(r.stderr).not.toContain('"unit": "bytes"');
+  });
+});

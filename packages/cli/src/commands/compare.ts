@@ -78,8 +78,10 @@ export function compareExperiment(options: Pick<CompareOptions, 'trace' | 'forma
     if (!(error instanceof ConfigError)) throw error;
     const { field } = error;
     const option = field.startsWith('sizes') ? '--sizes' : field.startsWith('policies') ? '--policies' : field.startsWith('traces') ? '--trace/--format' : field.startsWith('seeds') ? '--seed' : field;
+    // The experiment's `"unit"` field is the --unit option here.
+    const detail = error.detail.replace('set "unit": "bytes"', 'add --unit bytes');
     // The field only where it says which entry (`--sizes: sizes[1]: …`), not the option again (`--sizes: sizes: …`).
-    throw new CliUsageError(`${option}: ${/\[\d+\]/.test(field) ? `${field}: ` : ''}${error.detail}`);
+    throw new CliUsageError(`${option}: ${/\[\d+\]/.test(field) ? `${field}: ` : ''}${detail}`);
   }
 }
 

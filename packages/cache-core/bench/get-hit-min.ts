@@ -8,6 +8,7 @@
  *   node --import tsx packages/cache-core/bench/get-hit-min.ts [rounds]
  */
 import { performance } from 'node:perf_hooks';
+import { isDeepStrictEqual } from 'node:util';
 import { createCache } from 'cache-manager';
 import { CacheableMemory } from 'cacheable';
 import { Keyv } from 'keyv';
@@ -69,6 +70,12 @@ for (const [size, make] of [['~100 B', small], ['~10 KB', large]] as const) {
         floorSet(floor, keys[i]!, codec.encode(make(i), keys[i]!).bytes);
         await peer.set(keys[i]!, make(i));
       }
+      // Every contender must hit and return the stored value: a miss (undefined) would be far cheaper.
+      for (const i of [0, KEYS - 1]) {
+        const want = make(i);
+        const got = [await manager.get(keys[i]!), manager.getSync(keys[i]!), floorDecode(floor.get(keys[i]!)!, json), await peer.get(keys[i]!)];
+        if (!got.every((value) => isDeepStrictEqual(value, want))) throw new Error(`${size} ${format}: a contender did not return the stored value of ${keys[i]}`);
+      }
       const [m, ms, f, fa, c] = (await minNs(
         [
           { fn: (i) => manager.get(keys[i]!), awaitEach: true },
@@ -79,6 +86,8 @@ for (const [size, make] of [['~100 B', small], ['~10 KB', large]] as const) {
         ],
         calls,
       )) as [number, number, number, number, number];
+      const metrics = await manager.getMetrics();
+      if (metrics.misses !== 0) throw new Error(`${size} ${format}: the manager missed ${metrics.misses} times during the measurement`);
       rows.push({
         variant: `${size} ${format} compression ${compressionEnabled ? 'on' : 'off'}`,
         'manager ns': Math.round(m),

@@ -6,6 +6,7 @@
  * backend stores the same bytes, the manager encodes the object itself (json, no compression,
  * no TTL).
  */
+import { isDeepStrictEqual } from 'node:util';
 import { Redis } from 'ioredis';
 import { RedisBackend } from '../src/backends/redis.js';
 import { CacheManager, silentLogger } from '../src/manager/index.js';
@@ -137,6 +138,15 @@ export class RedisBenchFixture {
     await pipeline.exec();
     await backend.setMany(this.keys.map((key) => ({ key, value: VALUE })));
     await Promise.all(this.keys.map((key) => manager.set(key, OBJECT)));
+    // Every GET contender must hit and return the same value (a miss would be a cheaper code path).
+    for (const key of [this.keys[0]!, this.keys[KEYS - 1]!]) {
+      const raw = await this.clients.raw.getBuffer(`bench-raw:${key}`);
+      const stored = await backend.get(key);
+      const managed = await manager.get(key);
+      if (!raw?.equals(VALUE) || !stored || !VALUE.equals(stored.value) || !isDeepStrictEqual(managed, OBJECT)) {
+        throw new Error(`the preloaded value of ${key} does not read back from every contender`);
+      }
+    }
   }
 
   async close(): Promise<void> {

@@ -91,6 +91,17 @@ describe('validate: each check fails when its behaviour breaks', () => {
     expect(failed).toContain('eviction control: evictLru and evictLowProbability');
   });
 
+  it('a prefetched entry credited on every read (not once) fails the prefetch-worker check', async () => {
+    const getLatin1 = MemoryBackend.prototype.getLatin1;
+    const prefetched = new Set<string>();
+    vi.spyOn(MemoryBackend.prototype, 'getLatin1').mockImplementation(function (this: MemoryBackend, key: string) {
+      const entry = getLatin1.call(this, key);
+      if (entry?.prefetched) prefetched.add(key);
+      return entry && prefetched.has(key) ? { ...entry, prefetched: true } : entry;
+    });
+    expect(await failedChecks()).toEqual(['prefetch worker stores under generateCacheKey, counts hits']);
+  });
+
   it('compression that ignores its threshold fails the compression-skipped check', async () => {
     broken.ignoreThreshold = true;
     expect(await failedChecks()).toEqual(['compression is skipped when it does not pay']);

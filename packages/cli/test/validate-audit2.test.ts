@@ -35,3 +35,14 @@ describe('compare --sizes with a byte size in object mode', () => {
     expect(r.stderr).not.toContain('"unit": "bytes"');
   });
 });
+
+describe('compare --sizes with no size in it', () => {
+  it('says no size was given and shows the form, not a schema message', async () => {
+    const dir = tempDir();
+    const trace = writeKeys(dir, [1, 2, 3, 1]);
+    // Old message: `--sizes: Too small: expected array to have >=1 items (in the compare options)`.
+    const r = await runCli(['compare', '--trace', trace, '--policies', 'lru', '--sizes', ',', '--out', join(dir, 'cmp'), '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('cachelab: --sizes: no cache size given; for example --sizes 1%,5%,10%,20%\n');
+  });
+});

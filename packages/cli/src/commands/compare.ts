@@ -61,6 +61,7 @@ export function compareExperiment(options: Pick<CompareOptions, 'trace' | 'forma
   const policies = options.policies ?? defaultPolicies();
   if (policies.length === 0) throw new CliUsageError(`no policies to compare; known policies: ${knownPolicyNames().join(', ')}`);
   assertPoliciesValid(policies);
+  if (options.sizes?.length === 0) throw new CliUsageError(`--sizes: no cache size given; for example --sizes ${DEFAULT_SIZES.join(',')}`);
   const trace = tracePathForExperiment(options.trace ?? shippedTracePath());
   try {
     return parseExperiment(

@@ -43,6 +43,14 @@ describe('cells that would share one folder', () => {
     expect(configError(() => parseExperiment({ ...base, unit: 'bytes', sizes: ['64MiB', '64 MiB'] })).field).toBe('sizes[1]');
   });
 
+  it('refuses two spellings of one size (5% and 5.0%, 64MiB and 65536KiB), which replayed every cell twice', () => {
+    expect(configError(() => parseExperiment({ ...base, sizes: ['5%', '10%', '5.0%'] })).message.startsWith('sizes[2]: "5.0%" is the same size as sizes[0] ("5%"); list each size once')).toBe(true);
+    expect(configError(() => parseExperiment({ ...base, unit: 'bytes', sizes: ['64MiB', '65536KiB'] })).field).toBe('sizes[1]');
+    // A share and a count are different sizes, even where they might meet on some trace.
+    expect(parseExperiment({ ...base, sizes: ['1%', 1, '1'.concat('0%'), 10] }).sizes).toHaveLength(4);
+    expect(configError(() => parseExperiment({ ...base, sizes: [0] })).message).toMatch(/^sizes\[0\]: a size must be above 0/);
+  });
+
   it('refuses a seed listed twice and two prefetch settings with one name', () => {
     expect(configError(() => parseExperiment({ ...base, sizes: [10], seeds: [0, 1, 0] })).field).toBe('seeds[2]');
     const twice = () => parseExperiment({ ...base, sizes: [10], prefetch: [{ name: 'm', degree: 1 }, { name: 'm', degree: 4 }] });

@@ -33,7 +33,7 @@ export const traceSpecSchema = z.strictObject({
 
 /** `5%` of the trace's distinct objects (object mode) or distinct bytes (byte mode), or an absolute capacity. */
 export const sizeSchema = z.union([
-  z.number().positive(),
+  z.number().positive('a size must be above 0: a count of objects, a percentage such as "5%", or a byte size such as "64MiB"'),
   z
     .string()
     .regex(/^(\d+(\.\d+)?%|\d+(\.\d+)?\s*([KMGT]i?B|B)?)$/i, 'use a percentage such as "5%", a number, or a byte size such as "64MiB"'),
@@ -179,7 +179,7 @@ function withoutField(error: ConfigError): string {
  * count, a byte size only with unit bytes. A share that rounds to 0 on a small trace still fails
  * in its cell, where the trace is known.
  */
-function checkSize(size: SizeSpec, unit: Experiment['unit'], field: string): void {
+function checkSize(size: SizeSpec, unit: Experiment['unit'], field: string): string {
   const whole = Number.MAX_SAFE_INTEGER;
   let parsed;
   try {
@@ -191,6 +191,8 @@ function checkSize(size: SizeSpec, unit: Experiment['unit'], field: string): voi
   if (parsed.unit !== unit) {
     throw new ConfigError(field, `"${size}" is a byte size but the experiment's unit is ${unit}; set "unit": "bytes" or give a count or a percentage`);
   }
+  // What the size means, whatever its spelling (`5%` and `5.0%`, `64MiB` and `65536KiB`).
+  return `${String(size).trim().endsWith('%') ? 'share' : 'capacity'}:${parsed.capacity}`;
 }
 
 /** The index of the first entry equal (by `key`) to an earlier one, and that earlier one's index. */
@@ -207,12 +209,18 @@ function firstRepeat<T>(list: readonly T[], key: (item: T) => unknown): { at: nu
 
 /** Cross-field checks zod cannot express field by field. */
 function checkReferences(experiment: Experiment): Experiment {
-  experiment.sizes.forEach((size, i) => checkSize(size, experiment.unit, `sizes[${i}]`));
+  const meanings = experiment.sizes.map((size, i) => checkSize(size, experiment.unit, `sizes[${i}]`));
   // Each size, seed and prefetch setting names cell folders: two alike would share one folder.
   const sameSize = firstRepeat(experiment.sizes, sizeLabel);
   if (sameSize) {
     const { at, first } = sameSize;
     throw new ConfigError(`sizes[${at}]`, `"${experiment.sizes[at]}" names the same cells as sizes[${first}] ("${experiment.sizes[first]}"); list each size once`);
+  }
+  // Two spellings of one size would replay every cell twice under two names.
+  const sameMeaning = firstRepeat(meanings, (meaning) => meaning);
+  if (sameMeaning) {
+    const { at, first } = sameMeaning;
+    throw new ConfigError(`sizes[${at}]`, `"${experiment.sizes[at]}" is the same size as sizes[${first}] ("${experiment.sizes[first]}"); list each size once`);
   }
   const sameSeed = firstRepeat(experiment.seeds, (seed) => seed);
   if (sameSeed) throw new ConfigError(`seeds[${sameSeed.at}]`, `seed ${experiment.seeds[sameSeed.at]} is listed twice`);

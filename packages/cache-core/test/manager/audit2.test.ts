@@ -10,6 +10,19 @@ import { InvalidArgumentError } from '../../src/manager/errors.js';
 import { generateCacheKey } from '../../src/manager/keys.js';
 import { AsyncBackend, RecordingLogger, startedManager } from './helpers.js';
 
+/** A started manager whose prefetch fetches (each answering 1) wait until `release()` is called. */
+async function managerWithGatedFetch() {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const { manager } = await startedManager({
+    prefetchFetcher: async () => {
+      await gate;
+      return 1;
+    },
+  });
+  return { manager, release };
+}
+
 /** A backend whose stop() takes a while (a connection closing) and whose state can be read. */
 class SlowStopBackend extends AsyncBackend {
   open = false;
@@ -42,14 +55,7 @@ describe('audit 2: lifecycle', () => {
   });
 
   it('a start() made while stop() waits for prefetches does not answer true for a manager that then stops', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const { manager } = await startedManager({
-      prefetchFetcher: async () => {
-        await gate;
-        return 1;
-      },
-    });
+    const { manager, release } = await managerWithGatedFetch();
     manager.prefetch('/a');
     const stopped = manager.stop();
     const started = manager.start();
@@ -76,14 +82,7 @@ describe('audit 2: lifecycle', () => {
 
 describe('audit 2: prefetch worker', () => {
   it('a worker set up while stop() waits for prefetches does not run after the stop (fetching into a stopped cache)', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const { manager } = await startedManager({
-      prefetchFetcher: async () => {
-        await gate;
-        return 1;
-      },
-    });
+    const { manager, release } = await managerWithGatedFetch();
     manager.prefetch('/a');
     const stopped = manager.stop();
     const fetched: string[] = [];

@@ -11,7 +11,7 @@
 import type { CacheManager, CacheMetrics, RequestBatch } from '@cachelab/cache-core';
 import { loadForward } from './dqn/checkpoint.js';
 import type { QForward } from './dqn/forward.js';
-import { cacheObservation, DEFAULT_EVICT_FRACTIONS, keyName, type CacheEnvAction, type NextRequestPredictor } from './env/cache-env.js';
+import { cacheObservation, DEFAULT_EVICT_FRACTIONS, evictionCounts, keyName, type CacheEnvAction, type NextRequestPredictor } from './env/cache-env.js';
 import { CachelabError, ConfigError } from '@cachelab/cache-core';
 
 /** The controller was asked to act on a manager that is not running. */
@@ -55,10 +55,9 @@ function scaledActions(
   if (trained === undefined || trained === liveCapacity || !(liveCapacity > 0)) return actions;
   const evictions = actions.filter((a) => a.kind === 'evictLru');
   const storedCounts = evictions.map((a) => (a as { count: number }).count);
-  const countsAt = (fractions: readonly number[], capacity: number) => fractions.map((f) => Math.max(1, Math.round(f * capacity)));
   const candidates = [settings.evictFractions, DEFAULT_EVICT_FRACTIONS].filter((f): f is readonly number[] => Array.isArray(f));
-  const fractions = candidates.find((f) => f.length === storedCounts.length && countsAt(f, trained).every((c, i) => c === storedCounts[i]));
-  const live = fractions ? countsAt(fractions, liveCapacity) : undefined;
+  const fractions = candidates.find((f) => f.length === storedCounts.length && evictionCounts(f, trained).every((c, i) => c === storedCounts[i]));
+  const live = fractions ? evictionCounts(fractions, liveCapacity) : undefined;
   const next = { evictLru: 0, evictLowProbability: 0 };
   return actions.map((a) => {
     if (a.kind !== 'evictLru' && a.kind !== 'evictLowProbability') return a;

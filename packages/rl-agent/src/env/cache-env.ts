@@ -83,8 +83,13 @@ export interface CacheEnvOptions {
 /** CacheEnv's eviction counts as shares of its capacity when `evictFractions` is not given. */
 export const DEFAULT_EVICT_FRACTIONS: readonly number[] = [0.01, 0.05];
 
+/** The eviction actions' counts: each share of `capacity`, rounded, at least 1. */
+export function evictionCounts(fractions: readonly number[], capacity: number): number[] {
+  return fractions.map((f) => Math.max(1, Math.round(f * capacity)));
+}
+
 export function cacheEnvActions(capacity: number, evictFractions: number[], thresholds: number[]): CacheEnvAction[] {
-  const counts = evictFractions.map((f) => Math.max(1, Math.round(f * capacity)));
+  const counts = evictionCounts(evictFractions, capacity);
   return [
     { kind: 'noop' },
     ...counts.map((count) => ({ kind: 'evictLru' as const, count })),

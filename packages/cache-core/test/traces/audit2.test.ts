@@ -228,6 +228,27 @@ describe('text readers', () => {
   });
 });
 
+describe('csv quotes left open', () => {
+  it('point at the line after the last complete record, not at the end of the file where csv-parse notices', async () => {
+    const csv = file('open.csv', 'time,key,size\n1,a,1\n2,"b,1\n3,c,1\n4,d,1\n');
+    const error = await failure(loadTrace(csv));
+    expect(error).toBeInstanceOf(TraceFormatError);
+    expect((error as TraceFormatError).location).toEqual({ line: 3 });
+    expect(error.message).toContain('open.csv:3: malformed CSV: Quote Not Closed');
+    expect(error.message).toContain('the broken record starts after line 2, the last complete record');
+    // The whole file is one broken record after the header: it starts on line 2.
+    const first = await failure(loadTrace(file('first.csv', 'time,key,size\n"1,a,1\n2,b,1\n')));
+    expect((first as TraceFormatError).location).toEqual({ line: 2 });
+    expect(first.message).toContain('after line 1, the last complete record');
+  });
+
+  it('a quote broken on the line it opens keeps that line and adds nothing', async () => {
+    const error = await failure(loadTrace(file('close.csv', 'time,key,size\n1,a,1\n2,"b"x,1\n3,c,1\n')));
+    expect(error.message).toContain('close.csv:3: malformed CSV: Invalid Closing Quote');
+    expect(error.message).not.toContain('the broken record starts');
+  });
+});
+
 describe('access-log timestamps', () => {
   it('a year below 100 is that year, not 1900 + year (0099 and 1999 were the same second)', () => {
     expect(parseLogTime('01/Jan/1999:00:00:00 +0000')).toBe(915148800);

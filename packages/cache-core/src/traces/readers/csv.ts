@@ -71,9 +71,12 @@ export async function* readCsv(ctx: ReaderContext, options: CsvReadOptions): Asy
   // Records of the current file chunk with the line each ends on (csv-parse's running line count).
   const records: string[][] = [];
   const lines: number[] = [];
+  // The line the last complete record (header included) ended on: a broken quote opens after it.
+  let lastRecordLine = 0;
   const push = (record: string[]): void => {
     records.push(record);
-    lines.push(api.info.lines);
+    lastRecordLine = api.info.lines;
+    lines.push(lastRecordLine);
   };
   let position = 0;
 
@@ -122,9 +125,18 @@ export async function* readCsv(ctx: ReaderContext, options: CsvReadOptions): Asy
     const error = api.parse(chunk, chunk === undefined, push, () => undefined);
     if (error) {
       const line = (error as { lines?: number }).lines;
+      // A quote left open is only noticed at the end of the file (or after a 1 MiB record): point at
+      // the line after the last complete record, where the broken record starts, not at the end.
+      const start = lastRecordLine + 1;
+      const opened = line !== undefined && start < line;
+      const where = opened ? ` (the broken record starts after line ${lastRecordLine}, the last complete record)` : '';
       // csv-parse cannot resynchronise after a broken quote (it swallows the lines up to the next
       // quote), so skipping the record would lose an unknown number of others: always an error.
-      throw new TraceFormatError(ctx.path, line ? { line } : null, `malformed CSV: ${error.message} (--skip-invalid cannot skip a broken quote or an overlong record: fix the file)`);
+      throw new TraceFormatError(
+        ctx.path,
+        opened ? { line: start } : line ? { line } : null,
+        `malformed CSV: ${error.message}${where} (--skip-invalid cannot skip a broken quote or an overlong record: fix the file)`,
+      );
     }
   };
 

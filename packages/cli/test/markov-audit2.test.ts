@@ -25,3 +25,22 @@ describe('cachelab markov eval: a knob of an option that is off', () => {
     }
   });
 });
+
+describe('cachelab markov eval: --order-weight at order 1', () => {
+  it('is refused without position or unordered contexts (every vote scales alike, so it changed nothing)', async () => {
+    const refused = await runCli(['markov', 'eval', '--trace', small, '--order-weight', '2', '--session-stats', '--skip', '3']);
+    expect(refused.code, refused.stdout).toBe(1);
+    expect(refused.stderr).toMatch(/--order-weight has no effect at --order 1 without --positions or --unordered/);
+    // Where it weighs one context against another, or at its default, it is accepted.
+    const accepted = [
+      ['--order-weight', '2', '--order', '2'],
+      ['--order-weight', '2', '--positions', '4'],
+      ['--order-weight', '2', '--unordered', '3'],
+      ['--order-weight', '4'],
+    ];
+    for (const args of accepted) {
+      const r = await runCli(['markov', 'eval', '--trace', small, ...args, '--json']);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    }
+  });
+});

@@ -77,6 +77,11 @@ function ignoredBy(o: MarkovOptions): Array<[fields: readonly (keyof MarkovOptio
   if (o.recentWindow === 0) ignored.push([['recentScale', 'recentBoost'], 'has no effect without --recent-window']);
   if (o.referrerWeight === 0) ignored.push([['referrerWindow', 'referrerSuccessors', 'referrerStates'], 'has no effect without --referrer-weight > 0']);
   if (o.mode === 'fallback') ignored.push([['orderWeight', 'sessionWeight'], 'has no effect in --mode fallback (no blending)']);
+  // Every other vote (session, skip, recency, referrer) is a multiple of the order-1 weight, and
+  // the ranking and probabilities are ratios: only position and unordered votes weigh w² and up.
+  else if (o.lookahead <= 1 && o.order === 1 && o.positions === 0 && o.unordered === 0) {
+    ignored.push([['orderWeight'], 'has no effect at --order 1 without --positions or --unordered: every vote is then scaled by the same weight']);
+  }
   if (!o.sessionStats) ignored.push([['sessionWeight'], 'has no effect without --session-stats (it weighs the per-session statistics)']);
   return ignored;
 }

@@ -107,6 +107,14 @@ const CUSTOM_ENV: CheckpointMeta['env'] = { kind: 'custom', settings: {} };
 /** Settings that only say how long to train or how often to write: free to change on a resume. */
 const RESUME_FREE: ReadonlySet<keyof DqnConfig> = new Set(['totalSteps', 'checkpointInterval', 'logInterval']);
 
+/** ` (differs in: a, b)`: the settings two environments of one kind disagree on (a missing one is its default); '' otherwise. */
+function settingsNamed(before: CheckpointMeta['env'], after: CheckpointMeta['env']): string {
+  if (before.kind !== after.kind) return '';
+  const keys = [...new Set([...Object.keys(before.settings), ...Object.keys(after.settings)])].sort();
+  const named = keys.filter((key) => canonicalJson(before.settings[key]) !== canonicalJson(after.settings[key]));
+  return named.length > 0 ? ` (differs in: ${named.join(', ')})` : '';
+}
+
 /**
  * A resume continues the checkpoint's training, so everything that shapes it (the seed, every
  * hyperparameter, the environment and its settings) must be what the checkpoint was trained
@@ -120,7 +128,7 @@ function assertResumable(meta: CheckpointMeta, config: DqnConfig, env: Checkpoin
       differs.push(`${key} ${canonicalJson(meta.config[key])} → ${canonicalJson(config[key])}`);
     }
   }
-  if (canonicalJson(env) !== canonicalJson(meta.env)) differs.push(`environment ${canonicalJson(meta.env)} → ${canonicalJson(env)}`);
+  if (canonicalJson(env) !== canonicalJson(meta.env)) differs.push(`environment ${canonicalJson(meta.env)} → ${canonicalJson(env)}${settingsNamed(meta.env, env)}`);
   if (canonicalJson(data) !== canonicalJson(meta.data)) differs.push(`training data ${canonicalJson(meta.data) ?? 'unrecorded'} → ${canonicalJson(data) ?? 'unrecorded'}`);
   if (differs.length > 0) {
     throw new DqnConfigError(

@@ -188,6 +188,11 @@ export class CacheEnv implements AsyncEnv {
       // The shares the eviction counts stand for (AgentController rescales them to a live
       // capacity); only when given, so that agent.json of a run with the defaults is unchanged.
       ...(this.options.evictFractions !== undefined ? { evictFractions: [...this.options.evictFractions] } : {}),
+      // The episode range and random starts shape the training a resume continues; recorded only
+      // when they differ from the defaults (the whole trace, from its start).
+      ...(this.start !== 0 ? { start: this.start } : {}),
+      ...(this.end !== this.trace.length ? { end: this.end } : {}),
+      ...(this.options.randomStart === true ? { randomStart: true } : {}),
     };
   }
 

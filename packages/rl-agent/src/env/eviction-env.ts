@@ -187,6 +187,10 @@ export class EvictionEnv implements Env {
       ...(this.regimeFeatures ? { regimeFeatures: true } : {}),
       ...(this.reuseFeatures ? { reuseFeatures: true } : {}),
       ...(this.decayFeatures ? { decayFeatures: true } : {}),
+      // The episode range shapes the training a resume continues; recorded only when it is not
+      // the whole trace (an `end` past the trace is the trace's end), like the options above.
+      ...(this.start !== 0 ? { start: this.start } : {}),
+      ...(this.end !== this.trace.length ? { end: this.end } : {}),
     };
   }
 

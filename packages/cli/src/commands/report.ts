@@ -93,6 +93,7 @@ a 95 % interval from 20 windows covers about 95 % of the time.`,
         process.stdout.write(`report written: open ${written.html}\n(also ${written.markdown}${scoreboardFile ? ` and ${scoreboardFile}` : ''})\n`);
         if (board) for (const s of board.seeds) process.stdout.write(`seed ${s.seed}: beats ${board.options.baseline} in ${s.baseline.wins}/${s.cells} cells${board.options.bestOf.length > 0 ? `, the best of ${board.options.bestOf.join('/')} in ${s.best.wins}/${s.best.cells}` : ''}\n`);
         if (board) for (const line of board.skipped) process.stdout.write(`left out: ${line}\n`);
+        if (board) for (const line of board.unchecked ?? []) process.stdout.write(`model not checked: ${line}\n`);
       }
     });
 }

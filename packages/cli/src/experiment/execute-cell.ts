@@ -17,7 +17,7 @@ import type { Cell, DqnTrainCell, ReplayCell } from './cells.js';
 import { type TraceRef, tracePath } from './cells.js';
 import { UnsupportedCellError } from './errors.js';
 import { trainCell } from './dqn-train.js';
-import { isLearnedPolicyName, replayModelsCurrent, resolveTrainedModels, trainedModelChecksums } from './learned-names.js';
+import { isLearnedPolicyName, modelWeightsChecksums, replayModelsCurrent, resolveTrainedModels, trainedModelChecksums } from './learned-names.js';
 import { importRlAgent } from './optional-packages.js';
 import { createCellPrefetcher } from './prefetch.js';
 import { type LoadedTrace, getTrace } from './trace-cache.js';
@@ -51,7 +51,8 @@ function cellConfig(context: RunContext, cell: Cell): unknown {
  * Complete = summary.json present, config.json identical to what this cell would write, and the
  * trace(s) summary.json was computed from (their SHA-256) still the ones on disk: a trace rewritten
  * in place (same path, other requests) makes its cells run again rather than mix two traces in a run;
- * for a `dqn:@NAME` replay, also the model it measured still the one trained (`replayModelsCurrent`).
+ * for a `dqn:@NAME` replay, also the model it measured still the one trained, and for a `dqn:DIR`
+ * replay the weights in DIR still the ones it recorded (`replayModelsCurrent`).
  */
 export function isCellComplete(context: RunContext, cell: Cell): boolean {
   const dir = cellDir(context, cell);
@@ -136,6 +137,8 @@ async function runReplay(context: RunContext, cell: ReplayCell, trace: LoadedTra
   if (isLearnedPolicyName(cell.policy.name) && !(await importRlAgent())) {
     throw new UnsupportedCellError(cell.id, '@cachelab/rl-agent cannot be imported in this build, so dqn: policies cannot run');
   }
+  // Before the policy loads them: the weights it runs are these, or newer (then the replay reads as stale).
+  const modelWeights = modelWeightsChecksums(cell.policy.name);
   const policy = createPolicy(resolvePolicyName(context, cell), {
     capacity,
     keySpace: trace.keyCount,
@@ -189,6 +192,7 @@ async function runReplay(context: RunContext, cell: ReplayCell, trace: LoadedTra
       warmup: cell.warmup,
       prefetch: cell.prefetch,
       ...(models ? { models } : {}),
+      ...(modelWeights ? { modelWeights } : {}),
       stats: replayer.finish(),
     },
   };

@@ -57,12 +57,64 @@ export function trainedModelChecksums(runDir: string, policyName: string, seed: 
   );
 }
 
+/** The model directories a learned policy name gives by path (not `@NAME`), each once, in order. */
+export function modelPaths(name: string): string[] {
+  const ref = learnedPolicyRef(name);
+  return ref ? [...new Set(ref.dirs.filter((dir) => !dir.startsWith('@')))] : [];
+}
+
+/**
+ * SHA-256 of the weights.bin of each model a learned policy name gives by path (`dqn:DIR`, not
+ * `@NAME`), keyed by the directory as written (null: no weights.bin there); null when it names none.
+ * An experiment does not train these, so they may be trained again outside it: a replay records
+ * them in its summary.json (`modelWeights`) to tell later whether it measured the model there now.
+ */
+export function modelWeightsChecksums(policyName: string): Record<string, string | null> | null {
+  const dirs = modelPaths(policyName);
+  if (dirs.length === 0) return null;
+  return Object.fromEntries(
+    dirs.map((dir) => {
+      const file = join(dir, 'weights.bin');
+      return [dir, existsSync(file) ? sha256Hex(readFileSync(file)) : null];
+    }),
+  );
+}
+
+/** A path model of a replay (see `modelWeightsChecksums`) whose recorded weights cannot be compared with the ones there now. */
+export interface UncheckedModel {
+  dir: string;
+  /** 'not recorded': the summary predates `modelWeights`; 'missing': no weights.bin in the folder now. */
+  reason: 'not recorded' | 'missing';
+}
+
+/**
+ * The path models of a replay whose weights are not the ones it recorded (`changed`: trained again
+ * since) and those that cannot be checked (`unchecked`: a summary from before replays recorded
+ * `modelWeights`, or a model not found now).
+ */
+export function replayModelWeights(summary: unknown, policyName: string): { changed: string[]; unchecked: UncheckedModel[] } {
+  const current = modelWeightsChecksums(policyName);
+  const out: { changed: string[]; unchecked: UncheckedModel[] } = { changed: [], unchecked: [] };
+  if (current === null) return out;
+  const field = summary !== null && typeof summary === 'object' ? (summary as { modelWeights?: unknown }).modelWeights : undefined;
+  const recorded = field !== null && typeof field === 'object' ? (field as Record<string, unknown>) : {};
+  for (const [dir, sha] of Object.entries(current)) {
+    const then = recorded[dir];
+    if (typeof then !== 'string') out.unchecked.push({ dir, reason: 'not recorded' });
+    else if (sha === null) out.unchecked.push({ dir, reason: 'missing' });
+    else if (sha !== then) out.changed.push(dir);
+  }
+  return out;
+}
+
 /**
  * Whether a replay's summary.json measured the models the run holds now: its recorded `models`
- * checksums equal `trainedModelChecksums`. A summary written before replays recorded them (no
- * `models` field) cannot be checked and is taken as it is.
+ * checksums equal `trainedModelChecksums`, and no model given by path has other weights than it
+ * recorded (`replayModelWeights`). A summary written before replays recorded them (no `models` or
+ * `modelWeights` field), or a path model not found now, cannot be checked and is taken as it is.
  */
 export function replayModelsCurrent(summary: unknown, runDir: string, policyName: string, seed: number): boolean {
+  if (replayModelWeights(summary, policyName).changed.length > 0) return false;
   if (summary === null || typeof summary !== 'object' || !('models' in summary)) return true;
   const current = trainedModelChecksums(runDir, policyName, seed);
   const recorded = (summary as { models: unknown }).models;

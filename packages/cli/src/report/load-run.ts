@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { CachelabError, type ReplayStats } from '@cachelab/cache-core';
 import { z } from 'zod';
 import { type Cell, type PrefetchRef, expandCells } from '../experiment/cells.js';
-import { replayModelsCurrent } from '../experiment/learned-names.js';
+import { replayModelsCurrent, replayModelWeights } from '../experiment/learned-names.js';
 import { type Experiment, parseExperiment } from '../experiment/schema.js';
 
 export interface ReplaySummary {
@@ -58,8 +58,15 @@ export interface RunData {
   training: TrainingRun[];
   /** Cells of the experiment without a summary.json (not run yet, failed or interrupted), and the replays of `staleReplays`. */
   incomplete: string[];
-  /** Replays (also in `incomplete`) of a model the run has trained again since. */
+  /** Replays (also in `incomplete`) of a model the run has trained again since, or of a model given by path (`dqn:DIR`) whose weights changed since. */
   staleReplays: string[];
+  /**
+   * Replays kept in the tables whose model given by path could not be checked against the one they
+   * ran, each with a line that says why: `CELL: model DIR checksum not recorded (…)` for a summary
+   * from before replays recorded it, `CELL: model DIR not found now, …` for a folder without its
+   * weights at report time.
+   */
+  uncheckedModels: { cell: string; text: string }[];
   provenance: Provenance;
 }
 
@@ -228,6 +235,7 @@ export function loadRun(path: string): RunData {
     training: [],
     incomplete: [],
     staleReplays: [],
+    uncheckedModels: [],
     provenance: { commands: [], gitCommits: [], dirtyCommits: [] },
   };
   for (const cell of cells) {
@@ -248,11 +256,16 @@ export function loadRun(path: string): RunData {
     if (cell.kind === 'replay') {
       validated(REPLAY_SUMMARY, summary, summaryFile);
       // A replay of a model the run has trained again since (the run stopped before replaying
-      // it again): `run` does it again, so it is not complete here either.
+      // it again), or of a `dqn:DIR` model whose weights changed since: `run` does it again, so it
+      // is not complete here either.
       if (!replayModelsCurrent(summary, runDir, cell.policy.name, cell.seed)) {
         data.incomplete.push(cell.id);
         data.staleReplays.push(cell.id);
         continue;
+      }
+      for (const { dir: model, reason } of replayModelWeights(summary, cell.policy.name).unchecked) {
+        const why = reason === 'missing' ? 'not found now, so whether it changed since this replay cannot be checked' : 'checksum not recorded (replayed before cachelab recorded it)';
+        data.uncheckedModels.push({ cell: cell.id, text: `${cell.id}: model ${model} ${why}` });
       }
       data.replay.push({ ...(summary as ReplaySummary), windows: missSeries(readJsonLines(join(dir, 'metrics.jsonl'))) });
     } else {

@@ -112,6 +112,9 @@ export function buildReportModel(run: RunData, leading: readonly ReportSection[]
   if (run.incomplete.length > 0) {
     intro.push(`Incomplete cells (not in the tables): ${run.incomplete.join(', ')}. Run the experiment again to finish them.`);
   }
+  if (run.uncheckedModels.length > 0) {
+    intro.push(`Models given by path not checked against the replays that ran them (figures kept): ${run.uncheckedModels.map((u) => markdownText(u.text)).join('; ')}.`);
+  }
   if (run.experiment.seeds.length > 1) intro.push(`Each figure is the mean over seeds ${run.experiment.seeds.join(', ')}.`);
   return { title: `cachelab report: ${run.name}`, intro, sections };
 }

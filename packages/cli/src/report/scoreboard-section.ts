@@ -1,6 +1,6 @@
 /** The scoreboard as report tables: one row per cell, then one row per seed. */
 import { formatRatio } from '../util/table.js';
-import { type ReportBlock, type ReportSection, codeSpan } from './model.js';
+import { type ReportBlock, type ReportSection, codeSpan, markdownText } from './model.js';
 import type { Comparison, Scoreboard, Tally } from './scoreboard.js';
 
 const signed = (n: number) => (n > 0 ? `+${n.toLocaleString('en-US')}` : n.toLocaleString('en-US'));
@@ -70,5 +70,6 @@ export function scoreboardSection(board: Scoreboard, source: string, reportComma
     note: 'sig.: the confidence interval of the difference excludes 0. Means are over the cells of this table (miss ratio, unweighted).',
   });
   if (board.skipped.length > 0) blocks.push({ kind: 'text', text: `Left out: ${board.skipped.join('; ')}.` });
+  if (board.unchecked) blocks.push({ kind: 'text', text: `Model not checked (figures kept): ${board.unchecked.map(markdownText).join('; ')}.` });
   return { title: `Scoreboard: ${candidate}`, blocks };
 }

@@ -79,6 +79,8 @@ export interface Scoreboard {
   seeds: SeedTally[];
   /** Cells of the candidate left out, and why (the candidate's own cell not complete, a baseline or best-of replay missing). */
   skipped: string[];
+  /** Cells of the candidate kept whose model given by path could not be checked (RunData.uncheckedModels); only when there are some. */
+  unchecked?: string[];
 }
 
 /** Fewest metric windows a comparison needs for an interval. */
@@ -193,7 +195,10 @@ export function buildScoreboard(run: RunData, options: ScoreboardOptions): Score
   const traceOrder = [...new Set(run.replay.map((c) => c.trace.name))];
   const sizeOrder = run.experiment.sizes.map(String);
   cells.sort((a, b) => traceOrder.indexOf(a.trace) - traceOrder.indexOf(b.trace) || sizeOrder.indexOf(a.size) - sizeOrder.indexOf(b.size) || a.seed - b.seed);
-  return { options, cells, seeds: tallyBySeed(cells), skipped };
+  // Kept, but said: a `dqn:DIR` model not found now, or a replay from before its checksum was recorded.
+  const kept = new Set([...(byLabel.get(options.candidate)?.values() ?? [])].filter((c) => !wanted || wanted.has(c.trace.name)).map((c) => c.cell));
+  const unchecked = run.uncheckedModels.filter((u) => kept.has(u.cell)).map((u) => u.text);
+  return { options, cells, seeds: tallyBySeed(cells), skipped, ...(unchecked.length > 0 ? { unchecked } : {}) };
 }
 
 function tallyBySeed(cells: readonly ScoreboardCell[]): SeedTally[] {

@@ -122,7 +122,7 @@ async function curveOf(flags: MrcFlags, pool: MrcWorkerPool | undefined): Promis
   const unit = capacities[0]!.unit;
   noteTrainingUnits(flags.policies, unit);
   const values = [...new Set(capacities.map((c) => c.capacity))];
-  const progress = createProgress('mrc', flags.policies.length * values.length * batch.length, { quiet: flags.quiet ?? false });
+  const progress = createProgress('mrc', flags.policies.length * values.length * batch.length, { quiet: flags.quiet ?? false, timer: true });
   let curve: MissRatioCurve;
   try {
     curve = await missRatioCurve(batch, trace.keyCount, {

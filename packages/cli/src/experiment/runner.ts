@@ -100,7 +100,7 @@ export async function runExperiment(name: string, experiment: Experiment, option
     for (const note of trainingUnitNotes(learned, unit)) process.stderr.write(`${note}\n`);
   }
   const signal = options.signal ?? new AbortController().signal;
-  const progress = createProgress(`run ${name}`, cells.length, { quiet: options.quiet ?? false });
+  const progress = createProgress(`run ${name}`, cells.length, { quiet: options.quiet ?? false, timer: true });
   progress.update(result.skipped);
   const onSettled = (failure: CellFailure | null) => {
     if (failure) result.failed.push(failure);

@@ -1,6 +1,8 @@
 /**
- * Progress bars on stderr for long work (cli-progress). Off when stderr is not a TTY, when
- * `quiet` is set, or under CI, so logs and piped JSON stay clean.
+ * Progress on stderr for long work. On a terminal, a cli-progress bar. When stderr is a file or a
+ * pipe (`cachelab run … 2> log`, nohup), a plain line every PROGRESS_LINE_INTERVAL_MS instead, so
+ * a long run in a log still shows how far it is; work shorter than the interval prints nothing.
+ * Off with `quiet` or under CI, so CI logs and piped JSON stay clean.
  */
 import cliProgress from 'cli-progress';
 
@@ -12,10 +14,18 @@ export interface Progress {
   stop(): void;
 }
 
+/** How often a progress line is written when stderr is not a terminal. */
+export const PROGRESS_LINE_INTERVAL_MS = 30_000;
+
 const silent: Progress = { update() {}, setTotal() {}, stop() {} };
 
-export function createProgress(label: string, total: number, options: { quiet?: boolean } = {}): Progress {
-  if (options.quiet || !process.stderr.isTTY || process.env.CI) return silent;
+/**
+ * `timer`: work whose units finish off the main thread (worker cells) also gets lines while no
+ * unit finishes; the caller must then stop() in a finally block.
+ */
+export function createProgress(label: string, total: number, options: { quiet?: boolean; timer?: boolean } = {}): Progress {
+  if (options.quiet || process.env.CI) return silent;
+  if (!process.stderr.isTTY) return lineProgress(label, total, (line) => process.stderr.write(line), { timer: options.timer ?? false });
   const bar = new cliProgress.SingleBar(
     {
       format: `${label} [{bar}] {percentage}% | {value}/{total} | ETA {eta_formatted}`,
@@ -31,4 +41,63 @@ export function createProgress(label: string, total: number, options: { quiet?: 
     setTotal: (n) => bar.setTotal(n),
     stop: () => bar.stop(),
   };
+}
+
+export interface LineProgressOptions {
+  intervalMs?: number;
+  /** Milliseconds since some fixed point (injectable for tests). */
+  now?: () => number;
+  /** Also write from an unref'd timer (default off), for work that reports rarely but leaves the event loop free (worker cells). */
+  timer?: boolean;
+}
+
+/**
+ * Writes `label: done/total (p %), … elapsed, about … left` at most once per interval, checked on
+ * every update (and by a timer with `timer`); stop() writes a last line only if one was written
+ * before, so short work stays silent.
+ */
+export function lineProgress(label: string, total: number, write: (line: string) => void, options: LineProgressOptions = {}): Progress {
+  const interval = options.intervalMs ?? PROGRESS_LINE_INTERVAL_MS;
+  const now = options.now ?? (() => performance.now());
+  const started = now();
+  let lastLine = started;
+  let written = false;
+  let done = 0;
+  let all = total;
+  const line = (at: number): void => {
+    written = true;
+    lastLine = at;
+    const elapsed = at - started;
+    const share = all > 0 ? Math.min(1, done / all) : 0;
+    const percent = all > 0 ? ` (${(share * 100).toFixed(share < 0.1 ? 1 : 0)} %)` : '';
+    const left = share > 0 && share < 1 ? `, about ${duration((elapsed * (1 - share)) / share)} left` : '';
+    write(`${label}: ${done}/${all}${percent}, ${duration(elapsed)} elapsed${left}\n`);
+  };
+  const due = (): void => {
+    const at = now();
+    if (at - lastLine >= interval) line(at);
+  };
+  const timer = options.timer ? setInterval(due, interval) : null;
+  timer?.unref();
+  return {
+    update(value) {
+      done = value;
+      due();
+    },
+    setTotal(n) {
+      all = n;
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      if (written) line(now());
+    },
+  };
+}
+
+/** 75 s → "1 min 15 s", 3,725 s → "1 h 2 min". */
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }

@@ -11,6 +11,14 @@
  * after every request as libCacheSim's limitStack does.
  * Deviation (sizes only): an object larger than the HIR or LIR share is not admitted, as in
  * libCacheSim, but the simulator may already have evicted for it.
+ * Departure from the paper, as in libCacheSim: a hit on a resident HIR block that is not in S first demotes LIR
+ * blocks until the block would fit in the LIR share (the paper leaves the LIR set alone on that hit;
+ * on web07 libCacheSim and the paper differ by at most 6 misses from 50 to 5,000 objects).
+ * Departure from libCacheSim: when Q cannot hold both the demoted block and the hit block (hirLimit 1: every
+ * object-mode capacity below 200 with the default hirRatio; in byte mode, when Q holds few objects),
+ * that demotion pushes the hit block itself out of Q. libCacheSim then keeps its new S entry marked
+ * resident without counting it, and serves its next request as a hit; here it is a non-resident HIR
+ * entry, so the next request misses (see hitResidentHirInQ; test/policies/libcachesim-check.test.ts).
  * Parameters: hirRatio (0.01).
  */
 import type { PolicyInfo, PolicyOptions } from './policy.js';
@@ -267,8 +275,10 @@ export class LirsPolicy extends KeyedPolicy {
       this.flags[key] = (this.flags[key]! & ~LIR) | IN_S | S_RES;
     } else {
       // Demoting LIR blocks pushed this key itself out of Q. libCacheSim then keeps an uncounted
-      // "resident" S entry; here it becomes what it is, a non-resident HIR entry (never happens in
-      // the golden runs, only in tiny caches).
+      // "resident" S entry (its next request is a hit that re-admits it without a miss); here it
+      // becomes what it is, a non-resident HIR entry. Happens whenever Q cannot hold two blocks: with
+      // the default hirRatio, every object-mode capacity below 200 (web07 at 100 objects: request
+      // 16,628), and in byte mode when Q holds few objects.
       this.flags[key] = (this.flags[key]! & ~(LIR | S_RES)) | IN_S | IN_NH;
       this.nh.pushHead(key);
       this.nonResident += size;

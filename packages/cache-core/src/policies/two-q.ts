@@ -3,6 +3,12 @@
  * Replacement Algorithm", VLDB 1994): A1in, a FIFO for objects seen once (Kin of the capacity);
  * A1out, a ghost FIFO of keys evicted from A1in (Kout of the capacity, counted in the cache's
  * unit); Am, an LRU for objects re-requested while remembered in A1out. Hits in A1in change nothing.
+ * libCacheSim's TwoQ.c (same defaults) agrees request by request in object mode from 4 objects; it
+ * differs in three ways (test/policies/libcachesim-check.test.ts): it admits nothing larger than
+ * A1in's share (so nothing at all below 4 objects), bounds Am by its own share (capacity − Kin,
+ * evicting within Am when a ghost hit is admitted) and cannot evict while Am is empty. Here any
+ * object up to the capacity is admitted, Am takes whatever A1in leaves, and A1in gives up its
+ * oldest object when Am is empty.
  * Parameters: kinRatio (0.25), koutRatio (0.5).
  */
 import type { PolicyInfo, PolicyOptions } from './policy.js';

@@ -4,6 +4,10 @@
  * protected LRU segment (a share of the capacity) for objects hit again. A hit in probation
  * promotes to protected; protected overflow is demoted to the head of probation; eviction takes
  * the LRU of probation (of protected when probation is empty).
+ * Not libCacheSim's SLRU.c, which defaults to four equal segments, admits a new object into the
+ * lowest segment with room (objects skip probation while the cache fills), bounds every segment,
+ * probation included (in byte mode a cascade of demotions can evict on a hit), and refuses objects
+ * larger than a segment. Here probation is whatever protected does not hold.
  * Parameters: protectedRatio (0.8).
  */
 import type { PolicyInfo, PolicyOptions } from './policy.js';

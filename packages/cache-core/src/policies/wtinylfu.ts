@@ -7,6 +7,11 @@
  * probation LRU victim and is admitted only if its estimated frequency is strictly higher.
  * Differences from Caffeine: the window share is fixed (no hill-climbing), and there is no random
  * admission of warm candidates (Caffeine's hash-flooding defence).
+ * Not libCacheSim's WTinyLFU.c, which counts in a counting Bloom filter (minimal increment, no
+ * doorkeeper) fed by misses, main-cache hits and candidates but not window hits, halves it every
+ * 32 × main size main-cache hits, uses its SLRU.c (1:4) as main cache, takes the window's LRU as the
+ * candidate on every eviction once the cache is full, and admits nothing larger than the window
+ * (nothing at all below 100 objects).
  * Parameters: windowRatio (0.01), protectedRatio (0.8).
  */
 import type { PolicyInfo, PolicyOptions } from './policy.js';

@@ -9,8 +9,8 @@
  * (its can_insert, then its evict loop); here the first evict() call (or insert(), when no evict
  * is needed) runs the can_insert part, so the sequence of state changes is the same. S is bounded
  * after every request as libCacheSim's limitStack does.
- * Deviation (sizes only): an object larger than the HIR or LIR share is not admitted, as in
- * libCacheSim, but the simulator may already have evicted for it.
+ * An object larger than the HIR or LIR share is not admitted, and canInsert says so before the
+ * simulator evicts anything for it, as libCacheSim's can_insert.
  * Departure from the paper, as in libCacheSim: a hit on a resident HIR block that is not in S first demotes LIR
  * blocks until the block would fit in the LIR share (the paper leaves the LIR set alone on that hit;
  * on web07 libCacheSim and the paper differ by at most 6 misses from 50 to 5,000 objects).
@@ -140,6 +140,12 @@ export class LirsPolicy extends KeyedPolicy {
       else if (this.lirCount > 0) this.evictLir();
     }
     return this.lastEvicted;
+  }
+
+  /** The REJECT case of prepare() without its side effects: a new key larger than either share. */
+  canInsert(key: number, size: number): boolean {
+    if (((this.flags[key] ?? 0) & IN_S) !== 0) return true;
+    return size <= this.lirLimit && size <= this.hirLimit;
   }
 
   insert(key: number, size: number): void {

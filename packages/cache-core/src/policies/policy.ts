@@ -28,6 +28,14 @@ export interface EvictionPolicy {
   lookup(key: number, size: number, nextAccess: number, prefetch?: boolean): boolean;
 
   /**
+   * Optional (libCacheSim's can_insert): whether the policy will admit `key` of `size` after its
+   * lookup just missed. When false the simulator neither evicts nor inserts, so a policy that
+   * declines an object (S3-FIFO: one that would fill its small FIFO) does not first lose residents
+   * to make room for it. Must not change state. Absent: every object that fits the cache is admitted.
+   */
+  canInsert?(key: number, size: number): boolean;
+
+  /**
    * Evict one resident object to make room for the incoming (key, size) that just missed,
    * and return the evicted key. Called only while `used + size > capacity` and `count > 0`.
    */

@@ -8,8 +8,9 @@
  * `mainWhenSmallFull: true` selects libCacheSim's Dec 2024 variant (before the first eviction,
  * objects go to main once the small queue is full).
  *
- * Deviation (sizes only): libCacheSim does not admit an object larger than the small queue and
- * then evicts nothing; here the simulator has already made room before insert() declines it.
+ * Admission in byte mode, as libCacheSim: canInsert (its can_insert) refuses an object larger than
+ * the small queue before the simulator evicts anything for it, ghost hits included; one of exactly
+ * the small queue's size is evicted for and then declined by insert(), unless a ghost hit sends it to main.
  * Parameters: smallSizeRatio (0.1), ghostSizeRatio (0.9), moveToMainThreshold (2), mainWhenSmallFull (false).
  */
 import type { PolicyInfo, PolicyOptions } from './policy.js';
@@ -99,13 +100,22 @@ export class S3FifoPolicy extends SegmentedPolicy {
     }
   }
 
+  /**
+   * libCacheSim's can_insert: nothing larger than the small FIFO, ghost hits included. An object of
+   * exactly its size passes here and is then declined by insert() (libCacheSim's insert does so after
+   * its evictions; kept, so that byte-mode figures stay comparable with libCacheSim's).
+   */
+  canInsert(_key: number, size: number): boolean {
+    return size <= this.smallCap;
+  }
+
   insert(key: number, size: number): void {
     this.ensure(key);
     if (this.hitOnGhost) {
       this.hitOnGhost = false;
       this.pushMain(key, size);
     } else {
-      if (size >= this.smallCap) return; // libCacheSim: an object that would fill the small FIFO is not admitted
+      if (size >= this.smallCap) return; // declined (canInsert): an object that would fill the small FIFO
       if (this.mainWhenSmallFull && !this.hasEvicted && this.smallUsed >= this.smallCap) this.pushMain(key, size);
       else {
         this.small.pushHead(key);

@@ -49,11 +49,13 @@ export interface ReplayStats {
 
 /**
  * Admits `key` after its lookup missed: evicts until it fits, then inserts. Returns false (and
- * changes nothing) for an object larger than the whole cache, which is not admitted (libCacheSim
- * semantics). The replay loop's admission step, for policies that drive inner caches themselves.
+ * changes nothing) for an object larger than the whole cache, or one the policy's canInsert
+ * declines, which are not admitted (libCacheSim semantics: its can_insert runs before any
+ * eviction). The replay loop's admission step, for policies that drive inner caches themselves.
  */
 export function admitAfterMiss(policy: EvictionPolicy, key: number, size: number, next: number, capacity = policy.capacity): boolean {
   if (size > capacity) return false;
+  if (policy.canInsert !== undefined && !policy.canInsert(key, size)) return false;
   while (policy.used + size > capacity && policy.count > 0) policy.evict(key, size);
   policy.insert(key, size, next);
   return true;

@@ -84,6 +84,8 @@ interface Reference {
   /** Evicts one resident object; `real` is the key the policy under test evicted (tie-breaking only). */
   evict(size: number, real: number): number;
   insert(key: number, size: number, next: number): void;
+  /** Whether a missed key is admitted at all, asked before any eviction (absent: always). */
+  canInsert?(key: number, size: number): boolean;
   remove(key: number): boolean;
   resident(): number[];
   used(): number;
@@ -465,6 +467,11 @@ class RefS3Fifo implements Reference {
       }
     }
   }
+  // Nothing larger than the small FIFO is admitted, ghost hits included; one of exactly its size is
+  // evicted for and then declined (unless a ghost hit sends it to main).
+  canInsert(_key: number, size: number): boolean {
+    return size <= this.smallCap;
+  }
   insert(key: number, size: number): void {
     if (this.ghostHit) this.main.unshift(entry(key, size));
     else if (size < this.smallCap) this.small.unshift(entry(key, size));
@@ -547,7 +554,7 @@ function compare(c: Case, unit: CapacityUnit, trace: Trace, removeRate: number, 
     hits = replayer.result().hits;
     const refEvicted: number[] = [];
     const refHit = ref.lookup(key, size, next);
-    if (!refHit && size <= capacity) {
+    if (!refHit && size <= capacity && (ref.canInsert?.(key, size) ?? true)) {
       while (ref.used() + size > capacity && ref.resident().length > 0) refEvicted.push(ref.evict(size, real.evicted[refEvicted.length] ?? -1));
       ref.insert(key, size, next);
     }
@@ -608,8 +615,8 @@ interface NaiveStats {
 }
 
 /**
- * The documented replay loop, naively: lookup; on a miss admit unless larger than the cache
- * (evict until it fits); the first `warmup` requests are not counted; after each request the
+ * The documented replay loop, naively: lookup; on a miss admit unless larger than the cache or
+ * declined by the policy's canInsert (evict until it fits); the first `warmup` requests are not counted; after each request the
  * predicted keys that were seen before, are not resident and are not the current key are looked
  * up and admitted with their last-seen size; a prefetch counts as issued when the key is then
  * resident and the request is counted; a later demand hit on it counts as a prefetch hit.
@@ -621,7 +628,7 @@ function naiveReplay(ref: Reference, trace: Trace, unit: CapacityUnit, warmup: n
   const lastSize = new Map<number, number>();
   const resident = (k: number): boolean => ref.resident().includes(k);
   const admit = (k: number, size: number, next: number): void => {
-    if (size > capacity) return;
+    if (size > capacity || !(ref.canInsert?.(k, size) ?? true)) return;
     while (ref.used() + size > capacity && ref.resident().length > 0) ref.evict(size, -1);
     ref.insert(k, size, next);
   };

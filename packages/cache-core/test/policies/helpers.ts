@@ -78,6 +78,10 @@ export class CheckedPolicy implements EvictionPolicy {
     return hit;
   }
 
+  canInsert(key: number, size: number): boolean {
+    return this.inner.canInsert?.(key, size) ?? true;
+  }
+
   evict(incomingKey: number, incomingSize: number): number {
     const key = this.inner.evict(incomingKey, incomingSize);
     if (key >= 0 && this.inner.has(key)) throw new Error(`${this.name}: evicted key ${key} is still resident`);

@@ -32,6 +32,10 @@ describe('learned policy names in experiments', () => {
     expect(trainedModelNames('dqn-select:@a+ models/b+@c')).toEqual(['a', 'c']);
     expect(learnedPolicyRef('dqn:models/a+b')).toEqual({ prefix: 'dqn', dirs: ['models/a+b'] });
     expect(() => learnedPolicyRef('dqn-select:@a++@b')).toThrow(/one of them is empty/);
+    // A typed error naming the whole policy, not a bare Error quoting only the part after the colon
+    // (`cachelab mrc --policies lru,dqn-select:` printed `"": expected model directories …`).
+    expect(() => learnedPolicyRef('dqn-select:')).toThrow(ConfigError);
+    expect(() => learnedPolicyRef('dqn-select:')).toThrow('policy: "dqn-select:": expected model directories joined by "+" (dqn-select:DIR1+DIR2+…), one of them is empty');
   });
 
   it('the schema checks every `@NAME` of `dqn-guard:` and `dqn-select:` against dqn.train', () => {

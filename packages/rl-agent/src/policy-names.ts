@@ -3,6 +3,7 @@
  * This module loads nothing else (no TensorFlow.js), so tools can recognise learned policy names
  * cheaply and import the whole package only when one is used: `@cachelab/rl-agent/policy-names`.
  */
+import { ConfigError } from '@cachelab/cache-core';
 
 /** `dqn:DIR`: a trained eviction model (learned-policy.ts). */
 export const DQN_POLICY_PREFIX = 'dqn';
@@ -14,11 +15,14 @@ export const LEARNED_POLICY_PREFIXES = [DQN_POLICY_PREFIX, DQN_GUARD_POLICY_PREF
 
 /**
  * The model directories of a `dqn-select:` spec, joined by `+` (not a comma, so the name fits in the
- * CLI's comma-separated policy lists): blanks trimmed; an Error for an empty entry.
+ * CLI's comma-separated policy lists): blanks trimmed; a ConfigError naming the whole policy for an
+ * empty entry.
  */
 export function splitModelList(spec: string): string[] {
   const parts = spec.split('+').map((part) => part.trim());
-  if (parts.some((part) => part.length === 0)) throw new Error(`"${spec}": expected model directories joined by "+", one of them is empty`);
+  if (parts.some((part) => part.length === 0)) {
+    throw new ConfigError('policy', `"${DQN_SELECT_POLICY_PREFIX}:${spec}": expected model directories joined by "+" (${DQN_SELECT_POLICY_PREFIX}:DIR1+DIR2+…), one of them is empty`);
+  }
   return parts;
 }
 

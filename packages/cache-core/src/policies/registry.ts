@@ -3,7 +3,7 @@
  * Other packages add policies at import time (`markov`) or resolve parametric names
  * (`dqn:DIR` from @cachelab/rl-agent) through registerPolicyResolver.
  */
-import { CachelabError } from '../errors.js';
+import { CachelabError, ConfigError } from '../errors.js';
 import type { EvictionPolicy, PolicyInfo, PolicyOptions } from './policy.js';
 
 export class UnknownPolicyError extends CachelabError {
@@ -47,8 +47,15 @@ export function createPolicy(name: string, options: PolicyOptions): EvictionPoli
   if (info) return info.factory(options);
   const colon = name.indexOf(':');
   if (colon > 0) {
-    const entry = resolvers.get(name.slice(0, colon));
-    if (entry) return entry.resolver(name.slice(colon + 1), options);
+    const prefix = name.slice(0, colon);
+    const entry = resolvers.get(prefix);
+    if (entry) {
+      const argument = name.slice(colon + 1);
+      // `dqn:` would otherwise reach the resolver as the path '': "cannot read agent.json" of an
+      // empty path, or the current folder's agent.json when it has one.
+      if (argument.trim() === '') throw new ConfigError('policy', `"${name}" names nothing after the colon; write ${prefix}:<arg> (${entry.summary})`);
+      return entry.resolver(argument, options);
+    }
   }
   throw new UnknownPolicyError(name, knownPolicyNames());
 }

@@ -78,6 +78,17 @@ describe('cachelab compare', () => {
     const option = await runCli(['compare', '--no-such-option']);
     expect(option.code).toBe(2);
   });
+
+  it('names a trace path that cannot be opened as replay does, not as an experiment file\'s entry', async () => {
+    // Was: trace "nope" not found at /abs/nope.bin: check the path in the experiment (relative paths are relative to the repository root)
+    const missing = await runCli(['compare', '--trace', 'no/such/trace.bin', '--out', tempDir()]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^cachelab: no\/such\/trace\.bin: no such trace file; check the path/);
+    expect(missing.stderr).not.toContain('experiment');
+    const folder = await runCli(['compare', '--trace', 'traces', '--out', tempDir()]);
+    expect(folder.code).toBe(1);
+    expect(folder.stderr).toMatch(/^cachelab: traces: is a directory; pass a trace file/);
+  });
 });
 
 function readdirOne(dir: string): string {

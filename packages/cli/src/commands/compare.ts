@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { ConfigError, type TraceFormat, knownPolicyNames, listPolicies, traceHasSizes } from '@cachelab/cache-core';
+import { ConfigError, type TraceFormat, knownPolicyNames, listPolicies, readTrace, traceHasSizes } from '@cachelab/cache-core';
 import type { Command } from 'commander';
 import { assertPoliciesValid } from '../experiment/check-policies.js';
 import { assertRunFinished } from '../experiment/outcome.js';
@@ -144,6 +144,10 @@ Open <out>/index.html in a browser (no network needed); <out>/summary.md has the
     .action(async (options: CompareOptions) => {
       if (options.unit !== 'objects' && options.unit !== 'bytes') throw new CliUsageError(`--unit must be objects or bytes, got "${options.unit}"`);
       const experiment = compareExperiment(options);
+      // As replay and mrc do: a path that cannot be opened (missing, a folder) or whose format
+      // cannot be told is a TraceFileError naming it, before the runner words it for an
+      // experiment file ("trace "nope" not found …: check the path in the experiment").
+      readTrace(options.trace ?? shippedTracePath(), options.format ? { format: options.format } : {});
       await assertSizesForBytes(options);
       const outDir = resolve(options.out);
       const runsDir = join(outDir, 'runs');
@@ -174,7 +178,7 @@ Open <out>/index.html in a browser (no network needed); <out>/summary.md has the
 /**
  * `--unit bytes` on a trace without object sizes (txt, CSV without a size column) would count
  * every request as 1 byte: refused before any cell runs, naming `--unit` (every size, a share
- * included, fails the same way in bytes). A missing file is left to the runner.
+ * included, fails the same way in bytes). The file was checked to open by then.
  */
 async function assertSizesForBytes(options: Pick<CompareOptions, 'trace' | 'format' | 'unit'>): Promise<void> {
   if (options.unit !== 'bytes') return;

@@ -204,6 +204,12 @@ describe('cachelab report --candidate', () => {
     const without = await runCli(['report', runDir, '--out', join(dir, 'r'), '--best-of', 'fifo']);
     expect(without.code).toBe(1);
     expect(without.stderr).toContain('name the policy it is for with --candidate LABEL');
+    // Also a flag typed at its default value: `--baseline lru` alone wrote a report without a scoreboard, silently.
+    for (const typed of [['--baseline', 'lru'], ['--seed', '1'], ['--confidence', '0.95']]) {
+      const atDefault = await runCli(['report', runDir, '--out', join(dir, 'r'), ...typed]);
+      expect(atDefault.code, typed.join(' ')).toBe(1);
+      expect(atDefault.stderr).toContain('name the policy it is for with --candidate LABEL');
+    }
     const bad = await runCli(['report', runDir, '--out', join(dir, 'r'), '--candidate', 'arc', '--confidence', '95']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--confidence must be a level in (0, 1) such as 0.95, got "95"');

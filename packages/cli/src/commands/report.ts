@@ -64,9 +64,13 @@ The scoreboard's intervals come from a circular block bootstrap over each replay
 (paired: candidate minus the other policy, window by window), read at t-expanded percentiles so that
 a 95 % interval from 20 windows covers about 95 % of the time.`,
     )
-    .action(async (path: string, options: ReportCommandOptions) => {
+    .action(async (path: string, options: ReportCommandOptions, command: Command) => {
+      // Typed on the command line counts, also at its default value (`--baseline lru` without
+      // --candidate would otherwise write a report with no scoreboard and say nothing).
       const scoreboardFlags =
-        options.bestOf.length > 0 || options.traces !== undefined || (Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]).some((flag) => options[flag] !== DEFAULTS[flag]);
+        options.bestOf.length > 0 ||
+        options.traces !== undefined ||
+        (Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]).some((flag) => options[flag] !== DEFAULTS[flag] || command.getOptionValueSource(flag) === 'cli');
       if (!options.candidate && scoreboardFlags) {
         throw new CliUsageError('--baseline, --best-of, --traces, --confidence, --resamples and --seed shape the scoreboard; name the policy it is for with --candidate LABEL');
       }

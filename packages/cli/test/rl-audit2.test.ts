@@ -45,6 +45,22 @@ describe('cachelab train --resume: the episode limits are settings of the run', 
   });
 });
 
+describe('cachelab train --resume on a folder without a checkpoint', () => {
+  it('says on stderr that training started at step 0 (it used to start over without a word)', async () => {
+    const dir = tempDir('cachelab-rl-audit2-');
+    const trace = writeSkewedTrace(dir, 3000, 400);
+    const model = path.join(dir, 'no-such-model');
+    const fresh = await runCli(['train', '--trace', trace, '--size', '10%', '--seed', '1', '--out', model, ...budget, '--steps', '60', '--resume']);
+    expect(fresh.code).toBe(0);
+    expect(fresh.stderr).toBe(`note: --resume: ${model} held no checkpoint to continue, so training started at step 0\n`);
+    expect(JSON.parse(fresh.stdout).resumedAt).toBeUndefined();
+    const resumed = await runCli(['train', '--trace', trace, '--size', '10%', '--seed', '1', '--out', model, ...budget, '--steps', '80', '--resume']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toBe('');
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ resumedAt: 60, steps: 80 });
+  });
+});
+
 describe('cachelab train --recent-candidates', () => {
   it('takes its documented default, 0, explicitly (same agent.json as without the flag)', async () => {
     const dir = tempDir('cachelab-rl-audit2-');

@@ -143,6 +143,11 @@ The model directory is a simulator policy: cachelab replay --policy dqn:runs/dqn
     )
     .action(async (flags: TrainFlags) => {
       const summary = await runTrain(flags);
+      // A mistyped --out, or a run killed before its first checkpoint: the run is a fresh one, which
+      // the summary alone would not show (it has no "resumed" line either way).
+      if (flags.resume && summary.resumedAt === undefined) {
+        process.stderr.write(`note: --resume: ${summary.out} held no checkpoint to continue, so training started at step 0\n`);
+      }
       if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else process.stdout.write(describe(summary));
       if (summary.interrupted) {

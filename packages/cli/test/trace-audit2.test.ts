@@ -73,3 +73,35 @@ describe('trace convert to oracleGeneral', () => {
     expect(JSON.parse(plain.stdout).dropped).toBeUndefined();
   });
 });
+
+describe('a CSV trace separated by something other than a comma', () => {
+  it('is read with --delimiter, which the README lists among the CLI\'s reading options (there was no such flag)', async () => {
+    const dir = tempDir();
+    const semi = path.join(dir, 'semi.csv');
+    fs.writeFileSync(semi, '1;a;10\n2;b;20\n3;a;10\n');
+    const r = await runCli(['trace', 'stats', semi, '--csv', 'time=1,key=2,size=3', '--delimiter', ';', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ requests: 3, distinctObjects: 2, bytes: 40 });
+    const tsv = path.join(dir, 'tabs.csv');
+    fs.writeFileSync(tsv, '1\ta\t10\n2\tb\t20\n');
+    for (const tab of ['tab', '\\t']) {
+      const t = await runCli(['trace', 'stats', tsv, '--csv', 'time=1,key=2,size=3', '--delimiter', tab, '--json']);
+      expect(t.code, tab).toBe(0);
+      expect(JSON.parse(t.stdout)).toMatchObject({ requests: 2, distinctObjects: 2, bytes: 30 });
+    }
+    const bad = await runCli(['trace', 'stats', semi, '--csv', 'time=1,key=2,size=3', '--delimiter', '"']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('cachelab: --delimiter must be the text between CSV fields, such as \';\' or tab, got """\n');
+  });
+
+  it('read with the default comma, fails naming the separator its rows seem to use and how to set it', async () => {
+    const dir = tempDir();
+    const semi = path.join(dir, 'semi.csv');
+    fs.writeFileSync(semi, '1;a;10\n2;b;20\n');
+    const r = await runCli(['trace', 'stats', semi, '--csv', 'time=1,key=2,size=3', '--no-header']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `cachelab: ${semi}:1: no key in column 2 (the row has 1 column); its fields look separated by ";": set the CSV delimiter (--delimiter ';', or "delimiter" in an experiment's trace entry) (use --skip-invalid to skip such records)\n`,
+    );
+  });
+});

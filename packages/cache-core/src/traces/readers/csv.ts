@@ -93,7 +93,7 @@ export async function* readCsv(ctx: ReaderContext, options: CsvReadOptions): Asy
     }
     const keyText = record[index.key];
     if (keyText === undefined || keyText === '') {
-      ctx.invalid({ line }, `no key in column ${index.key + 1} (the row has ${record.length} columns)`);
+      ctx.invalid({ line }, `no key in column ${index.key + 1} (the row has ${record.length} column${record.length === 1 ? '' : 's'})${otherDelimiterHint(record, options.delimiter)}`);
       return;
     }
     let time = position;
@@ -270,4 +270,16 @@ function resolveColumns(mapping: CsvColumns | undefined, header: string[] | null
     throw new ConfigError('csv', `${path}: cannot find a key column in the header (${header?.join(', ')}); pass --csv key=N`);
   }
   return index;
+}
+
+/**
+ * A row read as one column whose text holds another usual separator (a semicolon-separated export
+ * read with the default ","): name it, and how to set it, instead of only "the row has 1 column".
+ */
+function otherDelimiterHint(record: readonly string[], delimiter: string): string {
+  if (record.length !== 1) return '';
+  const found = [';', '\t', '|'].find((d) => d !== delimiter && record[0]!.includes(d));
+  if (found === undefined) return '';
+  const shown = found === '\t' ? 'tab' : `"${found}"`;
+  return `; its fields look separated by ${shown}: set the CSV delimiter (--delimiter ${found === '\t' ? 'tab' : `'${found}'`}, or "delimiter" in an experiment's trace entry)`;
 }

@@ -105,3 +105,19 @@ describe('a CSV trace separated by something other than a comma', () => {
     );
   });
 });
+
+describe('cachelab trace generate with an option of another kind', () => {
+  it('refuses it, naming the kinds it is for, instead of writing the file without it', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 's.csv');
+    const sessions = await runCli(['trace', 'generate', '--kind', 'sessions', '--objects', '500', '--requests', '50', '--out', out]);
+    expect(sessions.code).toBe(1);
+    expect(sessions.stderr).toBe('cachelab: --kind sessions does not use --objects (zipf, loop, shift); drop it or pick the kind it is for\n');
+    expect(fs.existsSync(out)).toBe(false);
+    const zipf = await runCli(['trace', 'generate', '--kind', 'zipf', '--shift-every', '5', '--users', '3', '--requests', '50', '--out', out]);
+    expect(zipf.code).toBe(1);
+    expect(zipf.stderr).toBe('cachelab: --kind zipf does not use --shift-every (shift), --users (sessions); drop them or pick the kind they are for\n');
+    // Its own options, and the ones every kind reads, are fine.
+    expect((await runCli(['trace', 'generate', '--kind', 'shift', '--objects', '20', '--shift-every', '10', '--shift-by', '2', '--seed', '4', '--requests', '50', '--out', out])).code).toBe(0);
+  });
+});

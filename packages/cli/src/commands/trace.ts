@@ -127,6 +127,16 @@ the other formats stream.`,
       }
     });
 
+  /** The generator options each workload kind reads (--requests, --seed and the output apply to all). */
+  const KIND_OPTIONS: Record<string, readonly GeneratorKind[]> = {
+    objects: ['zipf', 'loop', 'shift'],
+    alpha: ['zipf'],
+    shiftEvery: ['shift'],
+    shiftBy: ['shift'],
+    endpoints: ['sessions'],
+    users: ['sessions'],
+    fanout: ['sessions'],
+  };
   trace
     .command('generate')
     .description('write a seeded synthetic trace')
@@ -156,9 +166,15 @@ Same options and seed → byte-identical file. The sessions csv starts with a he
 with no option. Rows and columns of the --matrix file are endpoint indices; its "keys" array gives the
 key label (/api/eN) of each, which is how a trace read back from the file maps to them.`,
     )
-    .action(async (flags: GenerateFlags) => {
+    .action(async (flags: GenerateFlags, command: Command) => {
       const to = flags.to ?? writableFromPath(flags.out);
       if (flags.matrix && flags.kind !== 'sessions') throw new CliUsageError('--matrix needs --kind sessions');
+      // A workload option typed for another kind (`--kind sessions --objects 500`) would be
+      // ignored and the file written without it; each kind reads only its own.
+      const ignored = Object.entries(KIND_OPTIONS)
+        .filter(([option, kinds]) => command.getOptionValueSource(option) === 'cli' && !kinds.includes(flags.kind))
+        .map(([option, kinds]) => `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} (${kinds.join(', ')})`);
+      if (ignored.length > 0) throw new CliUsageError(`--kind ${flags.kind} does not use ${ignored.join(', ')}; drop ${ignored.length === 1 ? 'it' : 'them'} or pick the kind ${ignored.length === 1 ? 'it is' : 'they are'} for`);
       const generated = generateTrace(generateOptions(flags));
       if (to === 'oracleGeneral') computeNextAccess(generated.batch, generated.keyCount);
       // Only the sessions workload has sizes (response bytes) and sessions; others have size 1.

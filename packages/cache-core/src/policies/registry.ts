@@ -10,8 +10,10 @@ export class UnknownPolicyError extends CachelabError {
   constructor(
     readonly policy: string,
     readonly known: readonly string[],
+    /** Where the name was given (an experiment's `policies[3]`), when known. */
+    readonly field?: string,
   ) {
-    super('UNKNOWN_POLICY', `unknown policy "${policy}"; known policies: ${known.join(', ')}`);
+    super('UNKNOWN_POLICY', `${field === undefined ? '' : `${field}: `}unknown policy "${policy}"; known policies: ${known.join(', ')}`);
   }
 }
 

@@ -148,6 +148,12 @@ The model directory is a simulator policy: cachelab replay --policy dqn:runs/dqn
       if (flags.resume && summary.resumedAt === undefined) {
         process.stderr.write(`note: --resume: ${summary.out} held no checkpoint to continue, so training started at step 0\n`);
       }
+      // A tiny --steps below learningStarts trains nothing: the model is its random initial network.
+      if (summary.updates === 0 && !summary.interrupted) {
+        process.stderr.write(
+          `note: no gradient update was made: learning starts after --learning-starts environment steps, and this run took ${summary.steps}; ${summary.out} holds the untrained initial network (raise --steps or lower --learning-starts)\n`,
+        );
+      }
       if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else process.stdout.write(describe(summary));
       if (summary.interrupted) {

@@ -17,14 +17,18 @@ import { isLearnedPolicyName } from './learned-names.js';
  */
 const PROBE_CAPACITY = 1024;
 
-export function assertPoliciesValid(policies: Experiment['policies'] | readonly string[]): void {
+/**
+ * `field`: the list's name in an experiment file; an unknown policy's error then names its entry
+ * (`policies[3]: unknown policy "s3fif"; …`).
+ */
+export function assertPoliciesValid(policies: Experiment['policies'] | readonly string[], field?: string): void {
   for (const [i, spec] of policies.entries()) {
     const { name, params } = typeof spec === 'string' ? { name: spec, params: undefined } : spec;
     if (isLearnedPolicyName(name)) continue; // resolved by @cachelab/rl-agent when the cell runs
     try {
       createPolicy(name, { capacity: PROBE_CAPACITY, keySpace: 1, ...(params ? { params } : {}) });
     } catch (error) {
-      if (error instanceof UnknownPolicyError) throw error;
+      if (error instanceof UnknownPolicyError) throw field === undefined ? error : new UnknownPolicyError(error.policy, error.known, `${field}[${i}]`);
       const own = `${name}.`;
       if (error instanceof ConfigError && error.field.startsWith(own)) {
         throw new ConfigError(`policies[${i}].params.${error.field.slice(own.length)}`, `${error.detail} (policy "${name}")`);

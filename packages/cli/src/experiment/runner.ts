@@ -62,7 +62,7 @@ export function runDirectory(runsDir: string, name: string, experiment: Experime
 
 export async function runExperiment(name: string, experiment: Experiment, options: RunOptions): Promise<RunResult> {
   const { runDir, configHash: hash } = runDirectory(options.runsDir, name, experiment);
-  assertPoliciesValid(experiment.policies);
+  assertPoliciesValid(experiment.policies, 'policies');
   assertPrefetchValid(experiment.prefetch);
   const traceChecksums: RunContext['traceChecksums'] = {};
   // Every trace must exist before any work starts.

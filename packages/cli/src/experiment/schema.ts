@@ -139,8 +139,27 @@ export function parseExperiment(value: unknown, source = 'experiment'): Experime
       throw error;
     }
   }
+  const unknown = unknownFields(result.error.issues as Issue[]);
+  if (unknown) throw new ConfigError(fieldPath(unknown.path), `${unknown.message} (in ${source})`);
   const { path, message } = explainIssue(result.error.issues[0]!);
   throw new ConfigError(fieldPath(path), `${message} (in ${source})`);
+}
+
+/**
+ * Unknown fields, reported before anything else: a misspelt field (`size` for `sizes`) also
+ * leaves the real one missing, and "sizes: expected array" alone does not show the typo. A required
+ * field missing from the same object is named as the likely meaning.
+ */
+function unknownFields(issues: readonly Issue[]): { path: PropertyKey[]; message: string } | null {
+  const issue = issues.find((i) => i.code === 'unrecognized_keys');
+  if (!issue) return null;
+  const keys = issue.keys ?? [];
+  const at = fieldPath(issue.path);
+  const missing = issues
+    .filter((i) => i.code === 'invalid_type' && i.message.endsWith('received undefined') && i.path.length === issue.path.length + 1 && fieldPath(i.path.slice(0, -1)) === at)
+    .map((i) => JSON.stringify(String(i.path[i.path.length - 1])));
+  const hint = missing.length > 0 ? ` (did you mean ${missing.join(' or ')}?)` : '';
+  return { path: issue.path, message: `unknown field${keys.length === 1 ? '' : 's'} ${keys.map((k) => JSON.stringify(k)).join(', ')}${hint}` };
 }
 
 interface Issue {
@@ -148,6 +167,8 @@ interface Issue {
   path: PropertyKey[];
   message: string;
   errors?: Issue[][];
+  /** unrecognized_keys: the fields the schema does not know. */
+  keys?: string[];
 }
 
 /**

@@ -114,9 +114,9 @@ describe('accessProbability and predictAll take key ids only', () => {
 });
 
 describe('markov policy', () => {
-  it('refuses a capacity that is not a finite number ≥ 0, as every cache-core policy does (NaN acted as an unbounded cache)', () => {
-    for (const capacity of [-1, NaN, Infinity]) {
-      expect(() => createPolicy('markov', { capacity }), String(capacity)).toThrow(/capacity: policy "markov" needs a finite capacity >= 0/);
+  it('refuses a capacity that is not a whole number ≥ 0, as every cache-core policy does (NaN acted as an unbounded cache)', () => {
+    for (const capacity of [-1, NaN, Infinity, 1.5]) {
+      expect(() => createPolicy('markov', { capacity }), String(capacity)).toThrow(/capacity: policy "markov" needs a whole-number capacity >= 0/);
     }
     expect(createPolicy('markov', { capacity: 0 }).capacity).toBe(0);
   });

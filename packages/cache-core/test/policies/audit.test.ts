@@ -2,7 +2,7 @@
  * Regression tests from the simulator/policy audit: each one failed before its fix.
  */
 import { describe, expect, it } from 'vitest';
-import { createPolicy } from '../../src/policies/index.js';
+import { createPolicy, listPolicies } from '../../src/policies/index.js';
 import { FrequencySketch } from '../../src/policies/internal/frequency-sketch.js';
 import { parseCapacities, parseCapacity } from '../../src/sim/capacity.js';
 import { missRatioCurve } from '../../src/sim/mrc.js';
@@ -120,5 +120,14 @@ describe('byte capacities on traces without object sizes', () => {
     expect(parseCapacity('64MiB', { distinctObjects: 10 }).capacity).toBe(64 * 2 ** 20); // not known: not checked
     expect(() => parseCapacities('1MiB,2MiB', { distinctObjects: 10, hasSizes: false })).toThrow(/no object sizes/);
     expect(() => parseCapacities('5,1MiB', { distinctObjects: 10, hasSizes: false })).toThrow(/mix object counts and bytes/);
+  });
+});
+
+describe('capacity', () => {
+  it('every policy refuses a fractional capacity (it rounded differently in each policy’s shares) and accepts whole numbers', () => {
+    for (const info of listPolicies()) {
+      expect(() => createPolicy(info.name, { capacity: 10.5, keySpace: 4 }), info.name).toThrow(/needs a whole-number capacity >= 0 \(objects, or bytes in byte mode\), got 10\.5/);
+      expect(createPolicy(info.name, { capacity: 10, keySpace: 4 }).capacity, info.name).toBe(10);
+    }
   });
 });

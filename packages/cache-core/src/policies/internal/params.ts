@@ -47,7 +47,9 @@ export function checkInteger(policy: string, name: string, value: number, lo: nu
 
 /** Validates the capacity every policy receives. */
 export function checkCapacity(policy: string, capacity: number): void {
-  if (!(Number.isFinite(capacity) && capacity >= 0)) {
-    throw new ConfigError('capacity', `policy "${policy}" needs a finite capacity >= 0, got ${capacity}`);
+  // Capacities count objects, or bytes in byte mode: a fraction is a caller's mistake (the CLI's
+  // sizes are whole numbers), which would otherwise round differently in each policy's shares.
+  if (!(Number.isSafeInteger(capacity) && capacity >= 0)) {
+    throw new ConfigError('capacity', `policy "${policy}" needs a whole-number capacity >= 0 (objects, or bytes in byte mode), got ${capacity}`);
   }
 }

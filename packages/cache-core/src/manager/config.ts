@@ -146,7 +146,15 @@ export function resolveCacheManagerConfig(config: CacheManagerConfig = {}): Reso
   // A custom backend reads no backendConfig; the built-in ones refuse fields they do not know.
   const backendType = oneOf('backendType', config.backendType ?? d.backendType, BACKEND_TYPES);
   if (backend === undefined && backendType === 'memory') rejectUnknownFields(backendConfig, MEMORY_BACKEND_CONFIG_FIELDS, 'backendConfig.');
-  if (backend === undefined && backendType === 'redis') resolveRedisConfig(backendConfig as RedisConfig); // fails here, not at start()
+  if (backend === undefined && backendType === 'redis') {
+    // Fails here, not at start(), and names the field as the memory backend's errors do.
+    try {
+      resolveRedisConfig(backendConfig as RedisConfig);
+    } catch (error) {
+      if (error instanceof ConfigError) throw new ConfigError(`backendConfig.${error.field}`, error.detail);
+      throw error;
+    }
+  }
   const maxEntrySize = positiveInteger('maxEntrySize', config.maxEntrySize ?? d.maxEntrySize);
   if (maxEntrySize > 0xffffffff) throw new ConfigError('maxEntrySize', `must be at most 4 GiB - 1, got ${maxEntrySize}`);
   const compressionEnabled = config.compressionEnabled ?? d.compressionEnabled;

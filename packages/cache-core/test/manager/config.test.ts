@@ -71,7 +71,9 @@ describe('backendConfig fields', () => {
   });
 
   it('the Redis backend config is checked at construction too (a typo, an impossible port), not first at start()', () => {
-    expect(() => new CacheManager({ backendType: 'redis', backendConfig: { prot: 6379 } as never })).toThrow(/prot: unknown option; known options are url, host, port/);
+    // Named as a field of backendConfig, as the memory backend's are (they read 'prot: …' before).
+    expect(() => new CacheManager({ backendType: 'redis', backendConfig: { prot: 6379 } as never })).toThrow(/^backendConfig\.prot: unknown option; known options are url, host, port/);
+    expect(() => new CacheManager({ backendType: 'redis', backendConfig: { port: 70_000 } })).toThrow(/^backendConfig\.port: /);
     expect(() => new CacheManager({ backendType: 'redis', backendConfig: { port: 70_000 } })).toThrow(ConfigError);
     expect(() => new CacheManager({ backendType: 'redis', backendConfig: { port: 6380, keyPrefix: 'x:' } })).not.toThrow();
   });

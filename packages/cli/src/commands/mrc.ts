@@ -182,7 +182,7 @@ function describe(result: MrcResult, bytes: boolean): string {
   return [
     `${what}, ${result.trace}: ${formatCount(result.requests)} requests, ${formatCount(result.distinctObjects)} objects, sizes in ${result.unit}`,
     formatTextTable(header, rows),
-    `${result.points.length} replays on ${result.workers || 1} thread${result.workers > 1 ? 's' : ''} in ${result.seconds.toFixed(2)} s`,
+    `${result.points.length} replay${result.points.length === 1 ? '' : 's'} on ${result.workers || 1} thread${result.workers > 1 ? 's' : ''} in ${result.seconds.toFixed(2)} s`,
     '',
   ].join('\n');
 }

@@ -4,7 +4,7 @@ import { CellsFailedError } from './errors.js';
 import type { RunResult } from './runner.js';
 
 export function describeRun(result: RunResult): string {
-  return `${result.name}: ${result.cells} cells, ${result.ran} ran, ${result.skipped} already complete (skipped), ${result.failed.length} failed → ${result.runDir}`;
+  return `${result.name}: ${result.cells} cell${result.cells === 1 ? '' : 's'}, ${result.ran} ran, ${result.skipped} already complete (skipped), ${result.failed.length} failed → ${result.runDir}`;
 }
 
 /** Throws when the run did not finish every cell; finished cells stay on disk either way. */

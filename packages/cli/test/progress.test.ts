@@ -60,4 +60,12 @@ describe('lineProgress', () => {
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(lines.length).toBe(after);
   });
+
+  it('estimate: false leaves out the time left (a run whose trainings come before its quick replays)', () => {
+    const c = clocked();
+    const p = lineProgress('run z', 100, c.write, { intervalMs: 10, now: c.now, estimate: false });
+    c.advance(60_000);
+    p.update(5);
+    expect(c.lines).toEqual(['run z: 5/100 (5.0 %), 1 min 0 s elapsed\n']);
+  });
 });

@@ -21,14 +21,16 @@ const silent: Progress = { update() {}, setTotal() {}, stop() {} };
 
 /**
  * `timer`: work whose units finish off the main thread (worker cells) also gets lines while no
- * unit finishes; the caller must then stop() in a finally block.
+ * unit finishes; the caller must then stop() in a finally block. `estimate: false` leaves out the
+ * time left, for units of very different cost (a run's trainings, then its quick replays).
  */
-export function createProgress(label: string, total: number, options: { quiet?: boolean; timer?: boolean } = {}): Progress {
+export function createProgress(label: string, total: number, options: { quiet?: boolean; timer?: boolean; estimate?: boolean } = {}): Progress {
   if (options.quiet || process.env.CI) return silent;
-  if (!process.stderr.isTTY) return lineProgress(label, total, (line) => process.stderr.write(line), { timer: options.timer ?? false });
+  const estimate = options.estimate ?? true;
+  if (!process.stderr.isTTY) return lineProgress(label, total, (line) => process.stderr.write(line), { timer: options.timer ?? false, estimate });
   const bar = new cliProgress.SingleBar(
     {
-      format: `${label} [{bar}] {percentage}% | {value}/{total} | ETA {eta_formatted}`,
+      format: `${label} [{bar}] {percentage}% | {value}/{total}${estimate ? ' | ETA {eta_formatted}' : ''}`,
       stream: process.stderr,
       hideCursor: true,
       clearOnComplete: false,
@@ -49,6 +51,8 @@ export interface LineProgressOptions {
   now?: () => number;
   /** Also write from an unref'd timer (default off), for work that reports rarely but leaves the event loop free (worker cells). */
   timer?: boolean;
+  /** Say how long is left (default on); off for units of very different cost, where it would mislead. */
+  estimate?: boolean;
 }
 
 /**
@@ -70,7 +74,7 @@ export function lineProgress(label: string, total: number, write: (line: string)
     const elapsed = at - started;
     const share = all > 0 ? Math.min(1, done / all) : 0;
     const percent = all > 0 ? ` (${(share * 100).toFixed(share < 0.1 ? 1 : 0)} %)` : '';
-    const left = share > 0 && share < 1 ? `, about ${duration((elapsed * (1 - share)) / share)} left` : '';
+    const left = options.estimate !== false && share > 0 && share < 1 ? `, about ${duration((elapsed * (1 - share)) / share)} left` : '';
     write(`${label}: ${done}/${all}${percent}, ${duration(elapsed)} elapsed${left}\n`);
   };
   const due = (): void => {

@@ -68,4 +68,13 @@ describe('lineProgress', () => {
     p.update(5);
     expect(c.lines).toEqual(['run z: 5/100 (5.0 %), 1 min 0 s elapsed\n']);
   });
+
+  it('alreadyDone (a resumed run\'s skipped cells) stays out of the rate: 10 of the 20 left in 1 min is 1 min more', () => {
+    const c = clocked();
+    const p = lineProgress('run r', 100, c.write, { intervalMs: 10, now: c.now, alreadyDone: 80 });
+    p.update(80);
+    c.advance(60_000);
+    p.update(90);
+    expect(c.lines).toEqual(['run r: 90/100 (90 %), 1 min 0 s elapsed, about 1 min 0 s left\n']);
+  });
 });

@@ -103,7 +103,7 @@ export async function runExperiment(name: string, experiment: Experiment, option
   // A training cell takes minutes, a replay seconds, and trainings run first: a time-left estimate
   // from the cells done so far would be hours off, so a run with trainings to do shows none.
   const estimate = !pending.some((cell) => cell.kind === 'dqn-train');
-  const progress = createProgress(`run ${name}`, cells.length, { quiet: options.quiet ?? false, timer: true, estimate });
+  const progress = createProgress(`run ${name}`, cells.length, { quiet: options.quiet ?? false, timer: true, estimate, alreadyDone: result.skipped });
   progress.update(result.skipped);
   const onSettled = (failure: CellFailure | null) => {
     if (failure) result.failed.push(failure);

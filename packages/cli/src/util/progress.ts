@@ -24,10 +24,10 @@ const silent: Progress = { update() {}, setTotal() {}, stop() {} };
  * unit finishes; the caller must then stop() in a finally block. `estimate: false` leaves out the
  * time left, for units of very different cost (a run's trainings, then its quick replays).
  */
-export function createProgress(label: string, total: number, options: { quiet?: boolean; timer?: boolean; estimate?: boolean } = {}): Progress {
+export function createProgress(label: string, total: number, options: { quiet?: boolean; timer?: boolean; estimate?: boolean; alreadyDone?: number } = {}): Progress {
   if (options.quiet || process.env.CI) return silent;
   const estimate = options.estimate ?? true;
-  if (!process.stderr.isTTY) return lineProgress(label, total, (line) => process.stderr.write(line), { timer: options.timer ?? false, estimate });
+  if (!process.stderr.isTTY) return lineProgress(label, total, (line) => process.stderr.write(line), { timer: options.timer ?? false, estimate, alreadyDone: options.alreadyDone ?? 0 });
   const bar = new cliProgress.SingleBar(
     {
       format: `${label} [{bar}] {percentage}% | {value}/{total}${estimate ? ' | ETA {eta_formatted}' : ''}`,
@@ -53,6 +53,8 @@ export interface LineProgressOptions {
   timer?: boolean;
   /** Say how long is left (default on); off for units of very different cost, where it would mislead. */
   estimate?: boolean;
+  /** Units done before the work started (skipped as complete), left out of the rate the estimate uses. */
+  alreadyDone?: number;
 }
 
 /**
@@ -67,6 +69,9 @@ export function lineProgress(label: string, total: number, write: (line: string)
   let lastLine = started;
   let written = false;
   let done = 0;
+  // Units done before this work started (a resumed run's skipped cells) took no time here: the
+  // estimate is from the rate of the rest.
+  const before = options.alreadyDone ?? 0;
   let all = total;
   const line = (at: number): void => {
     written = true;
@@ -74,7 +79,8 @@ export function lineProgress(label: string, total: number, write: (line: string)
     const elapsed = at - started;
     const share = all > 0 ? Math.min(1, done / all) : 0;
     const percent = all > 0 ? ` (${(share * 100).toFixed(share < 0.1 ? 1 : 0)} %)` : '';
-    const left = options.estimate !== false && share > 0 && share < 1 ? `, about ${duration((elapsed * (1 - share)) / share)} left` : '';
+    const worked = done - before;
+    const left = options.estimate !== false && worked > 0 && done < all ? `, about ${duration((elapsed * (all - done)) / worked)} left` : '';
     write(`${label}: ${done}/${all}${percent}, ${duration(elapsed)} elapsed${left}\n`);
   };
   const due = (): void => {

@@ -152,7 +152,19 @@ export function parseExperiment(value: unknown, source = 'experiment'): Experime
  */
 function unknownFields(issues: readonly Issue[]): { path: PropertyKey[]; message: string } | null {
   const issue = issues.find((i) => i.code === 'unrecognized_keys');
-  if (!issue) return null;
+  if (!issue) {
+    // An entry of a list of strings or objects (`policies[1]: {"nme": …}`) fails every branch of its
+    // union: look in the object branch (the one past the type check), whose paths are the entry's.
+    for (const union of issues) {
+      if (union.code !== 'invalid_union' || !union.errors) continue;
+      for (const branch of union.errors) {
+        if (branch.length === 0 || (branch[0]!.code === 'invalid_type' && branch[0]!.path.length === 0)) continue;
+        const inner = unknownFields(branch);
+        if (inner) return { path: [...union.path, ...inner.path], message: inner.message };
+      }
+    }
+    return null;
+  }
   const keys = issue.keys ?? [];
   const at = fieldPath(issue.path);
   const missing = issues

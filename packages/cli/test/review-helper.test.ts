@@ -1,0 +1,32 @@
+/** Regression tests from the review of the day's changes (helper): each failed before its fix. */
+import { ConfigError } from '@cachelab/cache-core';
+import { describe, expect, it } from 'vitest';
+import { parseExperiment } from '../src/experiment/schema.js';
+
+function configError(value: unknown): ConfigError {
+  try {
+    parseExperiment(value, 'e.json');
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('parsed');
+}
+
+describe('experiment files: unknown fields inside list entries', () => {
+  it('a policy entry with a misspelt name is told the unknown field, not only "name: expected string"', () => {
+    const error = configError({ traces: ['a.csv'], sizes: ['5%'], policies: ['lru', { nme: 'arc' }] });
+    expect(error.field).toBe('policies[1]');
+    expect(error.message).toBe('policies[1]: unknown field "nme" (did you mean "name"?) (in e.json)');
+  });
+
+  it('a trace entry with a misspelt path likewise', () => {
+    const error = configError({ traces: [{ pth: 'a.csv' }], sizes: ['5%'], policies: ['lru'] });
+    expect(error.message).toBe('traces[0]: unknown field "pth" (did you mean "path"?) (in e.json)');
+  });
+
+  it('a union entry without unknown fields keeps its own message', () => {
+    const error = configError({ traces: ['a.csv'], sizes: ['5%'], policies: [{ name: 'lru', label: 3 }] });
+    expect(error.field).toBe('policies[0].label');
+  });
+});

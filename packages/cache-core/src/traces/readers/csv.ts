@@ -71,11 +71,14 @@ export async function* readCsv(ctx: ReaderContext, options: CsvReadOptions): Asy
   // Records of the current file chunk with the line each ends on (csv-parse's running line count).
   const records: string[][] = [];
   const lines: number[] = [];
-  // The line the last complete record (header included) ended on: a broken quote opens after it.
+  // The line the last complete record (header included) ended on, and the blank lines skipped by
+  // then: a broken quote opens on the first line after it that is not blank.
   let lastRecordLine = 0;
+  let emptyLinesThen = 0;
   const push = (record: string[]): void => {
     records.push(record);
     lastRecordLine = api.info.lines;
+    emptyLinesThen = api.info.empty_lines;
     lines.push(lastRecordLine);
   };
   let position = 0;
@@ -126,10 +129,12 @@ export async function* readCsv(ctx: ReaderContext, options: CsvReadOptions): Asy
     if (error) {
       const line = (error as { lines?: number }).lines;
       // A quote left open is only noticed at the end of the file (or after a 1 MiB record): point at
-      // the line after the last complete record, where the broken record starts, not at the end.
-      const start = lastRecordLine + 1;
+      // the line after the last complete record (and the blank lines after it, which csv-parse
+      // skipped), where the broken record starts, not at the end.
+      const start = lastRecordLine + 1 + (api.info.empty_lines - emptyLinesThen);
       const opened = line !== undefined && start < line;
-      const where = opened ? ` (the broken record starts after line ${lastRecordLine}, the last complete record)` : '';
+      const after = lastRecordLine === 0 ? `on line ${start}, the first record` : `after line ${lastRecordLine}, the last complete record`;
+      const where = opened ? ` (the broken record starts ${after})` : '';
       // csv-parse cannot resynchronise after a broken quote (it swallows the lines up to the next
       // quote), so skipping the record would lose an unknown number of others: always an error.
       throw new TraceFormatError(
@@ -174,7 +179,8 @@ export async function* readCsv(ctx: ReaderContext, options: CsvReadOptions): Asy
 
 interface ParserApi {
   parse(chunk: Buffer | undefined, end: boolean, push: (record: string[]) => void, close: () => void): Error | undefined;
-  info: { lines: number };
+  /** empty_lines: blank lines skipped (skip_empty_lines), counted as csv-parse passes them. */
+  info: { lines: number; empty_lines: number };
 }
 
 /**
@@ -184,7 +190,7 @@ interface ParserApi {
  */
 function parserApi(parser: Parser): ParserApi {
   const api = (parser as unknown as { api?: Partial<ParserApi> }).api;
-  if (!api || typeof api.parse !== 'function' || typeof api.info?.lines !== 'number') {
+  if (!api || typeof api.parse !== 'function' || typeof api.info?.lines !== 'number' || typeof api.info.empty_lines !== 'number') {
     throw new Error('csv-parse changed: Parser.api.parse is missing (cachelab needs csv-parse 6.x)');
   }
   return api as ParserApi;

@@ -30,3 +30,16 @@ describe('experiment files: unknown fields inside list entries', () => {
     expect(error.field).toBe('policies[0].label');
   });
 });
+
+describe('experiment files: a trace entry’s delimiter', () => {
+  const withDelimiter = (delimiter: string) => ({ traces: [{ path: 'a.csv', delimiter }], sizes: ['5%'], policies: ['lru'] });
+  it('"tab" is a tab, as --delimiter tab (the one-column hint names both), not the three letters t, a, b', () => {
+    const traces = parseExperiment(withDelimiter('tab'), 'e.json').traces as { delimiter?: string }[];
+    expect(traces[0]!.delimiter).toBe('\t');
+    expect((parseExperiment(withDelimiter(';'), 'e.json').traces as { delimiter?: string }[])[0]!.delimiter).toBe(';');
+  });
+  it('a quote or a line break is refused, as --delimiter refuses it', () => {
+    expect(configError(withDelimiter('"')).field).toBe('traces[0].delimiter');
+    expect(configError(withDelimiter('\n')).field).toBe('traces[0].delimiter');
+  });
+});

@@ -25,8 +25,13 @@ export const traceSpecSchema = z.strictObject({
   csv: z.string().min(1).optional(),
   /** CSV: the first row is a header. */
   header: z.boolean().optional(),
-  /** CSV field delimiter. */
-  delimiter: z.string().min(1).optional(),
+  /** CSV field delimiter; `tab` (or a backslash and t) is a tab, as for `--delimiter`. */
+  delimiter: z
+    .string()
+    .min(1)
+    .refine((d) => !/["\r\n]/.test(d), 'a quote or a line break cannot separate CSV fields; use the text between fields, such as ";" or "tab"')
+    .transform((d) => (d === 'tab' || d === '\\t' ? '\t' : d))
+    .optional(),
   /** Access logs: a session is the client address (`client`, default) or address + user agent (`client-agent`). */
   logSession: z.enum(LOG_SESSIONS).optional(),
 });

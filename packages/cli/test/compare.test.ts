@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPolicy, listPolicies, loadTrace, replay, withNextAccess } from '@cachelab/cache-core';
 import { describe, expect, it } from 'vitest';
@@ -96,3 +96,26 @@ function readdirOne(dir: string): string {
   expect(entries).toHaveLength(1);
   return entries[0]!;
 }
+
+describe('cachelab compare: reading options of the trace', () => {
+  it('--csv, --delimiter and --limit read a ";" CSV with columns in another order, as replay does, and the run records them', async () => {
+    const dir = tempDir();
+    const keys = [3, 1, 3, 2, 3, 1, 4, 3, 2, 1, 5, 3];
+    const trace = join(dir, 'semi.csv');
+    writeFileSync(trace, keys.map((k, i) => `${k * 10};${i}`).join('\n') + '\n');
+    const out = join(dir, 'r');
+    const args = ['--trace', trace, '--csv', 'key=1,time=2', '--delimiter', ';', '--limit', '10', '--policies', 'lru', '--sizes', '2'];
+    const r = await runCli(['compare', ...args, '--out', out, '--workers', '1', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    // LRU at 2 objects on the first 10 keys 3 1 3 2 3 1 4 3 2 1: hits at requests 3 and 5 only.
+    const [row] = JSON.parse(r.stdout).results;
+    expect(row).toMatchObject({ requests: 10, misses: 8 });
+    const direct = await runCli(['replay', ...args.slice(0, 8), '--policy', 'lru', '--size', '2', '--json']);
+    expect(JSON.parse(direct.stdout)).toMatchObject({ requests: 10, misses: 8 });
+    // Without the mapping the run cannot read the file and says what to add.
+    const plain = await runCli(['compare', '--trace', trace, '--policies', 'lru', '--sizes', '2', '--out', join(dir, 'p'), '--workers', '1']);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toContain('a CSV trace needs a column mapping such as --csv');
+  });
+});

@@ -7,8 +7,8 @@
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { ConfigError, type TraceFormat, knownPolicyNames, listPolicies, readTrace, traceHasSizes } from '@cachelab/cache-core';
-import type { Command } from 'commander';
+import { ConfigError, LOG_SESSIONS, type LogSession, type TraceFormat, type TraceReadOptions, knownPolicyNames, listPolicies, readTrace, traceHasSizes } from '@cachelab/cache-core';
+import { type Command, Option } from 'commander';
 import { assertPoliciesValid } from '../experiment/check-policies.js';
 import { assertRunFinished } from '../experiment/outcome.js';
 import { runExperiment } from '../experiment/runner.js';
@@ -23,6 +23,7 @@ import { printJson } from '../util/json.js';
 import { commandLine, parseList, parseNonNegativeInt, parsePositiveInt } from '../util/options.js';
 import { repoRoot, shippedTracePath } from '../util/paths.js';
 import { formatRatio, formatTextTable } from '../util/table.js';
+import { parseDelimiter } from '../util/trace-options.js';
 
 /** The policies compared by default, in report order; those not registered in this build are left out. */
 export const MAIN_POLICIES = ['lru', 'fifo', 'clock', 'arc', 's3fifo', 'sieve', 'lirs', 'wtinylfu', 'lfu', 'belady'] as const;
@@ -40,6 +41,12 @@ export function defaultPolicies(): string[] {
 interface CompareOptions {
   trace?: string;
   format?: TraceFormat;
+  /** Reading options of the trace entry (as replay's flags and an experiment's trace fields). */
+  csv?: string;
+  header?: boolean;
+  delimiter?: string;
+  limit?: number;
+  logSession?: LogSession;
   policies?: string[];
   sizes?: string[];
   unit: 'objects' | 'bytes';
@@ -57,7 +64,21 @@ function tracePathForExperiment(path: string): string {
   return inside.startsWith('..') || isAbsolute(inside) ? absolute : inside;
 }
 
-export function compareExperiment(options: Pick<CompareOptions, 'trace' | 'format' | 'policies' | 'sizes' | 'unit' | 'seed'>): Experiment {
+/** The trace's reading options, as a trace entry's fields (none: the plain path). */
+function readingOptions(options: Pick<CompareOptions, 'format' | 'csv' | 'header' | 'delimiter' | 'limit' | 'logSession'>): TraceReadOptions {
+  const read: TraceReadOptions = {};
+  if (options.format !== undefined) read.format = options.format;
+  if (options.csv !== undefined) read.csv = options.csv;
+  if (options.header !== undefined) read.header = options.header;
+  if (options.delimiter !== undefined) read.delimiter = options.delimiter;
+  if (options.limit !== undefined) read.limit = options.limit;
+  if (options.logSession !== undefined) read.logSession = options.logSession;
+  return read;
+}
+
+export function compareExperiment(
+  options: Pick<CompareOptions, 'trace' | 'format' | 'csv' | 'header' | 'delimiter' | 'limit' | 'logSession' | 'policies' | 'sizes' | 'unit' | 'seed'>,
+): Experiment {
   const policies = options.policies ?? defaultPolicies();
   if (policies.length === 0) throw new CliUsageError(`no policies to compare; known policies: ${knownPolicyNames().join(', ')}`);
   assertPoliciesValid(policies);
@@ -67,7 +88,7 @@ export function compareExperiment(options: Pick<CompareOptions, 'trace' | 'forma
     return parseExperiment(
       {
         description: 'cachelab compare: eviction policies side by side on one trace',
-        traces: [options.format ? { path: trace, format: options.format } : trace],
+        traces: [Object.keys(readingOptions(options)).length > 0 ? { path: trace, ...readingOptions(options) } : trace],
         unit: options.unit,
         sizes: (options.sizes ?? [...DEFAULT_SIZES]).map((s) => (/^\d+(\.\d+)?$/.test(s) ? Number(s) : s)),
         policies,
@@ -122,6 +143,12 @@ export function register(program: Command): void {
     .description('compare eviction policies on a trace at several cache sizes and write a report (no arguments: the shipped trace)')
     .option('--trace <file>', 'trace file (default: traces/cache2k-web07.txt, shipped with the repository)')
     .option('--format <name>', 'trace format: oracleGeneral, csv, txt, log (default: from the extension)')
+    .option('--csv <mapping>', 'CSV column mapping, 1-based columns or header names: time=2,key=5,size=4[,op=3,session=N,referrer=N]')
+    .option('--header', 'the CSV trace starts with a header row (default: detected)')
+    .option('--no-header', 'the first CSV row is data even if it does not look like it')
+    .option('--delimiter <char>', 'CSV field delimiter, e.g. \';\' or tab (default: ",")', parseDelimiter)
+    .option('--limit <n>', 'replay only the first n requests', parsePositiveInt('--limit'))
+    .addOption(new Option('--log-session <by>', 'access logs: a session is the client address, or the address plus the user agent').choices([...LOG_SESSIONS]))
     .option('--policies <list>', `comma-separated policy names (default: ${MAIN_POLICIES.join(',')}, those registered)`, parseList)
     .option('--sizes <list>', `comma-separated cache sizes: percentages of distinct objects, counts, or byte sizes with --unit bytes (default: ${DEFAULT_SIZES.join(',')})`, parseList)
     .option('--unit <unit>', 'objects (every object counts 1) or bytes', 'objects')
@@ -147,7 +174,7 @@ Open <out>/index.html in a browser (no network needed); <out>/summary.md has the
       // As replay and mrc do: a path that cannot be opened (missing, a folder) or whose format
       // cannot be told is a TraceFileError naming it, before the runner words it for an
       // experiment file ("trace "nope" not found …: check the path in the experiment").
-      readTrace(options.trace ?? shippedTracePath(), options.format ? { format: options.format } : {});
+      readTrace(options.trace ?? shippedTracePath(), readingOptions(options));
       await assertSizesForBytes(options);
       const outDir = resolve(options.out);
       const runsDir = join(outDir, 'runs');
@@ -180,11 +207,11 @@ Open <out>/index.html in a browser (no network needed); <out>/summary.md has the
  * every request as 1 byte: refused before any cell runs, naming `--unit` (every size, a share
  * included, fails the same way in bytes). The file was checked to open by then.
  */
-async function assertSizesForBytes(options: Pick<CompareOptions, 'trace' | 'format' | 'unit'>): Promise<void> {
+async function assertSizesForBytes(options: Pick<CompareOptions, 'trace' | 'format' | 'csv' | 'header' | 'delimiter' | 'limit' | 'logSession' | 'unit'>): Promise<void> {
   if (options.unit !== 'bytes') return;
   const path = resolve(options.trace ?? shippedTracePath());
   if (!existsSync(path)) return;
-  const hasSizes = await traceHasSizes(path, options.format ? { format: options.format } : {});
+  const hasSizes = await traceHasSizes(path, readingOptions(options));
   if (hasSizes === false) {
     throw new CliUsageError(
       '--unit bytes: this trace has no object sizes (a txt trace, or a CSV without a size column: every request would count as 1 byte); ' +
@@ -198,6 +225,11 @@ function compareArgs(options: CompareOptions): string[] {
   const args: string[] = [];
   if (options.trace) args.push('--trace', options.trace);
   if (options.format) args.push('--format', options.format);
+  if (options.csv !== undefined) args.push('--csv', options.csv);
+  if (options.header !== undefined) args.push(options.header ? '--header' : '--no-header');
+  if (options.delimiter !== undefined) args.push('--delimiter', options.delimiter === '\t' ? 'tab' : options.delimiter);
+  if (options.limit !== undefined) args.push('--limit', String(options.limit));
+  if (options.logSession !== undefined) args.push('--log-session', options.logSession);
   if (options.policies) args.push('--policies', options.policies.join(','));
   if (options.sizes) args.push('--sizes', options.sizes.join(','));
   if (options.unit !== 'objects') args.push('--unit', options.unit);

@@ -10,7 +10,7 @@ import { CliUsageError } from '../util/cli-error.js';
 import { evictionEnvOptions, type EvictionEnvSettings } from '../util/eviction-env-options.js';
 import { collect, parseNonNegativeInt, parsePositiveInt } from '../util/options.js';
 import { InterruptedError, interruptSignal } from '../util/interrupt.js';
-import { createProgress } from '../util/progress.js';
+import { createProgress, type Progress } from '../util/progress.js';
 import { addTraceOptions, traceReadOptions, type TraceFlags } from '../util/trace-options.js';
 import { loadTraceNoting } from '../util/load-trace.js';
 
@@ -216,7 +216,9 @@ export async function runTrain(flags: TrainFlags): Promise<TrainSummary> {
   const first = loaded[0]!;
   const { env, envMeta } = buildEnv(agent, flags, loaded, unit);
   const backend = await agent.initBackend();
-  const progress = createProgress('train', config.totalSteps, { quiet: flags.quiet ?? false });
+  // Made at the first step, which is where a resumed run starts: the steps before it took no
+  // time here and stay out of the time-left estimate.
+  let progress: Progress | null = null;
   const result = await agent.trainDqn({
     env,
     config,
@@ -225,10 +227,13 @@ export async function runTrain(flags: TrainFlags): Promise<TrainSummary> {
     // Paths may move; the requests, objects and capacity of each member identify the data.
     data: { members: loaded.map(({ batch, objects, capacity }) => ({ requests: batch.length, objects, capacity })) },
     resume: flags.resume ?? false,
-    onProgress: (step) => progress.update(step),
+    onProgress: (step) => {
+      progress ??= createProgress('train', config.totalSteps, { quiet: flags.quiet ?? false, alreadyDone: step - 1 });
+      progress.update(step);
+    },
     signal: interruptSignal(),
   });
-  progress.stop();
+  (progress as Progress | null)?.stop();
   result.agent.dispose();
   return {
     out: flags.out,

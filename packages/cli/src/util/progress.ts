@@ -37,7 +37,7 @@ export function createProgress(label: string, total: number, options: { quiet?: 
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total, 0);
+  bar.start(total, options.alreadyDone ?? 0);
   return {
     update: (done) => bar.update(done),
     setTotal: (n) => bar.setTotal(n),

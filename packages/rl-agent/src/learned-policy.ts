@@ -3,7 +3,7 @@
  * At each eviction it samples K candidates, writes their features and evicts the candidate
  * with the highest Q-value, computed by the pure-TS forward pass (no tfjs on the replay path).
  */
-import { ConfigError, registerPolicyResolver, type PolicyOptions } from '@cachelab/cache-core';
+import { checkCapacity, ConfigError, registerPolicyResolver, type PolicyOptions } from '@cachelab/cache-core';
 import seedrandom from 'seedrandom';
 import { loadForward } from './dqn/checkpoint.js';
 import type { QForward } from './dqn/forward.js';
@@ -18,6 +18,7 @@ export function createLearnedPolicy(dir: string, options: PolicyOptions): Candid
   if (options.params && Object.keys(options.params).length > 0) {
     throw new ConfigError('params', `dqn:${dir} takes no parameters (got ${Object.keys(options.params).join(', ')}); settings come from the model's agent.json`);
   }
+  checkCapacity(`dqn:${dir}`, options.capacity);
   const model = loadEvictionModel(dir);
   return learnedPolicyFromForward(`dqn:${dir}`, model.forward, options, model.markovScorer ? markovAccessScorer() : undefined, model.envOptions);
 }

@@ -19,7 +19,7 @@
  * is fixed, and `dqn-select:` takes no parameters. Every lookup the simulator makes counts in the
  * shadows, so with prefetching a prefetch admission is a request to them too.
  */
-import { admitAfterMiss, ConfigError, registerPolicyResolver, type EvictionPolicy, type PolicyOptions } from '@cachelab/cache-core';
+import { admitAfterMiss, checkCapacity, ConfigError, registerPolicyResolver, type EvictionPolicy, type PolicyOptions } from '@cachelab/cache-core';
 import seedrandom from 'seedrandom';
 import { CandidateCache, type VictimChooser } from './env/candidate-cache.js';
 import { resolveFeatureOptions } from './env/features.js';
@@ -163,6 +163,7 @@ export function createSelectedPolicy(spec: string, options: PolicyOptions): Sele
   if (options.params && Object.keys(options.params).length > 0) {
     throw new ConfigError('params', `${name} takes no parameters (got ${Object.keys(options.params).join(', ')})`);
   }
+  checkCapacity(name, options.capacity);
   return new SelectedPolicy(name, splitModelList(spec).map(loadEvictionModel), options);
 }
 

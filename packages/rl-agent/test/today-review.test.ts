@@ -1,7 +1,8 @@
 /** Review of today's rl-agent changes: each case pins a suspicion that was tried. */
-import { CacheManager, silentLogger, type RequestBatch } from '@cachelab/cache-core';
+import { CacheManager, ConfigError, createPolicy, silentLogger, type RequestBatch } from '@cachelab/cache-core';
 import { describe, expect, it } from 'vitest';
 import { AgentController } from '../src/controller.js';
+import '../src/index.js'; // registers the dqn:, dqn-guard: and dqn-select: resolvers
 import { resolveDqnConfig } from '../src/dqn/config.js';
 import { trainDqn } from '../src/dqn/train.js';
 import { CacheEnv } from '../src/env/cache-env.js';
@@ -45,5 +46,14 @@ describe('AgentController.fromCheckpoint: eviction counts on a live cache of ano
     const manager = await startedManager(1_000);
     expect(counts(AgentController.fromCheckpoint(dir, manager, { capacity: 1_000 }))).toEqual([20, 100, 20, 100]);
     await manager.stop();
+  });
+});
+
+describe('learned policies: capacity', () => {
+  it('dqn:, dqn-guard: and dqn-select: refuse a fractional capacity as every other policy does, before reading the model', () => {
+    for (const name of ['dqn:/no/such/model', 'dqn-guard:/no/such/model', 'dqn-select:/no/such/a+/no/such/b']) {
+      expect(() => createPolicy(name, { capacity: 10.5 }), name).toThrow(ConfigError);
+      expect(() => createPolicy(name, { capacity: 10.5 }), name).toThrow(/needs a whole-number capacity >= 0 \(objects, or bytes in byte mode\), got 10\.5/);
+    }
   });
 });

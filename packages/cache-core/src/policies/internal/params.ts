@@ -49,6 +49,9 @@ export function checkInteger(policy: string, name: string, value: number, lo: nu
 export function checkCapacity(policy: string, capacity: number): void {
   // Capacities count objects, or bytes in byte mode: a fraction is a caller's mistake (the CLI's
   // sizes are whole numbers), which would otherwise round differently in each policy's shares.
+  if (Number.isInteger(capacity) && capacity > Number.MAX_SAFE_INTEGER) {
+    throw new ConfigError('capacity', `policy "${policy}": a capacity above 2^53 - 1 (${capacity}) is not exact; use a smaller one (larger than the trace's distinct objects or bytes is already unbounded)`);
+  }
   if (!(Number.isSafeInteger(capacity) && capacity >= 0)) {
     throw new ConfigError('capacity', `policy "${policy}" needs a whole-number capacity >= 0 (objects, or bytes in byte mode), got ${capacity}`);
   }

@@ -151,7 +151,7 @@ The model directory is a simulator policy: cachelab replay --policy dqn:runs/dqn
       // A tiny --steps below learningStarts trains nothing: the model is its random initial network.
       if (summary.updates === 0 && !summary.interrupted) {
         process.stderr.write(
-          `note: no gradient update was made: learning starts after --learning-starts environment steps, and this run took ${summary.steps}; ${summary.out} holds the untrained initial network (raise --steps or lower --learning-starts)\n`,
+          `note: no gradient update was made: the first comes --learning-starts environment steps into a run (after a resume without resume state, into the resumed part); ${summary.out} holds the untrained initial network (raise --steps or lower --learning-starts)\n`,
         );
       }
       if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

@@ -7,8 +7,9 @@
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { ConfigError, LOG_SESSIONS, type LogSession, type TraceFormat, type TraceReadOptions, knownPolicyNames, listPolicies, readTrace, traceHasSizes } from '@cachelab/cache-core';
+import { ConfigError, LOG_SESSIONS, type LogSession, type TraceFormat, knownPolicyNames, listPolicies, readTrace, traceHasSizes } from '@cachelab/cache-core';
 import { type Command, Option } from 'commander';
+import { traceReadOptionsOf } from '../experiment/cells.js';
 import { assertPoliciesValid } from '../experiment/check-policies.js';
 import { assertRunFinished } from '../experiment/outcome.js';
 import { runExperiment } from '../experiment/runner.js';
@@ -64,18 +65,6 @@ function tracePathForExperiment(path: string): string {
   return inside.startsWith('..') || isAbsolute(inside) ? absolute : inside;
 }
 
-/** The trace's reading options, as a trace entry's fields (none: the plain path). */
-function readingOptions(options: Pick<CompareOptions, 'format' | 'csv' | 'header' | 'delimiter' | 'limit' | 'logSession'>): TraceReadOptions {
-  const read: TraceReadOptions = {};
-  if (options.format !== undefined) read.format = options.format;
-  if (options.csv !== undefined) read.csv = options.csv;
-  if (options.header !== undefined) read.header = options.header;
-  if (options.delimiter !== undefined) read.delimiter = options.delimiter;
-  if (options.limit !== undefined) read.limit = options.limit;
-  if (options.logSession !== undefined) read.logSession = options.logSession;
-  return read;
-}
-
 export function compareExperiment(
   options: Pick<CompareOptions, 'trace' | 'format' | 'csv' | 'header' | 'delimiter' | 'limit' | 'logSession' | 'policies' | 'sizes' | 'unit' | 'seed'>,
 ): Experiment {
@@ -88,7 +77,7 @@ export function compareExperiment(
     return parseExperiment(
       {
         description: 'cachelab compare: eviction policies side by side on one trace',
-        traces: [Object.keys(readingOptions(options)).length > 0 ? { path: trace, ...readingOptions(options) } : trace],
+        traces: [Object.keys(traceReadOptionsOf(options)).length > 0 ? { path: trace, ...traceReadOptionsOf(options) } : trace],
         unit: options.unit,
         sizes: (options.sizes ?? [...DEFAULT_SIZES]).map((s) => (/^\d+(\.\d+)?$/.test(s) ? Number(s) : s)),
         policies,
@@ -174,7 +163,7 @@ Open <out>/index.html in a browser (no network needed); <out>/summary.md has the
       // As replay and mrc do: a path that cannot be opened (missing, a folder) or whose format
       // cannot be told is a TraceFileError naming it, before the runner words it for an
       // experiment file ("trace "nope" not found …: check the path in the experiment").
-      readTrace(options.trace ?? shippedTracePath(), readingOptions(options));
+      readTrace(options.trace ?? shippedTracePath(), traceReadOptionsOf(options));
       await assertSizesForBytes(options);
       const outDir = resolve(options.out);
       const runsDir = join(outDir, 'runs');
@@ -211,7 +200,7 @@ async function assertSizesForBytes(options: Pick<CompareOptions, 'trace' | 'form
   if (options.unit !== 'bytes') return;
   const path = resolve(options.trace ?? shippedTracePath());
   if (!existsSync(path)) return;
-  const hasSizes = await traceHasSizes(path, readingOptions(options));
+  const hasSizes = await traceHasSizes(path, traceReadOptionsOf(options));
   if (hasSizes === false) {
     throw new CliUsageError(
       '--unit bytes: this trace has no object sizes (a txt trace, or a CSV without a size column: every request would count as 1 byte); ' +

@@ -3,7 +3,7 @@
  * config is everything that determines its result; its id names its folder.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { ConfigError, type LogSession, type TraceFormat, getPolicyInfo } from '@cachelab/cache-core';
+import { ConfigError, type LogSession, type TraceFormat, type TraceReadOptions, getPolicyInfo } from '@cachelab/cache-core';
 import { repoRoot } from '../util/paths.js';
 import { type Experiment, type SizeSpec, policyLabel, sizeLabel, traceName } from './schema.js';
 import type { EvictionEnvSettings } from '../util/eviction-env-options.js';
@@ -18,6 +18,18 @@ export interface TraceRef {
   header?: boolean;
   delimiter?: string;
   logSession?: LogSession;
+}
+
+/** The reading options of a trace entry (or of the same flags), as the trace readers take them. */
+export function traceReadOptionsOf(trace: Pick<TraceRef, 'format' | 'limit' | 'csv' | 'header' | 'delimiter' | 'logSession'>): TraceReadOptions {
+  const options: TraceReadOptions = {};
+  if (trace.format !== undefined) options.format = trace.format;
+  if (trace.limit !== undefined) options.limit = trace.limit;
+  if (trace.csv !== undefined) options.csv = trace.csv;
+  if (trace.header !== undefined) options.header = trace.header;
+  if (trace.delimiter !== undefined) options.delimiter = trace.delimiter;
+  if (trace.logSession !== undefined) options.logSession = trace.logSession;
+  return options;
 }
 
 export interface PrefetchRef {

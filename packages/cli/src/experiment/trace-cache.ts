@@ -3,8 +3,8 @@
  * what cell sizes are relative to: distinct objects and distinct bytes.
  */
 import { existsSync, statSync } from 'node:fs';
-import { CachelabError, TraceFileError, type RequestBatch, type TraceReadOptions, distinctBytes, withNextAccess } from '@cachelab/cache-core';
-import { type TraceRef, tracePath } from './cells.js';
+import { CachelabError, TraceFileError, type RequestBatch, distinctBytes, withNextAccess } from '@cachelab/cache-core';
+import { type TraceRef, traceReadOptionsOf, tracePath } from './cells.js';
 import { loadTraceNoting } from '../util/load-trace.js';
 
 export interface LoadedTrace {
@@ -53,13 +53,7 @@ export function getTrace(trace: TraceRef, sha256: string | null = null): Promise
 }
 
 async function load(absolute: string, trace: TraceRef): Promise<LoadedTrace> {
-  const options: TraceReadOptions = {};
-  if (trace.format !== undefined) options.format = trace.format;
-  if (trace.limit !== undefined) options.limit = trace.limit;
-  if (trace.csv !== undefined) options.csv = trace.csv;
-  if (trace.header !== undefined) options.header = trace.header;
-  if (trace.delimiter !== undefined) options.delimiter = trace.delimiter;
-  if (trace.logSession !== undefined) options.logSession = trace.logSession;
+  const options = traceReadOptionsOf(trace);
   // Next-access positions let oracle policies (Belady) run on every format.
   const { batch, keyCount, hasSizes } = withNextAccess(await loadTraceNoting(absolute, options));
   return { batch, keyCount, distinctBytes: distinctBytes(batch, keyCount), hasSizes };

@@ -8,6 +8,7 @@
 import { ConfigError, LOG_SESSIONS, TRACE_FORMATS, parseCapacity } from '@cachelab/cache-core';
 import { z } from 'zod';
 import { trainedModelNames } from './learned-names.js';
+import { csvDelimiter } from '../util/trace-options.js';
 
 const paramValue = z.union([z.number(), z.string(), z.boolean()]);
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-" only');
@@ -29,8 +30,8 @@ export const traceSpecSchema = z.strictObject({
   delimiter: z
     .string()
     .min(1)
-    .refine((d) => !/["\r\n]/.test(d), 'a quote or a line break cannot separate CSV fields; use the text between fields, such as ";" or "tab"')
-    .transform((d) => (d === 'tab' || d === '\\t' ? '\t' : d))
+    .refine((d) => csvDelimiter(d) !== null, 'a quote or a line break cannot separate CSV fields; use the text between fields, such as ";" or "tab"')
+    .transform((d) => csvDelimiter(d)!)
     .optional(),
   /** Access logs: a session is the client address (`client`, default) or address + user agent (`client-agent`). */
   logSession: z.enum(LOG_SESSIONS).optional(),

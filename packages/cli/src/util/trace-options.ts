@@ -51,11 +51,15 @@ export function traceReadOptions(flags: TraceFlags): TraceReadOptions {
  * breaks would make csv-parse misread every record, so they are refused here, naming the flag.
  */
 export function parseDelimiter(value: string): string {
-  const delimiter = value === 'tab' || value === '\\t' ? '\t' : value;
-  if (delimiter === '' || /["\r\n]/.test(delimiter)) {
-    throw new CliUsageError(`--delimiter must be the text between CSV fields, such as ';' or tab, got "${value}"`);
-  }
+  const delimiter = csvDelimiter(value);
+  if (delimiter === null) throw new CliUsageError(`--delimiter must be the text between CSV fields, such as ';' or tab, got "${value}"`);
   return delimiter;
+}
+
+/** The delimiter a `--delimiter` or an experiment's `delimiter` text means; null when it cannot separate CSV fields. */
+export function csvDelimiter(value: string): string | null {
+  const delimiter = value === 'tab' || value === '\\t' ? '\t' : value;
+  return delimiter === '' || /["\r\n]/.test(delimiter) ? null : delimiter;
 }
 
 /** Collects repeated `--param name=value`: numbers and true/false are typed, anything else stays text. */
